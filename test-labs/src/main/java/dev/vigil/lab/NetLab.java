@@ -80,8 +80,6 @@ public final class NetLab implements AutoCloseable, BeforeAllCallback, AfterAllC
             throw new IllegalStateException("NetLab " + prefix() + " is already open");
         }
         Requirements.requireNamespaces();
-        Requirements.requireCommand("dumpcap");
-        Requirements.requireCommand("tshark");
         sweepLeftovers();
         this.label = label;
         this.lock = LabLock.acquire(KIND);
@@ -231,6 +229,8 @@ public final class NetLab implements AutoCloseable, BeforeAllCallback, AfterAllC
 
     /** Starts capturing everything on the segment's bridge; returns once capture is running. */
     public synchronized Capture capture(Segment segment) {
+        Requirements.requireCommand("dumpcap");
+        Requirements.requireCommand("tshark");
         Path file = workDir().resolve("capture-" + segment.name() + "-" + (captures.size() + 1) + ".pcapng");
         Capture capture = Capture.start(segment, file);
         captures.add(capture);

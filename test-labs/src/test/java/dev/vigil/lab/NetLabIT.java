@@ -3,7 +3,6 @@ package dev.vigil.lab;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -61,6 +60,7 @@ class NetLabIT {
 
     @Test
     void partitionDropsTrafficBothWaysBetweenTwoHostsOnlyAndHealRestoresIt() {
+        Requirements.requireCommand("arping");
         Segment vrrp = lab.segment("vrrp");
         Host a = lab.host("a", vrrp);
         Host b = lab.host("b", vrrp);

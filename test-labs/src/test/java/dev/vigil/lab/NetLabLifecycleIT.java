@@ -68,4 +68,45 @@ class NetLabLifecycleIT {
             NetLab.removeResources(dead);
         }
     }
+
+    @Test
+    void resourcesOfALabLockedByAnotherLiveProcessSurviveUntilThatProcessDies() throws Exception {
+        String name = "vlzy" + Long.toString(System.nanoTime() % 1296 + 1296, 36).substring(1);
+        Path source = Files.createTempDirectory("vigil-holdlock-").resolve("HoldLock.java");
+        Files.writeString(source, """
+                import java.nio.channels.FileChannel;
+                import java.nio.file.*;
+                public class HoldLock {
+                    public static void main(String[] args) throws Exception {
+                        FileChannel channel = FileChannel.open(Path.of(args[0]), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                        channel.lock();
+                        System.out.println("locked");
+                        Thread.sleep(600_000);
+                    }
+                }
+                """);
+        String javaCommand = ProcessHandle.current().info().command().orElse("java");
+        Files.createDirectories(LabLock.LOCK_DIR);
+        HostProcess holder = HostProcess.start(
+                java.util.List.of(javaCommand, source.toString(), LabLock.LOCK_DIR.resolve(name + ".lock").toString()),
+                source.resolveSibling("holder.log"));
+        try {
+            holder.awaitLog("locked", java.time.Duration.ofSeconds(30));
+            Exec.check("ip", "netns", "add", name + "-x");
+            Exec.check("ip", "link", "add", name + "br0", "type", "bridge");
+
+            NetLab.create("while-alive").close();
+            assertThat(NetLab.namespaces()).contains(name + "-x");
+            assertThat(NetLab.links()).contains(name + "br0");
+
+            holder.kill();
+            NetLab.create("after-death").close();
+            assertNothingNamed(name);
+        } finally {
+            holder.kill();
+            NetLab.removeResources(name);
+            Files.deleteIfExists(LabLock.LOCK_DIR.resolve(name + ".lock"));
+            LabLock.deleteTree(source.getParent());
+        }
+    }
 }

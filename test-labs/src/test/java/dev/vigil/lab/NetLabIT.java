@@ -148,4 +148,21 @@ class NetLabIT {
         assertThat(ping(b, a.address(mgmt))).isTrue();
         assertThat(ping(b, a.address(vrrp))).isFalse();
     }
+
+    @Test
+    void onlyASegmentAskedForGetsAnAddressInTheRootNamespaceAndOnlyOneLiveLabMayAsk() {
+        Segment vrrp = lab.segment("vrrp");
+        Segment mgmt = lab.segment("mgmt", true);
+        Host a = lab.host("a", vrrp, mgmt);
+        assertThat(Exec.run("ip", "-o", "addr", "show", "dev", vrrp.bridge()).stdout()).isEmpty();
+        assertThat(Exec.run("ping", "-c1", "-W1", a.address(mgmt)).ok()).isTrue();
+        assertThat(a.exec("ping", "-c1", "-W1", mgmt.ip4(1)).ok()).isTrue();
+
+        try (NetLab other = NetLab.create("other")) {
+            other.segment("vrrp");
+            assertThatThrownBy(() -> other.segment("mgmt", true))
+                    .hasMessageContaining("198.51.100.0/24")
+                    .hasMessageContaining("already has one");
+        }
+    }
 }

@@ -59,7 +59,7 @@ public final class Capture implements AutoCloseable {
     public void stop() {
         if (dumpcap.isAlive()) {
             HostProcess.sleep(DRAIN_MILLIS);
-            dumpcap.signal("INT");
+            Exec.run("kill", "-INT", Long.toString(dumpcap.pid()));
             if (dumpcap.waitFor(Duration.ofSeconds(10)).isEmpty()) {
                 dumpcap.kill();
             }

@@ -209,7 +209,7 @@ public final class PgLab implements AutoCloseable, BeforeAllCallback, AfterAllCa
         Exec.run(java.time.Duration.ofSeconds(120), full).orThrow();
     }
 
-    /** Stops every cluster (crash-fast: the data is thrown away) and deletes the lab's directory. Idempotent. */
+    /** Stops every cluster (immediate shutdown: the data is thrown away) and deletes the lab's directory. Idempotent. */
     @Override
     public synchronized void close() {
         if (lock == null) {
@@ -218,7 +218,7 @@ public final class PgLab implements AutoCloseable, BeforeAllCallback, AfterAllCa
         List<RuntimeException> failures = new ArrayList<>();
         for (PgCluster cluster : clusters.values()) {
             try {
-                cluster.crash();
+                cluster.discard();
             } catch (RuntimeException e) {
                 failures.add(e);
             }

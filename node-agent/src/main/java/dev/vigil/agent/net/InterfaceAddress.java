@@ -19,7 +19,7 @@ public record InterfaceAddress(InetAddress address, int prefixLength, int interf
 
     @Override
     public String toString() {
-        return address.getHostAddress() + "/" + prefixLength + " if " + interfaceIndex + " scope " + scope
+        return AddressText.of(address) + "/" + prefixLength + " if " + interfaceIndex + " scope " + scope
                 + label.map(l -> " label " + l).orElse("");
     }
 }

@@ -19,7 +19,7 @@ public record ReceivedPacket(byte[] vrrpMessage, InetAddress source, InetAddress
 
     @Override
     public String toString() {
-        return "ReceivedPacket[" + vrrpMessage.length + " bytes " + source.getHostAddress() + " -> "
-                + destination.getHostAddress() + " ttl " + ttl + " if " + interfaceIndex + "]";
+        return "ReceivedPacket[" + vrrpMessage.length + " bytes " + AddressText.of(source) + " -> "
+                + AddressText.of(destination) + " ttl " + ttl + " if " + interfaceIndex + "]";
     }
 }

@@ -26,7 +26,7 @@ public record VirtualAddress(InetAddress address, int prefixLength, String devic
         Objects.requireNonNull(label, "label");
         Objects.requireNonNull(scope, "scope");
         IpFamily family = IpFamily.of(address);
-        String what = "VIP " + address.getHostAddress() + ": ";
+        String what = "VIP " + AddressText.of(address) + ": ";
         int max = family.addressLength * 8;
         if (prefixLength < 0 || prefixLength > max) {
             throw new IllegalArgumentException(what + "prefix length " + prefixLength + " is outside 0.." + max);
@@ -96,6 +96,6 @@ public record VirtualAddress(InetAddress address, int prefixLength, String devic
 
     @Override
     public String toString() {
-        return address.getHostAddress() + "/" + prefixLength + " dev " + device;
+        return AddressText.of(address) + "/" + prefixLength + " dev " + device;
     }
 }

@@ -104,7 +104,7 @@ public final class VrrpSocket implements AutoCloseable {
             if (spec.multicastGroup().isPresent()) {
                 InetAddress group = spec.multicastGroup().get();
                 Syscalls.setBytes(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, ipMreqn(group.getAddress(), index),
-                        "IP_ADD_MEMBERSHIP " + group.getHostAddress() + on);
+                        "IP_ADD_MEMBERSHIP " + AddressText.of(group) + on);
             }
             Syscalls.receiveTimeout(fd, READ_WAKE_MILLIS);
             return fd;
@@ -148,7 +148,7 @@ public final class VrrpSocket implements AutoCloseable {
                 ByteBuffer mreq = ByteBuffer.allocate(SIZEOF_IPV6_MREQ).order(ByteOrder.nativeOrder());
                 mreq.put(group.getAddress()).putInt(16, index);
                 Syscalls.setBytes(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, mreq.array(),
-                        "IPV6_JOIN_GROUP " + group.getHostAddress() + on);
+                        "IPV6_JOIN_GROUP " + AddressText.of(group) + on);
             }
             Syscalls.receiveTimeout(fd, READ_WAKE_MILLIS);
             return fd;
@@ -195,13 +195,13 @@ public final class VrrpSocket implements AutoCloseable {
      */
     public void send(InetAddress destination, byte[] vrrpMessage) throws LinuxCallFailed {
         if (IpFamily.of(destination) != spec.family()) {
-            throw new IllegalArgumentException("destination " + destination.getHostAddress() + " is not "
+            throw new IllegalArgumentException("destination " + AddressText.of(destination) + " is not "
                     + spec.family());
         }
         if (closed) {
             throw new LinuxCallFailed("send on closed VRRP socket " + spec.interfaceName(), EINVAL, "closed");
         }
-        String what = "send VRRP to " + destination.getHostAddress() + " on " + spec.interfaceName();
+        String what = "send VRRP to " + AddressText.of(destination) + " on " + spec.interfaceName();
         if (spec.family() == IpFamily.IPV4) {
             Inet4Address source = (Inet4Address) spec.sourceAddress().orElse(null);
             byte[] packet = Ipv4Header.packet(source, (Inet4Address) destination,

@@ -21,13 +21,13 @@ public record VrrpSocketSpec(String interfaceName, IpFamily family, Optional<Ine
         }
         multicastGroup.ifPresent(g -> {
             if (IpFamily.of(g) != family || !g.isMulticastAddress()) {
-                throw new IllegalArgumentException("multicast group " + g.getHostAddress() + " is not an "
+                throw new IllegalArgumentException("multicast group " + AddressText.of(g) + " is not an "
                         + family + " multicast address");
             }
         });
         sourceAddress.ifPresent(s -> {
             if (IpFamily.of(s) != family || s.isMulticastAddress() || s.isAnyLocalAddress()) {
-                throw new IllegalArgumentException("source address " + s.getHostAddress() + " is not a unicast "
+                throw new IllegalArgumentException("source address " + AddressText.of(s) + " is not a unicast "
                         + family + " address");
             }
         });

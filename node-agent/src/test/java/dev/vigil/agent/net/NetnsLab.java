@@ -70,6 +70,24 @@ final class NetnsLab implements AutoCloseable {
         sh("ip", "link", "add", nameA, "netns", nsA, "type", "veth", "peer", "name", nameB, "netns", nsB);
         in(nsA, "ip", "link", "set", nameA, "up");
         in(nsB, "ip", "link", "set", nameB, "up");
+        awaitCarrier(nsA, nameA);
+        awaitCarrier(nsB, nameB);
+    }
+
+    /** The kernel turns carrier on asynchronously (linkwatch) after "up": wait for LOWER_UP. */
+    void awaitCarrier(String ns, String link) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!in(ns, "ip", "-o", "link", "show", link).contains("LOWER_UP")) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(link + " in " + ns + " has no carrier after 10 s");
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     /** Runs a command inside a namespace and returns its standard output; a non-zero exit fails. */

@@ -118,6 +118,7 @@ final class LinuxAbi {
     static final int SIZEOF_IFADDRMSG = 8;
     static final int IFA_ADDRESS = 1, IFA_LOCAL = 2, IFA_LABEL = 3, IFA_BROADCAST = 4, IFA_CACHEINFO = 6,
             IFA_FLAGS = 8;
+    static final int IFA_F_SECONDARY = 0x01;
     static final int IFA_F_NODAD = 0x02;
     static final int IFA_F_HOMEADDRESS = 0x10;
     static final int IFA_F_MANAGETEMPADDR = 0x100;

@@ -3,6 +3,7 @@ package dev.vigil.agent.net;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -97,6 +98,26 @@ public final class Rtnetlink implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /**
+     * The address the kernel sends from on {@code device} when no source is chosen, for the VRRP source and the
+     * VRRPv3 pseudo-header: for IPv4 the first primary (not secondary) address, for IPv6 the link-local one
+     * (RFC 5798 §5.1.2.1).
+     */
+    public synchronized Optional<InetAddress> primaryAddress(String device, IpFamily family) throws LinuxCallFailed {
+        for (InterfaceAddress a : addresses(device)) {
+            if (IpFamily.of(a.address()) != family) {
+                continue;
+            }
+            boolean primary = family == IpFamily.IPV4
+                    ? (a.flags() & IFA_F_SECONDARY) == 0 && a.scope() != AddressScope.HOST
+                    : a.address().isLinkLocalAddress();
+            if (primary) {
+                return Optional.of(a.address());
+            }
+        }
+        return Optional.empty();
     }
 
     /**

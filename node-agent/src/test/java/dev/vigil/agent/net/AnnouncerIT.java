@@ -32,6 +32,7 @@ class AnnouncerIT {
 
     @BeforeAll
     static void buildLab() {
+        NetnsLab.requireTool("/usr/bin/tshark");
         lab = NetnsLab.create();
         try {
             a = lab.namespace("a");

@@ -45,6 +45,16 @@ final class NetnsLab implements AutoCloseable {
         return new NetnsLab();
     }
 
+    /** Fails under CI=true, skips otherwise, when a tool a test needs is not installed. */
+    static void requireTool(String path) {
+        if (!Files.isExecutable(Path.of(path))) {
+            if ("true".equals(System.getenv("CI"))) {
+                throw new IllegalStateException(path + " is required (CI=true)");
+            }
+            Assumptions.abort("needs " + path);
+        }
+    }
+
     /** Namespaces from an earlier run that died before its cleanup. */
     private static void removeStale() {
         for (String line : sh("ip", "netns", "list").split("\n")) {

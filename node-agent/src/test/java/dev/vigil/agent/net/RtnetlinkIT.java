@@ -133,6 +133,17 @@ class RtnetlinkIT {
     }
 
     @Test
+    void primaryAddressIsTheFirstNonSecondaryIpv4AndTheLinkLocalIpv6() throws Exception {
+        lab.in(h, "ip", "addr", "add", "198.51.100.1/24", "dev", "vp");
+        lab.in(h, "ip", "addr", "add", "198.51.100.7/24", "dev", "vp"); // secondary
+        lab.in(h, "ip", "addr", "add", "2001:db8:1::1/64", "dev", "vp", "nodad");
+        assertThat(rtnl.primaryAddress("vp", IpFamily.IPV4)).contains(ip("198.51.100.1"));
+        assertThat(rtnl.primaryAddress("vp", IpFamily.IPV6)).hasValueSatisfying(a -> assertThat(a.isLinkLocalAddress()).isTrue());
+        assertThat(rtnl.primaryAddress("nosuch0", IpFamily.IPV4)).isEmpty();
+        lab.in(h, "ip", "addr", "flush", "dev", "vp", "scope", "global");
+    }
+
+    @Test
     void linksCarryIndexMacAndState() throws Exception {
         Link link = rtnl.link("vh").orElseThrow();
         assertThat(link.index()).isEqualTo(lab.inside(h, () -> Syscalls.interfaceIndex("vh")));

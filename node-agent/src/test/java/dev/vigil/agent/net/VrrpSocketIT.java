@@ -134,6 +134,24 @@ class VrrpSocketIT {
     }
 
     @Test
+    void ipv6UnicastGoesFromTheChosenSourceToThePeer() throws Exception {
+        lab.in(a, "ip", "addr", "replace", "2001:db8::11/64", "dev", "va", "nodad");
+        BlockingQueue<ReceivedPacket> atB = new LinkedBlockingQueue<>();
+        byte[] message = new byte[24];
+        message[0] = 0x31;
+        message[1] = 53;
+        try (VrrpSocket rx = lab.inside(b, () -> VrrpSocket.open(VrrpSocketSpec.unicast("vb", ip("2001:db8::2")), atB::add));
+             VrrpSocket tx = lab.inside(a, () -> VrrpSocket.open(VrrpSocketSpec.unicast("va", ip("2001:db8::11")), p -> { }))) {
+            tx.send(ip("2001:db8::2"), message);
+            ReceivedPacket p = next(atB);
+            assertThat(p.source()).isEqualTo(ip("2001:db8::11"));
+            assertThat(p.destination()).isEqualTo(ip("2001:db8::2"));
+            assertThat(p.ttl()).isEqualTo(255);
+            assertThat(p.vrrpMessage()[1]).isEqualTo((byte) 53);
+        }
+    }
+
+    @Test
     void packetsOnAnotherInterfaceOrToAnotherGroupAreNotDelivered() throws Exception {
         BlockingQueue<ReceivedPacket> vrrpOnVb = new LinkedBlockingQueue<>();
         BlockingQueue<ReceivedPacket> vrrpOnVb2 = new LinkedBlockingQueue<>();

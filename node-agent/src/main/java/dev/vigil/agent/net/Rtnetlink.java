@@ -147,7 +147,23 @@ public final class Rtnetlink implements AutoCloseable {
 
     /** The named interface, if it exists in this namespace. */
     public synchronized Optional<Link> link(String name) throws LinuxCallFailed {
-        return links().stream().filter(l -> l.name().equals(name)).findFirst();
+        if (name.isEmpty() || name.length() >= IFNAMSIZ) {
+            return Optional.empty();
+        }
+        int seq = socket.nextSequence();
+        try {
+            for (NetlinkMessage m : socket.request(RtnetlinkCodec.linkByNameRequest(name, seq), seq, "look up link " + name)) {
+                if (m.type() == RTM_NEWLINK) {
+                    return RtnetlinkCodec.decodeLink(m);
+                }
+            }
+            return Optional.empty();
+        } catch (LinuxCallFailed e) {
+            if (e.errno() == ENODEV) {
+                return Optional.empty();
+            }
+            throw e;
+        }
     }
 
     /** Every interface in this namespace. */

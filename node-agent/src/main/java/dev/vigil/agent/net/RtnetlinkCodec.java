@@ -48,6 +48,13 @@ final class RtnetlinkCodec {
         return new Attributes.Builder(type, NLM_F_REQUEST | NLM_F_DUMP, sequence, new byte[fixed]).build();
     }
 
+    /** RTM_GETLINK for one interface by name (IFLA_IFNAME): its RTM_NEWLINK then an ACK, or ENODEV. */
+    static byte[] linkByNameRequest(String name, int sequence) {
+        return new Attributes.Builder(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, sequence, new byte[SIZEOF_IFINFOMSG])
+                .addString(IFLA_IFNAME, name)
+                .build();
+    }
+
     /** An RTM_NEWLINK / RTM_DELLINK payload as a {@link Link}; empty if it is too short to be one. */
     static Optional<Link> decodeLink(NetlinkMessage message) {
         byte[] p = message.payload();

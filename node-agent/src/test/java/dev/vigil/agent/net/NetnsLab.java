@@ -60,6 +60,7 @@ final class NetnsLab implements AutoCloseable {
         for (String line : sh("ip", "netns", "list").split("\n")) {
             String name = line.split(" ")[0];
             if (name.matches(PREFIX + "[0-9a-f]{6}-[a-z0-9]+")) {
+                killProcessesIn(name);
                 sh("ip", "netns", "del", name);
             }
         }
@@ -152,6 +153,19 @@ final class NetnsLab implements AutoCloseable {
         Syscalls.LIBC.close(fd);
     }
 
+    /** Processes a test started inside the namespace (a capture left by a killed JVM): deleting it would not stop them. */
+    private static void killProcessesIn(String ns) {
+        for (String pid : sh("ip", "netns", "pids", ns).split("\\s+")) {
+            if (pid.matches("\\d+")) {
+                try {
+                    sh("kill", "-9", pid);
+                } catch (IllegalStateException e) {
+                    // already gone
+                }
+            }
+        }
+    }
+
     static String sh(String... command) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -188,6 +202,7 @@ final class NetnsLab implements AutoCloseable {
         threads.values().forEach(ExecutorService::shutdownNow);
         for (String ns : namespaces) {
             try {
+                killProcessesIn(ns);
                 sh("ip", "netns", "del", ns); // takes its veth ends with it
             } catch (IllegalStateException e) {
                 System.err.println("cleanup: " + e.getMessage());

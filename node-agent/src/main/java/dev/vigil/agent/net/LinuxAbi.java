@@ -24,6 +24,7 @@ final class LinuxAbi {
     static final int SO_RCVBUF = 8;
     static final int SO_RCVTIMEO = 20;
     static final int SO_BINDTODEVICE = 25;
+    static final int SO_RCVBUFFORCE = 33; // beyond net.core.rmem_max; needs CAP_NET_ADMIN
 
     // <netinet/in.h>, <bits/in.h>: IPv4 level
     static final int IPPROTO_IP = 0;

@@ -1,10 +1,14 @@
 package dev.vigil.agent.net;
 
-import org.junit.jupiter.api.AfterEach;
+import dev.vigil.lab.Host;
+import dev.vigil.lab.HostProcess;
+import dev.vigil.lab.NetLab;
+import dev.vigil.lab.Requirements;
+import dev.vigil.lab.Segment;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -22,41 +26,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * keepalived 2.2.7 in namespace a, Vigil's sockets in b: keepalived's adverts reach us intact, and ours (IPv4
+ * keepalived 2.2.7 on host a, Vigil's sockets on host b: keepalived's adverts reach us intact, and ours (IPv4
  * multicast with our own header, IPv4 unicast, IPv6 with the kernel's checksum) are accepted by keepalived, which
  * stays BACKUP while we advertise a higher priority and takes over when we stop.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class KeepalivedInteropIT {
-    private NetnsLab lab;
-    private String a, b;
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final NetLab lab = NetLab.extension();
+    private Segment segment;
+    private Host a, b;
 
     @BeforeEach
-    void buildLab() {
-        NetnsLab.requireTool("/usr/sbin/keepalived");
-        lab = NetnsLab.create();
-        try {
-            a = lab.namespace("a");
-            b = lab.namespace("b");
-            lab.veth(a, "va", b, "vb");
-            lab.in(a, "ip", "addr", "add", "192.0.2.1/24", "dev", "va");
-            lab.in(b, "ip", "addr", "add", "192.0.2.2/24", "dev", "vb");
-        } catch (RuntimeException e) {
-            lab.close();
-            throw e;
-        }
+    void hosts() {
+        Requirements.requireCommand("keepalived");
+        segment = lab.segment("one");
+        a = lab.host("a", segment);
+        b = lab.host("b", segment);
     }
 
-    @AfterEach
-    void removeLab() {
-        if (lab != null) {
-            lab.close(); // stops keepalived (SIGTERM, then whatever is left in the namespace)
-        }
-    }
-
-    private Path startKeepalived(String state, int priority, String extra, String vip) throws Exception {
+    private HostProcess startKeepalived(String state, int priority, String extra, String vip) throws Exception {
+        Path dir = lab.workDir();
         Path conf = dir.resolve("keepalived.conf");
         Files.writeString(conf, """
                 global_defs {
@@ -66,7 +56,7 @@ class KeepalivedInteropIT {
                 }
                 vrrp_instance VI_1 {
                   state %s
-                  interface va
+                  interface eth0
                   virtual_router_id 71
                   priority %d
                   advert_int 0.1
@@ -76,20 +66,18 @@ class KeepalivedInteropIT {
                   }
                 }
                 """.formatted(state, priority, extra, vip));
-        Path log = dir.resolve("keepalived.log");
-        lab.start(a, log, "/usr/sbin/keepalived", "-n", "-l", "-D", "-P", "-f", conf.toString(),
-                "-p", dir.resolve("k.pid").toString(), "-r", dir.resolve("v.pid").toString());
-        return log;
+        return a.start("keepalived", "-n", "-l", "-D", "-P", "-f", conf.toString(),
+                "-p", dir.resolve("keepalived.pid").toString(), "-r", dir.resolve("vrrp.pid").toString());
     }
 
     @Test
     void keepalivedsAdvertsArriveWithTtl255AndAChecksumOverTheRealAddresses() throws Exception {
         BlockingQueue<ReceivedPacket> atB = new LinkedBlockingQueue<>();
-        try (VrrpSocket rx = lab.inside(b, () -> VrrpSocket.open(VrrpSocketSpec.multicast("vb", IpFamily.IPV4), atB::add))) {
-            startKeepalived("MASTER", 150, "", "192.0.2.100/32");
+        try (VrrpSocket rx = InNamespace.call(b, () -> VrrpSocket.open(VrrpSocketSpec.multicast("eth0", IpFamily.IPV4), atB::add))) {
+            startKeepalived("MASTER", 150, "", segment.ip4(100) + "/32");
             ReceivedPacket p = atB.poll(10, TimeUnit.SECONDS);
             assertThat(p).as("an advert from keepalived").isNotNull();
-            assertThat(p.source()).isEqualTo(InetAddress.getByName("192.0.2.1"));
+            assertThat(p.source()).isEqualTo(InetAddress.getByName(a.address()));
             assertThat(p.destination()).isEqualTo(InetAddress.getByName("224.0.0.18"));
             assertThat(p.ttl()).isEqualTo(255);
             byte[] m = p.vrrpMessage();
@@ -111,64 +99,39 @@ class KeepalivedInteropIT {
     void keepalivedAcceptsOurHigherPriorityAdvertsAndTakesOverWhenTheyStop(String mode) throws Exception {
         boolean v6 = mode.startsWith("ipv6");
         boolean unicast = mode.endsWith("unicast");
-        InetAddress vip = InetAddress.getByName(v6 ? "2001:db8::100" : "192.0.2.100");
-        InetAddress ours = InetAddress.getByName("192.0.2.2");
-        InetAddress destination = InetAddress.getByName(unicast ? "192.0.2.1" : v6 ? "ff02::12" : "224.0.0.18");
-        VrrpSocketSpec spec = unicast ? VrrpSocketSpec.unicast("vb", ours)
-                : v6 ? VrrpSocketSpec.multicast("vb", IpFamily.IPV6)
-                : VrrpSocketSpec.multicast("vb", IpFamily.IPV4).withSource(ours);
-        byte[] advert = VrrpWireIT.v3Advert(ours, destination, 71, vip);
-        advert[2] = (byte) 200; // priority above keepalived's 100
-        advert[5] = 10; // 0.1 s, as keepalived's advert_int
-        if (!v6) { // the priority and interval changed: checksum again (IPv6: the kernel does it)
-            advert[6] = 0;
-            advert[7] = 0;
-            advert = withChecksum(advert, ours, destination);
-        }
-        String extra = unicast ? "unicast_src_ip 192.0.2.1\n  unicast_peer {\n    192.0.2.2\n  }" : "";
-        String vipLine = v6 ? "2001:db8::100/128" : "192.0.2.100/32";
+        InetAddress vip = InetAddress.getByName(v6 ? segment.ip6(100) : segment.ip4(100));
+        InetAddress ours = InetAddress.getByName(b.address());
+        InetAddress destination = InetAddress.getByName(unicast ? a.address() : v6 ? "ff02::12" : "224.0.0.18");
+        VrrpSocketSpec spec = unicast ? VrrpSocketSpec.unicast("eth0", ours)
+                : v6 ? VrrpSocketSpec.multicast("eth0", IpFamily.IPV6)
+                : VrrpSocketSpec.multicast("eth0", IpFamily.IPV4).withSource(ours);
+        // Priority 200, above keepalived's 100; the IPv6 checksum is the kernel's.
+        byte[] advert = VrrpWireIT.v3Advert(ours, destination, 71, 200, vip);
+        String extra = unicast ? "unicast_src_ip " + a.address() + "\n  unicast_peer {\n    " + b.address() + "\n  }" : "";
+        String vipText = AddressText.of(vip) + (v6 ? "/128" : "/32");
 
         ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor();
-        try (VrrpSocket socket = lab.inside(b, () -> VrrpSocket.open(spec, p -> { }))) {
-            byte[] message = advert;
+        try (VrrpSocket socket = InNamespace.call(b, () -> VrrpSocket.open(spec, p -> { }))) {
             sender.scheduleAtFixedRate(() -> {
                 try {
-                    socket.send(destination, message);
+                    socket.send(destination, advert);
                 } catch (LinuxCallFailed e) {
                     throw new IllegalStateException(e);
                 }
             }, 0, 100, TimeUnit.MILLISECONDS);
-            Path log = startKeepalived("BACKUP", 100, extra, vipLine);
-            await().atMost(Duration.ofSeconds(10)).until(() -> logText(log).contains("Entering BACKUP STATE"));
+            HostProcess keepalived = startKeepalived("BACKUP", 100, extra, vipText);
+            keepalived.awaitLog("Entering BACKUP STATE", Duration.ofSeconds(10));
             Thread.sleep(1500); // > 3 advert intervals + skew: keepalived would have taken over had it dropped ours
-            assertThat(logText(log)).doesNotContain("Entering MASTER STATE");
-            assertThat(lab.in(a, "ip", "-o", "addr", "show", "dev", "va")).doesNotContain(vipLine);
+            assertThat(keepalived.log()).doesNotContain("Entering MASTER STATE");
+            assertThat(a.exec("ip", "-o", "addr", "show", "dev", "eth0").orThrow().stdout()).doesNotContain(vipText);
 
             sender.shutdownNow();
-            await().atMost(Duration.ofSeconds(5)).until(() -> logText(log).contains("Entering MASTER STATE"));
+            keepalived.awaitLog("Entering MASTER STATE", Duration.ofSeconds(5));
             await().atMost(Duration.ofSeconds(5)).until(() ->
-                    lab.in(a, "ip", "-o", "addr", "show", "dev", "va").contains(vipLine));
+                    a.exec("ip", "-o", "addr", "show", "dev", "eth0").orThrow().stdout().contains(vipText));
             assertThat(socket.sentCount()).isGreaterThan(10);
         } finally {
             sender.shutdownNow();
         }
-    }
-
-    /** keepalived -l logs to the console: stdout and stderr, which the lab keeps in two files. */
-    private static String logText(Path log) throws Exception {
-        Path err = log.resolveSibling(log.getFileName() + ".err");
-        return Files.readString(log) + (Files.exists(err) ? Files.readString(err) : "");
-    }
-
-    private static byte[] withChecksum(byte[] m, InetAddress source, InetAddress destination) {
-        byte[] pseudo = new byte[12];
-        System.arraycopy(source.getAddress(), 0, pseudo, 0, 4);
-        System.arraycopy(destination.getAddress(), 0, pseudo, 4, 4);
-        pseudo[9] = 112;
-        pseudo[11] = (byte) m.length;
-        int sum = InternetChecksum.finish(InternetChecksum.add(InternetChecksum.add(0, pseudo, 0, 12), m, 0, m.length));
-        m[6] = (byte) (sum >>> 8);
-        m[7] = (byte) sum;
-        return m;
     }
 }

@@ -1,9 +1,11 @@
 package dev.vigil.agent.net;
 
-import org.junit.jupiter.api.AfterAll;
+import dev.vigil.lab.Host;
+import dev.vigil.lab.NetLab;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
@@ -12,31 +14,16 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Carrier and admin state of veth ends, as the link monitor in b reports them. */
+/** Carrier and admin state of a NetLab host's interfaces, as the link monitor inside it reports them. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class LinkMonitorIT {
-    private static NetnsLab lab;
-    private static String a, b;
+    @RegisterExtension
+    static final NetLab lab = NetLab.extension();
+    private static Host b;
 
     @BeforeAll
-    static void buildLab() {
-        lab = NetnsLab.create();
-        try {
-            a = lab.namespace("a");
-            b = lab.namespace("b");
-            lab.veth(a, "va", b, "vb");
-            lab.veth(a, "va2", b, "vb2");
-        } catch (RuntimeException e) {
-            lab.close();
-            throw e;
-        }
-    }
-
-    @AfterAll
-    static void removeLab() {
-        if (lab != null) {
-            lab.close();
-        }
+    static void host() {
+        b = lab.host("b", lab.segment("one"), lab.segment("two"));
     }
 
     private static LinkStateChanged next(BlockingQueue<LinkStateChanged> q) throws InterruptedException {
@@ -48,60 +35,59 @@ class LinkMonitorIT {
     @Test
     void reportsTheStartStateThenEachCarrierAndAdminChangeOfWatchedLinksOnly() throws Exception {
         BlockingQueue<LinkStateChanged> reports = new LinkedBlockingQueue<>();
-        try (LinkMonitor monitor = lab.inside(b, () -> LinkMonitor.open(Set.of("vb", "nosuch0"), reports::add))) {
+        try (LinkMonitor monitor = InNamespace.call(b, () -> LinkMonitor.open(Set.of("eth0", "nosuch0"), reports::add))) {
             LinkStateChanged first = next(reports), second = next(reports);
-            LinkStateChanged vb = first.name().equals("vb") ? first : second;
-            LinkStateChanged missing = first.name().equals("vb") ? second : first;
-            assertThat(vb.usable()).isTrue();
-            assertThat(vb.present()).isTrue();
+            LinkStateChanged eth0 = first.name().equals("eth0") ? first : second;
+            LinkStateChanged missing = first.name().equals("eth0") ? second : first;
+            assertThat(eth0.usable()).isTrue();
+            assertThat(eth0.present()).isTrue();
             assertThat(missing.name()).isEqualTo("nosuch0");
             assertThat(missing.present()).isFalse();
             assertThat(missing.usable()).isFalse();
 
-            lab.in(b, "ip", "link", "set", "vb2", "down"); // not watched: no report
-            lab.in(a, "ip", "link", "set", "va", "down"); // the peer's end: vb loses carrier
+            lab.cutLink(b); // the cable: eth0 (and eth1) lose carrier
             LinkStateChanged carrierLost = next(reports);
-            assertThat(carrierLost.name()).isEqualTo("vb");
+            assertThat(carrierLost.name()).isEqualTo("eth0");
             assertThat(carrierLost.usable()).isFalse();
             assertThat(carrierLost.present()).isTrue(); // oper state follows later (linkwatch): not asserted
 
-            lab.in(a, "ip", "link", "set", "va", "up");
+            lab.restoreLink(b);
             assertThat(next(reports)).satisfies(s -> {
-                assertThat(s.name()).isEqualTo("vb");
+                assertThat(s.name()).isEqualTo("eth0");
                 assertThat(s.usable()).isTrue();
             });
 
-            lab.in(b, "ip", "link", "set", "vb", "down"); // our own end, administratively
+            b.exec("ip", "link", "set", "eth0", "down").orThrow(); // administratively
             assertThat(next(reports)).satisfies(s -> {
-                assertThat(s.name()).isEqualTo("vb");
+                assertThat(s.name()).isEqualTo("eth0");
                 assertThat(s.usable()).isFalse();
                 assertThat(s.operState()).isEqualTo(Link.OperState.DOWN);
             });
-            lab.in(b, "ip", "link", "set", "vb", "up");
+            b.exec("ip", "link", "set", "eth0", "up").orThrow();
             assertThat(next(reports).usable()).isTrue();
 
-            lab.in(b, "ip", "link", "set", "vb2", "up");
+            b.exec("ip", "link", "set", "eth1", "down").orThrow(); // not watched: no report
+            b.exec("ip", "link", "set", "eth1", "up").orThrow();
             Thread.sleep(300);
-            assertThat(reports).as("nothing about vb2 or repeated states").isEmpty();
+            assertThat(reports).as("nothing about eth1 or repeated states").isEmpty();
         }
-        lab.in(b, "ip", "link", "set", "vb2", "up");
     }
 
     @Test
     void anInterfaceThatAppearsAndVanishesIsReported() throws Exception {
         BlockingQueue<LinkStateChanged> reports = new LinkedBlockingQueue<>();
-        try (LinkMonitor monitor = lab.inside(b, () -> LinkMonitor.open(Set.of("vnew"), reports::add))) {
+        try (LinkMonitor monitor = InNamespace.call(b, () -> LinkMonitor.open(Set.of("vnew"), reports::add))) {
             assertThat(next(reports).present()).isFalse();
-            lab.in(b, "ip", "link", "add", "vnew", "type", "veth", "peer", "name", "vnewp");
-            lab.in(b, "ip", "link", "set", "vnewp", "up");
-            lab.in(b, "ip", "link", "set", "vnew", "up");
+            b.exec("ip", "link", "add", "vnew", "type", "veth", "peer", "name", "vnewp").orThrow();
+            b.exec("ip", "link", "set", "vnewp", "up").orThrow();
+            b.exec("ip", "link", "set", "vnew", "up").orThrow();
             LinkStateChanged appeared = next(reports);
             if (!appeared.usable()) { // created down first: then comes up
                 assertThat(appeared.present()).isTrue();
                 appeared = next(reports);
             }
             assertThat(appeared.usable()).isTrue();
-            lab.in(b, "ip", "link", "del", "vnew");
+            b.exec("ip", "link", "del", "vnew").orThrow();
             LinkStateChanged gone = next(reports);
             if (gone.present()) { // a down notification may precede the deletion
                 assertThat(gone.usable()).isFalse();

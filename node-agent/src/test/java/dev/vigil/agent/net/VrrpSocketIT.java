@@ -1,9 +1,12 @@
 package dev.vigil.agent.net;
 
-import org.junit.jupiter.api.AfterAll;
+import dev.vigil.lab.Host;
+import dev.vigil.lab.NetLab;
+import dev.vigil.lab.Segment;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetAddress;
 import java.util.Arrays;
@@ -15,40 +18,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Protocol-112 packets between namespaces: a -- va/vb -- b -- vb2/vc -- c. Real kernels on both sides; the
- * receiving side sees what a peer router would.
+ * Protocol-112 packets between NetLab hosts: a and b on segment one, b and c on segment two (b's eth1). Real
+ * kernels on both sides; the receiving side sees what a peer router would.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class VrrpSocketIT {
-    private static NetnsLab lab;
-    private static String a, b, c;
+    @RegisterExtension
+    static final NetLab lab = NetLab.extension();
+    private static Host a, b, c;
 
     @BeforeAll
-    static void buildLab() {
-        lab = NetnsLab.create();
-        try {
-            a = lab.namespace("a");
-            b = lab.namespace("b");
-            c = lab.namespace("c");
-            lab.veth(a, "va", b, "vb");
-            lab.veth(b, "vb2", c, "vc");
-            lab.in(a, "ip", "addr", "add", "192.0.2.1/24", "dev", "va");
-            lab.in(a, "ip", "addr", "add", "2001:db8::1/64", "dev", "va", "nodad");
-            lab.in(b, "ip", "addr", "add", "192.0.2.2/24", "dev", "vb");
-            lab.in(b, "ip", "addr", "add", "2001:db8::2/64", "dev", "vb", "nodad");
-            lab.in(b, "ip", "addr", "add", "198.51.100.2/24", "dev", "vb2");
-            lab.in(c, "ip", "addr", "add", "198.51.100.3/24", "dev", "vc");
-        } catch (RuntimeException e) {
-            lab.close();
-            throw e;
-        }
-    }
-
-    @AfterAll
-    static void removeLab() {
-        if (lab != null) {
-            lab.close();
-        }
+    static void hosts() {
+        Segment one = lab.segment("one");
+        Segment two = lab.segment("two");
+        a = lab.host("a", one);
+        b = lab.host("b", one, two);
+        c = lab.host("c", two);
     }
 
     /** An advert-shaped message: v3 advert, VRID 51, prio 100, 1 address, interval 100 cs, then a marker address. */
@@ -66,16 +51,24 @@ class VrrpSocketIT {
         return p;
     }
 
+    private static VrrpSocket open(Host host, VrrpSocketSpec spec, BlockingQueue<ReceivedPacket> into) throws Exception {
+        return InNamespace.call(host, () -> VrrpSocket.open(spec, into::add));
+    }
+
+    private static VrrpSocket sender(Host host, VrrpSocketSpec spec) throws Exception {
+        return InNamespace.call(host, () -> VrrpSocket.open(spec, p -> { }));
+    }
+
     @Test
     void ipv4MulticastArrivesWithTtl255FromTheInterfaceAddressToTheGroup() throws Exception {
         BlockingQueue<ReceivedPacket> atB = new LinkedBlockingQueue<>();
-        try (VrrpSocket rx = lab.inside(b, () -> VrrpSocket.open(VrrpSocketSpec.multicast("vb", IpFamily.IPV4), atB::add));
-             VrrpSocket tx = lab.inside(a, () -> VrrpSocket.open(VrrpSocketSpec.multicast("va", IpFamily.IPV4), p -> { }))) {
+        try (VrrpSocket rx = open(b, VrrpSocketSpec.multicast("eth0", IpFamily.IPV4), atB);
+             VrrpSocket tx = sender(a, VrrpSocketSpec.multicast("eth0", IpFamily.IPV4))) {
             long before = System.nanoTime();
             tx.send(ip("224.0.0.18"), advert(10));
             ReceivedPacket p = next(atB);
             assertThat(p.vrrpMessage()).isEqualTo(advert(10));
-            assertThat(p.source()).isEqualTo(ip("192.0.2.1")); // the kernel filled the interface's address
+            assertThat(p.source()).isEqualTo(ip(a.address())); // the kernel filled the interface's address
             assertThat(p.destination()).isEqualTo(ip("224.0.0.18"));
             assertThat(p.ttl()).isEqualTo(255);
             assertThat(p.interfaceIndex()).isEqualTo(rx.interfaceIndex());
@@ -87,15 +80,15 @@ class VrrpSocketIT {
 
     @Test
     void ipv4UnicastGoesFromTheChosenSourceToThePeer() throws Exception {
-        lab.in(a, "ip", "addr", "replace", "192.0.2.11/24", "dev", "va");
+        a.exec("ip", "addr", "replace", "192.0.2.111/24", "dev", "eth0").orThrow();
         BlockingQueue<ReceivedPacket> atB = new LinkedBlockingQueue<>();
-        try (VrrpSocket rx = lab.inside(b, () -> VrrpSocket.open(VrrpSocketSpec.unicast("vb", ip("192.0.2.2")), atB::add));
-             VrrpSocket tx = lab.inside(a, () -> VrrpSocket.open(VrrpSocketSpec.unicast("va", ip("192.0.2.11")), p -> { }))) {
-            tx.send(ip("192.0.2.2"), advert(11));
+        try (VrrpSocket rx = open(b, VrrpSocketSpec.unicast("eth0", ip(b.address())), atB);
+             VrrpSocket tx = sender(a, VrrpSocketSpec.unicast("eth0", ip("192.0.2.111")))) {
+            tx.send(ip(b.address()), advert(11));
             ReceivedPacket p = next(atB);
             assertThat(p.vrrpMessage()).isEqualTo(advert(11));
-            assertThat(p.source()).isEqualTo(ip("192.0.2.11"));
-            assertThat(p.destination()).isEqualTo(ip("192.0.2.2"));
+            assertThat(p.source()).isEqualTo(ip("192.0.2.111"));
+            assertThat(p.destination()).isEqualTo(ip(b.address()));
             assertThat(p.ttl()).isEqualTo(255);
             assertThat(p.interfaceIndex()).isEqualTo(rx.interfaceIndex());
         }
@@ -109,10 +102,10 @@ class VrrpSocketIT {
         message[2] = 100;
         message[3] = 1;
         message[5] = 100;
-        System.arraycopy(ip("2001:db8::100").getAddress(), 0, message, 8, 16);
+        System.arraycopy(ip("2001:db8:1::100").getAddress(), 0, message, 8, 16);
         BlockingQueue<ReceivedPacket> atB = new LinkedBlockingQueue<>();
-        try (VrrpSocket rx = lab.inside(b, () -> VrrpSocket.open(VrrpSocketSpec.multicast("vb", IpFamily.IPV6), atB::add));
-             VrrpSocket tx = lab.inside(a, () -> VrrpSocket.open(VrrpSocketSpec.multicast("va", IpFamily.IPV6), p -> { }))) {
+        try (VrrpSocket rx = open(b, VrrpSocketSpec.multicast("eth0", IpFamily.IPV6), atB);
+             VrrpSocket tx = sender(a, VrrpSocketSpec.multicast("eth0", IpFamily.IPV6))) {
             tx.send(ip("ff02::12"), message);
             ReceivedPacket p = next(atB);
             assertThat(p.source().isLinkLocalAddress()).as("source %s is link-local", p.source()).isTrue();
@@ -135,17 +128,17 @@ class VrrpSocketIT {
 
     @Test
     void ipv6UnicastGoesFromTheChosenSourceToThePeer() throws Exception {
-        lab.in(a, "ip", "addr", "replace", "2001:db8::11/64", "dev", "va", "nodad");
+        a.exec("ip", "addr", "replace", "2001:db8:1::111/64", "dev", "eth0", "nodad").orThrow();
         BlockingQueue<ReceivedPacket> atB = new LinkedBlockingQueue<>();
         byte[] message = new byte[24];
         message[0] = 0x31;
         message[1] = 53;
-        try (VrrpSocket rx = lab.inside(b, () -> VrrpSocket.open(VrrpSocketSpec.unicast("vb", ip("2001:db8::2")), atB::add));
-             VrrpSocket tx = lab.inside(a, () -> VrrpSocket.open(VrrpSocketSpec.unicast("va", ip("2001:db8::11")), p -> { }))) {
-            tx.send(ip("2001:db8::2"), message);
+        try (VrrpSocket rx = open(b, VrrpSocketSpec.unicast("eth0", ip(b.address6())), atB);
+             VrrpSocket tx = sender(a, VrrpSocketSpec.unicast("eth0", ip("2001:db8:1::111")))) {
+            tx.send(ip(b.address6()), message);
             ReceivedPacket p = next(atB);
-            assertThat(p.source()).isEqualTo(ip("2001:db8::11"));
-            assertThat(p.destination()).isEqualTo(ip("2001:db8::2"));
+            assertThat(p.source()).isEqualTo(ip("2001:db8:1::111"));
+            assertThat(p.destination()).isEqualTo(ip(b.address6()));
             assertThat(p.ttl()).isEqualTo(255);
             assertThat(p.vrrpMessage()[1]).isEqualTo((byte) 53);
         }
@@ -153,34 +146,33 @@ class VrrpSocketIT {
 
     @Test
     void packetsOnAnotherInterfaceOrToAnotherGroupAreNotDelivered() throws Exception {
-        BlockingQueue<ReceivedPacket> vrrpOnVb = new LinkedBlockingQueue<>();
-        BlockingQueue<ReceivedPacket> vrrpOnVb2 = new LinkedBlockingQueue<>();
-        BlockingQueue<ReceivedPacket> otherGroupOnVb = new LinkedBlockingQueue<>();
+        BlockingQueue<ReceivedPacket> vrrpOnEth0 = new LinkedBlockingQueue<>();
+        BlockingQueue<ReceivedPacket> vrrpOnEth1 = new LinkedBlockingQueue<>();
+        BlockingQueue<ReceivedPacket> otherGroupOnEth0 = new LinkedBlockingQueue<>();
         InetAddress otherGroup = ip("224.0.0.19");
-        try (VrrpSocket s1 = lab.inside(b, () -> VrrpSocket.open(VrrpSocketSpec.multicast("vb", IpFamily.IPV4), vrrpOnVb::add));
-             VrrpSocket s2 = lab.inside(b, () -> VrrpSocket.open(VrrpSocketSpec.multicast("vb2", IpFamily.IPV4), vrrpOnVb2::add));
-             VrrpSocket s3 = lab.inside(b, () -> VrrpSocket.open(
-                     VrrpSocketSpec.multicast("vb", IpFamily.IPV4).withGroup(otherGroup), otherGroupOnVb::add));
-             VrrpSocket fromA = lab.inside(a, () -> VrrpSocket.open(VrrpSocketSpec.multicast("va", IpFamily.IPV4), p -> { }));
-             VrrpSocket fromC = lab.inside(c, () -> VrrpSocket.open(VrrpSocketSpec.multicast("vc", IpFamily.IPV4), p -> { }))) {
+        try (VrrpSocket s1 = open(b, VrrpSocketSpec.multicast("eth0", IpFamily.IPV4), vrrpOnEth0);
+             VrrpSocket s2 = open(b, VrrpSocketSpec.multicast("eth1", IpFamily.IPV4), vrrpOnEth1);
+             VrrpSocket s3 = open(b, VrrpSocketSpec.multicast("eth0", IpFamily.IPV4).withGroup(otherGroup), otherGroupOnEth0);
+             VrrpSocket fromA = sender(a, VrrpSocketSpec.multicast("eth0", IpFamily.IPV4));
+             VrrpSocket fromC = sender(c, VrrpSocketSpec.multicast("eth0", IpFamily.IPV4))) {
             fromC.send(ip("224.0.0.18"), advert(20));
-            assertThat(next(vrrpOnVb2).vrrpMessage()).isEqualTo(advert(20)); // it did reach b, on vb2
+            assertThat(next(vrrpOnEth1).vrrpMessage()).isEqualTo(advert(20)); // it did reach b, on eth1
             fromA.send(otherGroup, advert(21));
-            assertThat(next(otherGroupOnVb).vrrpMessage()).isEqualTo(advert(21)); // it did reach b, on vb
+            assertThat(next(otherGroupOnEth0).vrrpMessage()).isEqualTo(advert(21)); // it did reach b, on eth0
             fromA.send(ip("224.0.0.18"), advert(22));
-            assertThat(next(vrrpOnVb).vrrpMessage()).isEqualTo(advert(22));
+            assertThat(next(vrrpOnEth0).vrrpMessage()).isEqualTo(advert(22));
             Thread.sleep(200);
-            assertThat(vrrpOnVb).as("nothing from vb2 or from 224.0.0.19 on the vb socket").isEmpty();
+            assertThat(vrrpOnEth0).as("nothing from eth1 or from 224.0.0.19 on the eth0 socket").isEmpty();
             assertThat(s1.receivedCount()).isEqualTo(1);
-            assertThat(otherGroupOnVb).isEmpty(); // and no VRRP-group packet on the other-group socket
-            assertThat(vrrpOnVb2).isEmpty();
+            assertThat(otherGroupOnEth0).isEmpty(); // and no VRRP-group packet on the other-group socket
+            assertThat(vrrpOnEth1).isEmpty();
             assertThat(s2.receivedCount() + s3.receivedCount()).isEqualTo(2);
         }
     }
 
     @Test
     void aMissingInterfaceIsNamedInTheError() {
-        assertThatThrownBy(() -> lab.inside(b, () -> VrrpSocket.open(VrrpSocketSpec.multicast("nosuch0", IpFamily.IPV4), p -> { })))
+        assertThatThrownBy(() -> sender(b, VrrpSocketSpec.multicast("nosuch0", IpFamily.IPV4)))
                 .isInstanceOf(LinuxCallFailed.class)
                 .hasMessageContaining("nosuch0")
                 .hasMessageContaining("No such device");
@@ -188,9 +180,9 @@ class VrrpSocketIT {
 
     @Test
     void closeStopsTheReaderPromptly() throws Exception {
-        VrrpSocket socket = lab.inside(b, () -> VrrpSocket.open(VrrpSocketSpec.multicast("vb", IpFamily.IPV6), p -> { }));
+        VrrpSocket socket = sender(b, VrrpSocketSpec.multicast("eth0", IpFamily.IPV6));
         Thread reader = Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().equals("vrrp-rx-vb-ipv6")).findFirst().orElseThrow();
+                .filter(t -> t.getName().equals("vrrp-rx-eth0-ipv6")).findFirst().orElseThrow();
         long start = System.nanoTime();
         socket.close();
         long millis = (System.nanoTime() - start) / 1_000_000;

@@ -102,6 +102,10 @@ final class LinuxAbi {
     static final int NLM_F_MULTI = 0x2;
     static final int NLM_F_ACK = 0x4;
     static final int NLM_F_DUMP = 0x300;
+    static final int NLM_F_EXCL = 0x200; // for new requests: fail if it exists
+    static final int NLM_F_CREATE = 0x400;
+    static final int NLM_F_CAPPED = 0x100; // in an ACK: the request is not echoed in full
+    static final int NLM_F_ACK_TLVS = 0x200; // in an ACK: extended-ACK attributes follow
     static final int NLMSGERR_ATTR_MSG = 1; // extended ack: NUL-terminated error text
 
     // <linux/rtnetlink.h>

@@ -45,11 +45,10 @@ record NetlinkMessage(int type, int flags, int sequence, int portId, byte[] payl
 
     /** The kernel's text for an error (extended ACK, NLMSGERR_ATTR_MSG), when it gave one. */
     String extendedAckText() {
-        final int capped = 0x100, ackTlvs = 0x200; // NLM_F_CAPPED, NLM_F_ACK_TLVS
-        if ((flags & ackTlvs) == 0 || payload.length < 4 + LinuxAbi.NLMSG_HDRLEN) {
+        if ((flags & LinuxAbi.NLM_F_ACK_TLVS) == 0 || payload.length < 4 + LinuxAbi.NLMSG_HDRLEN) {
             return "";
         }
-        int start = 4 + ((flags & capped) != 0 ? LinuxAbi.NLMSG_HDRLEN : align(buffer().getInt(4)));
+        int start = 4 + ((flags & LinuxAbi.NLM_F_CAPPED) != 0 ? LinuxAbi.NLMSG_HDRLEN : align(buffer().getInt(4)));
         String[] text = {""};
         Attributes.forEach(payload, start, (type, data) -> {
             if (type == LinuxAbi.NLMSGERR_ATTR_MSG) {

@@ -95,10 +95,10 @@ final class NetlinkSocket implements AutoCloseable {
         List<NetlinkMessage> answer = new ArrayList<>();
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
         while (true) {
-            List<NetlinkMessage> batch = receive(what);
-            if (batch.isEmpty() && System.nanoTime() - deadline > 0) {
+            if (System.nanoTime() - deadline > 0) {
                 throw new LinuxCallFailed(what, EAGAIN, "no answer from the kernel within " + timeoutMillis + " ms");
             }
+            List<NetlinkMessage> batch = receive(what);
             for (NetlinkMessage m : batch) {
                 if (m.sequence() != sequenceNumber) {
                     continue; // a late answer to an earlier, timed-out request
@@ -108,11 +108,7 @@ final class NetlinkSocket implements AutoCloseable {
                     if (error == 0) {
                         return answer;
                     }
-                    String text = m.extendedAckText();
-                    LinuxCallFailed failure = Syscalls.failure(what, -error);
-                    throw text.isEmpty() ? failure
-                            : new LinuxCallFailed(what, -error, failure.getMessage().substring(what.length() + 2)
-                                    .replaceFirst(" \\(errno.*", "") + ": " + text);
+                    throw Syscalls.failure(what, -error, m.extendedAckText());
                 }
                 if (m.type() == NLMSG_DONE) {
                     return answer;

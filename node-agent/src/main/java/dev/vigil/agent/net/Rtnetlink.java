@@ -45,8 +45,9 @@ public final class Rtnetlink implements AutoCloseable {
         int index = link(vip.device()).orElseThrow(() -> new LinuxCallFailed(what, ENODEV,
                 "no interface named " + vip.device())).index();
         int seq = socket.nextSequence();
-        byte[] request = RtnetlinkCodec.addressRequest(RTM_NEWADDR, NLM_F_REQUEST | NLM_F_ACK | 0x400 | 0x200, seq,
-                vip, index); // 0x400 NLM_F_CREATE, 0x200 NLM_F_EXCL: as `ip addr add`, so a duplicate says EEXIST
+        // CREATE|EXCL as `ip addr add`: a duplicate answers EEXIST rather than being silently replaced.
+        byte[] request = RtnetlinkCodec.addressRequest(RTM_NEWADDR,
+                NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, seq, vip, index);
         try {
             socket.request(request, seq, what);
             return AddressChange.ADDED;

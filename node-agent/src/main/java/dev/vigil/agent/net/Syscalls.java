@@ -20,13 +20,18 @@ final class Syscalls {
     }
 
     static LinuxCallFailed failure(String what, int errno) {
+        return failure(what, errno, "");
+    }
+
+    /** With the kernel's own explanation (netlink extended ACK) after the errno text, when there is one. */
+    static LinuxCallFailed failure(String what, int errno, String detail) {
         String text;
         try {
             text = LIBC.strerror(errno);
         } catch (RuntimeException e) {
             text = "unknown error";
         }
-        return new LinuxCallFailed(what, errno, text);
+        return new LinuxCallFailed(what, errno, detail.isEmpty() ? text : text + ": " + detail);
     }
 
     static int check(int rc, String what) throws LinuxCallFailed {

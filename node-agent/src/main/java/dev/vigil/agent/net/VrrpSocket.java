@@ -325,8 +325,11 @@ public final class VrrpSocket implements AutoCloseable {
                 LOG.debug("dropped IPv6 packet on {} without source or pktinfo", spec.interfaceName());
                 return null;
             }
-            InetAddress source = Inet6Address.getByAddress(null, Arrays.copyOfRange(name, 8, 24),
-                    ByteBuffer.wrap(name).order(ByteOrder.nativeOrder()).getInt(24));
+            byte[] sourceBytes = Arrays.copyOfRange(name, 8, 24);
+            int scope = ByteBuffer.wrap(name).order(ByteOrder.nativeOrder()).getInt(24);
+            // Link-local sources keep the interface as their scope (fe80::1%eth0); global ones have none.
+            InetAddress source = scope == 0 ? InetAddress.getByAddress(sourceBytes)
+                    : Inet6Address.getByAddress(null, sourceBytes, scope);
             return new ReceivedPacket(data, source, InetAddress.getByAddress(destination[0]), ttl[0], index[0], arrival);
         } catch (UnknownHostException e) {
             return null; // only for a wrong address length, which the checks above exclude

@@ -25,6 +25,8 @@ public interface LibC {
 
     @ssize_t long recvmsg(int fd, Pointer message, int flags);
 
+    int shutdown(int fd, int how);
+
     int close(int fd);
 
     int open(String path, int flags);

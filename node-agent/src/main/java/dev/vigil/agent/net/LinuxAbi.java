@@ -60,6 +60,7 @@ final class LinuxAbi {
     static final int MSG_DONTWAIT = 0x40;
     static final int MSG_TRUNC = 0x20;
     static final int CLONE_NEWNET = 0x40000000;
+    static final int SHUT_RD = 0;
 
     // <asm-generic/errno*.h>
     static final int EPERM = 1;

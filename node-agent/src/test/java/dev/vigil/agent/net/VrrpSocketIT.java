@@ -187,7 +187,7 @@ class VrrpSocketIT {
         socket.close();
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertThat(reader.isAlive()).isFalse();
-        assertThat(millis).as("close() took %d ms", millis).isLessThan(1000);
+        assertThat(millis).as("close() took %d ms (shutdown wakes the reader; the 1 s receive timeout is the fallback)", millis).isLessThan(500);
         assertThatThrownBy(() -> socket.send(ip("ff02::12"), new byte[8])).isInstanceOf(LinuxCallFailed.class);
     }
 }

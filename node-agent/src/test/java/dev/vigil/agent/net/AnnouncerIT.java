@@ -65,4 +65,27 @@ class AnnouncerIT {
                     .contains("lladdr " + mac);
         });
     }
+
+    @Test
+    void oneRoundForFourHundredVipsPutsEveryFrameOnTheWire() throws Exception {
+        Segment segment = lab.segment("one");
+        Host a = lab.host("a", segment);
+        lab.host("b", segment);
+        Capture wire = lab.capture(segment);
+        List<InetAddress> vips = new java.util.ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            vips.add(InetAddress.getByName("203.0.113." + (i + 1)));
+            vips.add(InetAddress.getByName("2001:db8:9::" + Integer.toHexString(i + 1)));
+        }
+        long elapsed;
+        try (Announcer announcer = InNamespace.call(a, () -> Announcer.open("eth0"))) {
+            long start = System.nanoTime();
+            assertThat(announcer.announce(vips)).isEqualTo(400);
+            elapsed = System.nanoTime() - start;
+        }
+        wire.stop();
+        assertThat(wire.count("arp.isgratuitous == 1 && eth.src == " + a.mac())).isEqualTo(200);
+        assertThat(wire.count("icmpv6.type == 136 && eth.src == " + a.mac())).isEqualTo(200);
+        System.out.printf("Announcer: one round of 200 GARPs + 200 NAs sent in %d us%n", elapsed / 1000);
+    }
 }

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -72,7 +73,7 @@ class AnnouncerIT {
         Host a = lab.host("a", segment);
         lab.host("b", segment);
         Capture wire = lab.capture(segment);
-        List<InetAddress> vips = new java.util.ArrayList<>();
+        List<InetAddress> vips = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
             vips.add(InetAddress.getByName("203.0.113." + (i + 1)));
             vips.add(InetAddress.getByName("2001:db8:9::" + Integer.toHexString(i + 1)));

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -140,7 +141,7 @@ class RtnetlinkIT {
 
     @Test
     void twoHundredVipsAreAddedAndRemovedOneRoundTripEach() throws Exception {
-        List<VirtualAddress> vips = new java.util.ArrayList<>();
+        List<VirtualAddress> vips = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
             vips.add(VirtualAddress.host(ip("203.0." + (114 + i / 250) + "." + (1 + i % 250)), "eth1"));
         }

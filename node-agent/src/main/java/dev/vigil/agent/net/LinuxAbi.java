@@ -111,6 +111,8 @@ final class LinuxAbi {
 
     // <linux/rtnetlink.h>
     static final int RTMGRP_LINK = 0x1;
+    static final int RTMGRP_IPV4_IFADDR = 0x10;
+    static final int RTMGRP_IPV6_IFADDR = 0x100;
     static final int RTM_NEWLINK = 16;
     static final int RTM_DELLINK = 17;
     static final int RTM_GETLINK = 18;

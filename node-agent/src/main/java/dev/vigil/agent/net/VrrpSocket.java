@@ -336,7 +336,7 @@ public final class VrrpSocket implements AutoCloseable {
             // Link-local sources keep the interface as their scope (fe80::1%eth0); global ones have none.
             InetAddress source = scope == 0 ? InetAddress.getByAddress(sourceBytes)
                     : Inet6Address.getByAddress(null, sourceBytes, scope);
-            return new ReceivedPacket(data, source, InetAddress.getByAddress(destination[0]), ttl[0], index[0], arrival);
+            return new ReceivedPacket(data, 0, source, InetAddress.getByAddress(destination[0]), ttl[0], index[0], arrival);
         } catch (UnknownHostException e) {
             return null; // only for a wrong address length, which the checks above exclude
         }
@@ -353,7 +353,7 @@ public final class VrrpSocket implements AutoCloseable {
                 || (data[9] & 0xFF) != IPPROTO_VRRP) {
             return null;
         }
-        return new ReceivedPacket(Arrays.copyOfRange(data, headerLength, data.length),
+        return new ReceivedPacket(data, headerLength,
                 InetAddress.getByAddress(Arrays.copyOfRange(data, 12, 16)),
                 InetAddress.getByAddress(Arrays.copyOfRange(data, 16, 20)),
                 data[8] & 0xFF, interfaceIndex, arrival);

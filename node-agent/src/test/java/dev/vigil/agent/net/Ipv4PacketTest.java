@@ -35,6 +35,8 @@ class Ipv4PacketTest {
         ReceivedPacket back = VrrpSocket.decodeIpv4(p, 4, 77L);
         assertThat(back).isNotNull();
         assertThat(back.vrrpMessage()).isEqualTo(ADVERT);
+        assertThat(back.datagram()).isEqualTo(p); // the whole IP packet, for decoders that check the header
+        assertThat(back.messageOffset()).isEqualTo(20);
         assertThat(back.source()).isEqualTo(v4("192.0.2.11"));
         assertThat(back.destination()).isEqualTo(v4("224.0.0.18"));
         assertThat(back.ttl()).isEqualTo(255);

@@ -9,7 +9,7 @@ import java.util.List;
  *                       (otherwise they must be 0)
  */
 public record SyncGroup(String name, List<String> members, List<TrackedInterface> trackInterfaces,
-                        List<TrackedScript> trackScripts, List<TrackedFile> trackFiles, NotifyScripts notify,
+                        List<TrackedScript> trackScripts, List<TrackedFile> trackFiles, NotifyScripts notifyScripts,
                         boolean smtpAlert, boolean globalTracking, boolean trackingWeight) {
     public SyncGroup {
         members = List.copyOf(members);

@@ -31,7 +31,7 @@ public record VrrpInstance(String name, SourcePos declaredAt, InitialState initi
                            Optional<PassAuthentication> authentication, GarpSettings garp,
                            List<TrackedInterface> trackInterfaces, List<TrackedScript> trackScripts,
                            List<TrackedFile> trackFiles, boolean dontTrackPrimary, boolean trackSourceAddress,
-                           NotifyScripts notify, boolean smtpAlert, boolean accept, Optional<Vmac> vmac,
+                           NotifyScripts notifyScripts, boolean smtpAlert, boolean accept, Optional<Vmac> vmac,
                            boolean v3ChecksumAsV2, boolean lowerPrioNoAdvert, boolean higherPrioSendAdvert,
                            boolean skipCheckAdvAddr, boolean strictMode) {
 

@@ -1,0 +1,1556 @@
+package dev.vigil.agent.config;
+
+import dev.vigil.agent.config.Vocabulary.Block;
+
+import java.math.BigDecimal;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * Reads a keepalived.conf (and its includes) into a validated {@link AgentConfig}, or into the
+ * findings that stop it. Pure apart from reading the files: no interface lookups, no DNS, no clock.
+ *
+ * <p>Entry point: {@link #parse(Path, Optional)}.
+ */
+public final class KeepalivedConfigParser {
+
+    private static final Duration MIN_ADVERT = Duration.ofMillis(10);
+    private static final Duration MAX_ADVERT = Duration.ofSeconds(255);
+    private static final Duration MAX_V3_ADVERT = Duration.ofMillis(40_950);
+    private static final Duration MAX_PREEMPT_DELAY = Duration.ofSeconds(1000);
+    private static final int MAX_VIPS_IN_ADVERT = 255;
+
+    private final List<Finding> findings = new ArrayList<>();
+
+    // results of the first pass
+    private final GlobalDraft global = new GlobalDraft();
+    private VigilSettings vigil = VigilSettings.DEFAULTS;
+    private SourcePos vigilAt;
+    private final List<InstanceDraft> instances = new ArrayList<>();
+    private final Map<String, ScriptDraft> scripts = new LinkedHashMap<>();
+    private final Map<String, TrackFileDraft> trackFiles = new LinkedHashMap<>();
+    private final List<SyncGroupDraft> syncGroups = new ArrayList<>();
+
+    private KeepalivedConfigParser() {
+    }
+
+    /**
+     * @param configId keepalived's {@code -i}: selects {@code @id} lines; keepalived defaults it to the
+     *                 short host name, which the caller passes if it wants that behaviour
+     * @return a valid config with its warnings, or every finding if there is at least one error
+     */
+    public static ConfigResult parse(Path file, Optional<String> configId) {
+        ConfigLexer.Result lexed = ConfigLexer.lex(file, configId);
+        StatementTree.Result tree = StatementTree.build(lexed.tokens());
+        var parser = new KeepalivedConfigParser();
+        parser.findings.addAll(lexed.findings());
+        parser.findings.addAll(tree.findings());
+        Optional<AgentConfig> config = parser.interpret(tree.statements());
+        List<Finding> all = new ArrayList<>(parser.findings);
+        // File order: files in the order they were first reported on, lines ascending, then as found.
+        List<String> fileOrder = new ArrayList<>();
+        parser.findings.forEach(f -> {
+            if (!fileOrder.contains(f.file())) {
+                fileOrder.add(f.file());
+            }
+        });
+        all.sort(Comparator.comparingInt((Finding f) -> fileOrder.indexOf(f.file())).thenComparingInt(Finding::line));
+        if (config.isPresent() && all.stream().noneMatch(Finding::isError)) {
+            return new ConfigResult.Valid(config.get(), all);
+        }
+        return new ConfigResult.Invalid(all);
+    }
+
+    // ================================================================================ top level
+
+    private Optional<AgentConfig> interpret(List<Statement> top) {
+        for (Statement s : top) {
+            switch (s.keyword()) {
+                case "global_defs" -> globalDefs(s);
+                case "vrrp_instance" -> instance(s);
+                case "vrrp_script" -> script(s);
+                case "vrrp_track_file", "track_file" -> trackFile(s);
+                case "vrrp_sync_group" -> syncGroup(s);
+                case "vigil" -> vigil(s);
+                default -> notActedOnOrUnknown(Block.TOP, s, "");
+            }
+        }
+        GlobalDefs g = global.build();
+        Map<String, VrrpScript> builtScripts = new LinkedHashMap<>();
+        scripts.forEach((name, d) -> d.build(this).ifPresent(v -> builtScripts.put(name, v)));
+        Map<String, TrackFile> builtFiles = new LinkedHashMap<>();
+        trackFiles.forEach((name, d) -> builtFiles.put(name, d.build()));
+        List<VrrpInstance> builtInstances = new ArrayList<>();
+        for (InstanceDraft d : instances) {
+            d.build(this, g, builtScripts, builtFiles).ifPresent(builtInstances::add);
+        }
+        checkDuplicateVrids(builtInstances);
+        List<SyncGroup> builtGroups = new ArrayList<>();
+        checkSyncGroups(builtScripts, builtFiles).forEach(builtGroups::add);
+        if (findings.stream().anyMatch(Finding::isError)) {
+            return Optional.empty();
+        }
+        return Optional.of(new AgentConfig(g, vigil, builtInstances, List.copyOf(builtScripts.values()),
+                List.copyOf(builtFiles.values()), builtGroups));
+    }
+
+    private void notActedOnOrUnknown(Block block, Statement s, String context) {
+        String prefix = context.isEmpty() ? "" : context + ": ";
+        Optional<Vocabulary.NotActedOn> known = Vocabulary.notActedOn(block, s.keyword());
+        if (known.isPresent()) {
+            Vocabulary.NotActedOn n = known.get();
+            String message = prefix + "'" + s.keyword() + "' " + (n.error() ? "is not supported: " : "is ignored: ") + n.reason();
+            findings.add(n.error() ? Finding.error(s.pos(), message) : Finding.warning(s.pos(), message));
+            return;
+        }
+        String hint = Vocabulary.closest(block, s.keyword()).map(k -> " (did you mean '" + k + "'?)").orElse("");
+        String message = prefix + "unknown keyword '" + s.keyword() + "'" + hint
+                + (s.hasBlock() ? "; its block is skipped" : "");
+        if (block == Block.VIGIL) {
+            findings.add(Finding.error(s.pos(), message));
+        } else {
+            findings.add(Finding.warning(s.pos(), message));
+        }
+    }
+
+    // ================================================================================ value readers
+
+    void error(SourcePos at, String message) {
+        findings.add(Finding.error(at, message));
+    }
+
+    void warning(SourcePos at, String message) {
+        findings.add(Finding.warning(at, message));
+    }
+
+    private boolean noBlock(Statement s, String ctx) {
+        if (s.hasBlock()) {
+            error(s.pos(), ctx + ": '" + s.keyword() + "' takes no '{ }' block");
+            return false;
+        }
+        return true;
+    }
+
+    private boolean needsBlock(Statement s, String ctx) {
+        if (!s.hasBlock()) {
+            error(s.pos(), ctx + ": '" + s.keyword() + "' needs a '{ }' block");
+            return false;
+        }
+        if (!s.args().isEmpty()) {
+            error(s.pos(), ctx + ": unexpected value '" + s.arg(0) + "' before the block of '" + s.keyword() + "'");
+        }
+        return true;
+    }
+
+    /** Exactly {@code count} values; reports a missing or extra value. */
+    private boolean arity(Statement s, String ctx, int min, int max) {
+        if (!noBlock(s, ctx)) {
+            return false;
+        }
+        if (s.args().size() < min) {
+            error(s.pos(), ctx + ": '" + s.keyword() + "' needs a value");
+            return false;
+        }
+        if (s.args().size() > max) {
+            error(s.pos(), ctx + ": unexpected extra value '" + s.arg(max) + "' after '"
+                    + String.join(" ", s.words().subList(0, max + 1)) + "'");
+            return false;
+        }
+        return true;
+    }
+
+    private Optional<String> text(Statement s, String ctx) {
+        return arity(s, ctx, 1, 1) ? Optional.of(s.arg(0)) : Optional.empty();
+    }
+
+    private OptionalInt integer(Statement s, String ctx, int min, int max) {
+        if (!arity(s, ctx, 1, 1)) {
+            return OptionalInt.empty();
+        }
+        return integerValue(s.arg(0), s, ctx, s.keyword(), min, max);
+    }
+
+    private OptionalInt integerValue(String value, Statement s, String ctx, String what, int min, int max) {
+        int v;
+        try {
+            v = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            error(s.pos(), ctx + ": " + what + " '" + value + "' is not a whole number");
+            return OptionalInt.empty();
+        }
+        if (v < min || v > max) {
+            error(s.pos(), ctx + ": " + what + " " + v + " is out of range " + min + ".." + max);
+            return OptionalInt.empty();
+        }
+        return OptionalInt.of(v);
+    }
+
+    /** Decimal seconds to the microsecond, as keepalived's {@code read_decimal_unsigned_strvec}. */
+    private Optional<Duration> seconds(Statement s, String ctx, Duration min, Duration max) {
+        if (!arity(s, ctx, 1, 1)) {
+            return Optional.empty();
+        }
+        return secondsValue(s.arg(0), s, ctx, s.keyword(), min, max);
+    }
+
+    private Optional<Duration> secondsValue(String value, Statement s, String ctx, String what, Duration min, Duration max) {
+        BigDecimal d;
+        try {
+            d = new BigDecimal(value);
+        } catch (NumberFormatException e) {
+            error(s.pos(), ctx + ": " + what + " '" + value + "' is not a number of seconds");
+            return Optional.empty();
+        }
+        if (d.scale() > 6 || value.startsWith("+") || value.contains("e") || value.contains("E")) {
+            error(s.pos(), ctx + ": " + what + " '" + value + "' is not a number of seconds with at most 6 decimals");
+            return Optional.empty();
+        }
+        if (d.compareTo(BigDecimal.valueOf(1_000_000_000L)) > 0) {
+            error(s.pos(), ctx + ": " + what + " " + value + " is out of range " + show(min) + ".." + show(max) + " s");
+            return Optional.empty();
+        }
+        Duration v = Duration.ofNanos(d.movePointRight(9).longValueExact());
+        if (v.compareTo(min) < 0 || v.compareTo(max) > 0) {
+            error(s.pos(), ctx + ": " + what + " " + value + " is out of range " + show(min) + ".." + show(max) + " s");
+            return Optional.empty();
+        }
+        return Optional.of(v);
+    }
+
+    static String show(Duration d) {
+        return BigDecimal.valueOf(d.toNanos()).movePointLeft(9).stripTrailingZeros().toPlainString();
+    }
+
+    /** A flag keyword: alone, or followed by true/false (yes/no, on/off), as keepalived's {@code check_true_false}. */
+    private Optional<Boolean> flag(Statement s, String ctx) {
+        if (!arity(s, ctx, 0, 1)) {
+            return Optional.empty();
+        }
+        if (s.args().isEmpty()) {
+            return Optional.of(true);
+        }
+        return switch (s.arg(0).toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "yes", "on" -> Optional.of(true);
+            case "false", "no", "off" -> Optional.of(false);
+            default -> {
+                error(s.pos(), ctx + ": '" + s.keyword() + "' takes true or false, not '" + s.arg(0) + "'");
+                yield Optional.empty();
+            }
+        };
+    }
+
+    private Optional<InetAddress> ip(Statement s, String ctx) {
+        if (!arity(s, ctx, 1, 1)) {
+            return Optional.empty();
+        }
+        return ipValue(s.arg(0), s, ctx, s.keyword());
+    }
+
+    private Optional<InetAddress> ipValue(String value, Statement s, String ctx, String what) {
+        Optional<InetAddress> a = parseIp(value);
+        if (a.isEmpty()) {
+            error(s.pos(), ctx + ": " + what + " '" + value + "' is not an IPv4 or IPv6 address");
+        }
+        return a;
+    }
+
+    /** An IP literal, never a host name (no DNS in a config check). */
+    static Optional<InetAddress> parseIp(String value) {
+        return IpLiteral.parse(value);
+    }
+
+    private static AddressFamily familyOf(InetAddress a) {
+        return a instanceof Inet6Address ? AddressFamily.IPV6 : AddressFamily.IPV4;
+    }
+
+    /** {@code user [group]} or {@code user:group}. */
+    private static ScriptUser scriptUser(List<String> words) {
+        String first = words.get(0);
+        int colon = first.indexOf(':');
+        if (colon >= 0) {
+            String group = first.substring(colon + 1);
+            return new ScriptUser(first.substring(0, colon), group.isEmpty() ? Optional.empty() : Optional.of(group));
+        }
+        return new ScriptUser(first, words.size() > 1 ? Optional.of(words.get(1)) : Optional.empty());
+    }
+
+    private Optional<ScriptCommand> command(Statement s, String ctx) {
+        if (!arity(s, ctx, 1, 3)) {
+            return Optional.empty();
+        }
+        if (s.arg(0).isBlank()) {
+            error(s.pos(), ctx + ": '" + s.keyword() + "' has an empty command");
+            return Optional.empty();
+        }
+        Optional<ScriptUser> user = s.args().size() > 1
+                ? Optional.of(scriptUser(s.args().subList(1, s.args().size())))
+                : Optional.empty();
+        return Optional.of(new ScriptCommand(s.arg(0), user));
+    }
+
+    private Optional<Path> path(Statement s, String ctx) {
+        return text(s, ctx).flatMap(p -> {
+            try {
+                return Optional.of(Path.of(p));
+            } catch (InvalidPathException e) {
+                error(s.pos(), ctx + ": '" + p + "' is not a valid path");
+                return Optional.empty();
+            }
+        });
+    }
+
+    private void setOnce(Map<String, SourcePos> seen, Statement s, String ctx) {
+        SourcePos before = seen.put(s.keyword(), s.pos());
+        if (before != null) {
+            warning(s.pos(), ctx + ": '" + s.keyword() + "' is set again (first at line " + before.line()
+                    + "); the last one wins, as in keepalived");
+        }
+    }
+
+    // ================================================================================ global_defs
+
+    private static final class GlobalDraft {
+        Optional<String> routerId = Optional.empty();
+        int vrrpVersion = 2;
+        Duration garpMasterDelay = GarpSettings.KEEPALIVED_DEFAULTS.masterDelay();
+        int garpMasterRepeat = GarpSettings.KEEPALIVED_DEFAULTS.masterRepeat();
+        Duration garpMasterRefresh = Duration.ZERO;
+        int garpMasterRefreshRepeat = 1;
+        Optional<Duration> garpLowerPrioDelay = Optional.empty();
+        Optional<Integer> garpLowerPrioRepeat = Optional.empty();
+        Duration garpInterval = Duration.ZERO;
+        Duration gnaInterval = Duration.ZERO;
+        boolean lowerPrioNoAdvert;
+        boolean higherPrioSendAdvert;
+        boolean enableScriptSecurity;
+        Optional<ScriptUser> scriptUser = Optional.empty();
+        boolean vrrpStrict;
+        Optional<String> notifyFifo = Optional.empty();
+        Optional<ScriptCommand> notifyFifoScript = Optional.empty();
+        Optional<String> vrrpNotifyFifo = Optional.empty();
+        Optional<ScriptCommand> vrrpNotifyFifoScript = Optional.empty();
+        boolean skipCheckAdvAddr;
+        boolean checkUnicastSrc;
+        InetAddress mcastGroup4 = parseIp("224.0.0.18").orElseThrow();
+        InetAddress mcastGroup6 = parseIp("ff02::12").orElseThrow();
+        boolean v3ChecksumAsV2;
+        int downTimerAdverts = 3;
+        Optional<String> defaultInterface = Optional.empty();
+
+        GlobalDefs build() {
+            GarpSettings garp = new GarpSettings(garpMasterDelay, garpMasterRepeat, garpMasterRefresh,
+                    garpMasterRefreshRepeat, garpLowerPrioDelay.orElse(garpMasterDelay),
+                    garpLowerPrioRepeat.orElse(garpMasterRepeat));
+            return new GlobalDefs(routerId, vrrpVersion, garp, garpInterval, gnaInterval, lowerPrioNoAdvert,
+                    higherPrioSendAdvert, enableScriptSecurity, scriptUser, vrrpStrict,
+                    notifyFifo.map(p -> new NotifyFifo(p, notifyFifoScript)),
+                    vrrpNotifyFifo.map(p -> new NotifyFifo(p, vrrpNotifyFifoScript)), skipCheckAdvAddr,
+                    checkUnicastSrc, mcastGroup4, mcastGroup6, v3ChecksumAsV2, downTimerAdverts);
+        }
+    }
+
+    private void globalDefs(Statement block) {
+        String ctx = "global_defs";
+        if (!needsBlock(block, ctx)) {
+            return;
+        }
+        Map<String, SourcePos> seen = new HashMap<>();
+        GlobalDraft g = global;
+        for (Statement s : block.children()) {
+            if (Vocabulary.isSupported(Block.GLOBAL_DEFS, s.keyword())) {
+                setOnce(seen, s, ctx);
+            }
+            switch (s.keyword()) {
+                case "router_id" -> text(s, ctx).ifPresent(v -> g.routerId = Optional.of(v));
+                case "vrrp_version" -> integer(s, ctx, 2, 3).ifPresent(v -> g.vrrpVersion = v);
+                case "vrrp_garp_master_delay" -> wholeSeconds(s, ctx).ifPresent(v -> g.garpMasterDelay = v);
+                case "vrrp_garp_master_repeat" -> integer(s, ctx, 1, 1_000_000).ifPresent(v -> g.garpMasterRepeat = v);
+                case "vrrp_garp_master_refresh" -> wholeSeconds(s, ctx).ifPresent(v -> g.garpMasterRefresh = v);
+                case "vrrp_garp_master_refresh_repeat" -> integer(s, ctx, 1, 1_000_000).ifPresent(v -> g.garpMasterRefreshRepeat = v);
+                case "vrrp_garp_lower_prio_delay" -> wholeSeconds(s, ctx).ifPresent(v -> g.garpLowerPrioDelay = Optional.of(v));
+                case "vrrp_garp_lower_prio_repeat" -> integer(s, ctx, 0, 1_000_000).ifPresent(v -> g.garpLowerPrioRepeat = Optional.of(v));
+                case "vrrp_garp_interval" -> seconds(s, ctx, Duration.ZERO, Duration.ofSeconds(1000)).ifPresent(v -> g.garpInterval = v);
+                case "vrrp_gna_interval" -> seconds(s, ctx, Duration.ZERO, Duration.ofSeconds(1000)).ifPresent(v -> g.gnaInterval = v);
+                case "vrrp_lower_prio_no_advert" -> flag(s, ctx).ifPresent(v -> g.lowerPrioNoAdvert = v);
+                case "vrrp_higher_prio_send_advert" -> flag(s, ctx).ifPresent(v -> g.higherPrioSendAdvert = v);
+                case "enable_script_security" -> flag(s, ctx).ifPresent(v -> g.enableScriptSecurity = v);
+                case "script_user" -> {
+                    if (arity(s, ctx, 1, 2)) {
+                        g.scriptUser = Optional.of(scriptUser(s.args()));
+                    }
+                }
+                case "vrrp_strict" -> flag(s, ctx).ifPresent(v -> g.vrrpStrict = v);
+                case "notify_fifo" -> fifoPath(s, ctx).ifPresent(v -> g.notifyFifo = Optional.of(v));
+                case "notify_fifo_script" -> command(s, ctx).ifPresent(v -> g.notifyFifoScript = Optional.of(v));
+                case "vrrp_notify_fifo" -> fifoPath(s, ctx).ifPresent(v -> g.vrrpNotifyFifo = Optional.of(v));
+                case "vrrp_notify_fifo_script" -> command(s, ctx).ifPresent(v -> g.vrrpNotifyFifoScript = Optional.of(v));
+                case "vrrp_skip_check_adv_addr" -> flag(s, ctx).ifPresent(v -> g.skipCheckAdvAddr = v);
+                case "vrrp_check_unicast_src" -> flag(s, ctx).ifPresent(v -> g.checkUnicastSrc = v);
+                case "vrrp_mcast_group4" -> multicast(s, ctx, AddressFamily.IPV4).ifPresent(v -> g.mcastGroup4 = v);
+                case "vrrp_mcast_group6" -> multicast(s, ctx, AddressFamily.IPV6).ifPresent(v -> g.mcastGroup6 = v);
+                case "v3_checksum_as_v2" -> flag(s, ctx).ifPresent(v -> g.v3ChecksumAsV2 = v);
+                case "vrrp_down_timer_adverts" -> integer(s, ctx, 1, 100).ifPresent(v -> g.downTimerAdverts = v);
+                case "default_interface" -> text(s, ctx).ifPresent(v -> g.defaultInterface = Optional.of(v));
+                default -> notActedOnOrUnknown(Block.GLOBAL_DEFS, s, ctx);
+            }
+        }
+    }
+
+    private Optional<String> fifoPath(Statement s, String ctx) {
+        // notify_fifo FILE [user [group]]: the owner of a FIFO Vigil creates is not configurable yet
+        if (!arity(s, ctx, 1, 3)) {
+            return Optional.empty();
+        }
+        if (s.args().size() > 1) {
+            warning(s.pos(), ctx + ": the FIFO owner '" + String.join(" ", s.args().subList(1, s.args().size()))
+                    + "' is ignored; Vigil creates the FIFO as root with mode 0600");
+        }
+        return Optional.of(s.arg(0));
+    }
+
+    private Optional<Duration> wholeSeconds(Statement s, String ctx) {
+        return integer(s, ctx, 0, 86_400).stream().mapToObj(v -> Duration.ofSeconds(v)).findFirst();
+    }
+
+    private Optional<InetAddress> multicast(Statement s, String ctx, AddressFamily family) {
+        return ip(s, ctx).flatMap(a -> {
+            if (!a.isMulticastAddress() || familyOf(a) != family) {
+                error(s.pos(), ctx + ": " + s.keyword() + " " + s.arg(0) + " is not an "
+                        + (family == AddressFamily.IPV4 ? "IPv4" : "IPv6") + " multicast address");
+                return Optional.empty();
+            }
+            return Optional.of(a);
+        });
+    }
+
+    // ================================================================================ vigil { }
+
+    private void vigil(Statement block) {
+        String ctx = "vigil";
+        if (!needsBlock(block, ctx)) {
+            return;
+        }
+        if (vigilAt != null) {
+            error(block.pos(), "vigil: a second vigil block (the first is at " + vigilAt + ")");
+            return;
+        }
+        vigilAt = block.pos();
+        Map<String, SourcePos> seen = new HashMap<>();
+        VigilSettings v = VigilSettings.DEFAULTS;
+        Optional<String> agentId = v.agentId();
+        String cluster = v.cluster();
+        Path stateDir = v.stateDir();
+        List<URI> coordinators = new ArrayList<>();
+        Optional<Path> tokenFile = v.tokenFile();
+        Path adminSocket = v.adminSocket();
+        for (Statement s : block.children()) {
+            if (!s.keyword().equals("coordinator") && Vocabulary.isSupported(Block.VIGIL, s.keyword())) {
+                setOnce(seen, s, ctx);
+            }
+            switch (s.keyword()) {
+                case "agent_id" -> {
+                    Optional<String> id = identifier(s, ctx);
+                    if (id.isPresent()) {
+                        agentId = id;
+                    }
+                }
+                case "cluster" -> {
+                    Optional<String> c = identifier(s, ctx);
+                    if (c.isPresent()) {
+                        cluster = c.get();
+                    }
+                }
+                case "state_dir" -> {
+                    Optional<Path> p = absolutePath(s, ctx);
+                    if (p.isPresent()) {
+                        stateDir = p.get();
+                    }
+                }
+                case "token_file" -> {
+                    Optional<Path> p = absolutePath(s, ctx);
+                    if (p.isPresent()) {
+                        tokenFile = p;
+                    }
+                }
+                case "admin_socket" -> {
+                    Optional<Path> p = absolutePath(s, ctx);
+                    if (p.isPresent()) {
+                        adminSocket = p.get();
+                    }
+                }
+                case "coordinator" -> {
+                    if (arity(s, ctx, 1, 16)) {
+                        for (String u : s.args()) {
+                            coordinatorUri(u, s, ctx).ifPresent(coordinators::add);
+                        }
+                    }
+                }
+                default -> notActedOnOrUnknown(Block.VIGIL, s, ctx);
+            }
+        }
+        vigil = new VigilSettings(agentId, cluster, stateDir, coordinators, tokenFile, adminSocket);
+    }
+
+    private Optional<String> identifier(Statement s, String ctx) {
+        return text(s, ctx).filter(v -> {
+            if (!v.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,127}")) {
+                error(s.pos(), ctx + ": " + s.keyword() + " '" + v
+                        + "' must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit");
+                return false;
+            }
+            return true;
+        });
+    }
+
+    private Optional<Path> absolutePath(Statement s, String ctx) {
+        return path(s, ctx).filter(p -> {
+            if (!p.isAbsolute()) {
+                error(s.pos(), ctx + ": " + s.keyword() + " '" + p + "' must be an absolute path");
+                return false;
+            }
+            return true;
+        });
+    }
+
+    private Optional<URI> coordinatorUri(String value, Statement s, String ctx) {
+        try {
+            URI u = new URI(value);
+            if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
+                error(s.pos(), ctx + ": coordinator '" + value + "' must be an http:// or https:// URL with a host");
+                return Optional.empty();
+            }
+            return Optional.of(u);
+        } catch (URISyntaxException e) {
+            error(s.pos(), ctx + ": coordinator '" + value + "' is not a URL: " + e.getReason());
+            return Optional.empty();
+        }
+    }
+
+    // ================================================================================ vrrp_script
+
+    private static final class ScriptDraft {
+        final String name;
+        final SourcePos at;
+        Optional<String> script = Optional.empty();
+        Duration interval = Duration.ofSeconds(1);
+        Optional<Duration> timeout = Optional.empty();
+        int weight;
+        boolean weightReverse;
+        int rise = 1;
+        int fall = 1;
+        Optional<ScriptUser> user = Optional.empty();
+        boolean initFail;
+
+        ScriptDraft(String name, SourcePos at) {
+            this.name = name;
+            this.at = at;
+        }
+
+        Optional<VrrpScript> build(KeepalivedConfigParser p) {
+            if (script.isEmpty()) {
+                p.error(at, "vrrp_script " + name + ": no 'script' given");
+                return Optional.empty();
+            }
+            return Optional.of(new VrrpScript(name, script.get(), interval, timeout.orElse(interval), weight,
+                    weightReverse, rise, fall, user, initFail));
+        }
+    }
+
+    private Optional<String> blockName(Statement s) {
+        if (!s.hasBlock()) {
+            error(s.pos(), s.keyword() + ": needs a name and a '{ }' block");
+            return Optional.empty();
+        }
+        if (s.args().size() != 1) {
+            error(s.pos(), s.keyword() + ": needs exactly one name"
+                    + (s.args().isEmpty() ? "" : ", not '" + String.join(" ", s.args()) + "'"));
+            return Optional.empty();
+        }
+        return Optional.of(s.arg(0));
+    }
+
+    private void script(Statement block) {
+        Optional<String> name = blockName(block);
+        if (name.isEmpty()) {
+            return;
+        }
+        String ctx = "vrrp_script " + name.get();
+        ScriptDraft d = new ScriptDraft(name.get(), block.pos());
+        ScriptDraft before = scripts.get(name.get());
+        if (before != null) {
+            error(block.pos(), ctx + ": defined twice (first at " + before.at + ")");
+            return;
+        }
+        scripts.put(name.get(), d);
+        Map<String, SourcePos> seen = new HashMap<>();
+        for (Statement s : block.children()) {
+            if (Vocabulary.isSupported(Block.VRRP_SCRIPT, s.keyword())) {
+                setOnce(seen, s, ctx);
+            }
+            switch (s.keyword()) {
+                case "script" -> {
+                    if (noBlock(s, ctx)) {
+                        if (s.args().isEmpty() || s.arg(0).isBlank()) {
+                            error(s.pos(), ctx + ": 'script' needs a command");
+                        } else {
+                            d.script = Optional.of(String.join(" ", s.args()));
+                        }
+                    }
+                }
+                case "interval" -> seconds(s, ctx, Duration.ofMillis(1), Duration.ofDays(1)).ifPresent(v -> d.interval = v);
+                case "timeout" -> seconds(s, ctx, Duration.ofMillis(1), Duration.ofDays(1)).ifPresent(v -> d.timeout = Optional.of(v));
+                case "weight" -> {
+                    if (arity(s, ctx, 1, 2)) {
+                        integerValue(s.arg(0), s, ctx, "weight", -253, 253).ifPresent(v -> d.weight = v);
+                        if (s.args().size() == 2) {
+                            if (s.arg(1).equals("reverse")) {
+                                d.weightReverse = true;
+                            } else {
+                                error(s.pos(), ctx + ": unknown weight option '" + s.arg(1) + "' (only 'reverse')");
+                            }
+                        }
+                    }
+                }
+                case "rise" -> integer(s, ctx, 1, Integer.MAX_VALUE).ifPresent(v -> d.rise = v);
+                case "fall" -> integer(s, ctx, 1, Integer.MAX_VALUE).ifPresent(v -> d.fall = v);
+                case "user" -> {
+                    if (arity(s, ctx, 1, 2)) {
+                        d.user = Optional.of(scriptUser(s.args()));
+                    }
+                }
+                case "init_fail" -> flag(s, ctx).ifPresent(v -> d.initFail = v);
+                default -> notActedOnOrUnknown(Block.VRRP_SCRIPT, s, ctx);
+            }
+        }
+    }
+
+    // ================================================================================ track_file
+
+    private static final class TrackFileDraft {
+        final String name;
+        final SourcePos at;
+        Optional<String> file = Optional.empty();
+        int weight = 1;
+        boolean reverse;
+        OptionalLong initValue = OptionalLong.empty();
+        boolean initOverwrite;
+
+        TrackFileDraft(String name, SourcePos at) {
+            this.name = name;
+            this.at = at;
+        }
+
+        TrackFile build() {
+            return new TrackFile(name, file.orElseThrow(), weight, reverse, initValue, initOverwrite);
+        }
+    }
+
+    private void trackFile(Statement block) {
+        Optional<String> name = blockName(block);
+        if (name.isEmpty()) {
+            return;
+        }
+        String ctx = block.keyword() + " " + name.get();
+        TrackFileDraft d = new TrackFileDraft(name.get(), block.pos());
+        TrackFileDraft before = trackFiles.get(name.get());
+        if (before != null) {
+            error(block.pos(), ctx + ": defined twice (first at " + before.at + ")");
+            return;
+        }
+        Map<String, SourcePos> seen = new HashMap<>();
+        for (Statement s : block.children()) {
+            if (Vocabulary.isSupported(Block.TRACK_FILE, s.keyword())) {
+                setOnce(seen, s, ctx);
+            }
+            switch (s.keyword()) {
+                case "file" -> text(s, ctx).ifPresent(v -> d.file = Optional.of(v));
+                case "weight" -> {
+                    if (arity(s, ctx, 1, 2)) {
+                        integerValue(s.arg(0), s, ctx, "weight", -254, 254).ifPresent(v -> d.weight = v);
+                        if (s.args().size() == 2) {
+                            if (s.arg(1).equals("reverse")) {
+                                d.reverse = true;
+                            } else {
+                                error(s.pos(), ctx + ": unknown weight option '" + s.arg(1) + "' (only 'reverse')");
+                            }
+                        }
+                    }
+                }
+                case "init_file" -> {
+                    if (arity(s, ctx, 0, 2)) {
+                        d.initValue = OptionalLong.of(0);
+                        for (String a : s.args()) {
+                            if (a.equals("overwrite")) {
+                                d.initOverwrite = true;
+                            } else {
+                                try {
+                                    d.initValue = OptionalLong.of(Long.parseLong(a));
+                                } catch (NumberFormatException e) {
+                                    error(s.pos(), ctx + ": init_file value '" + a + "' is not a whole number");
+                                }
+                            }
+                        }
+                    }
+                }
+                default -> notActedOnOrUnknown(Block.TRACK_FILE, s, ctx);
+            }
+        }
+        if (d.file.isEmpty()) {
+            error(block.pos(), ctx + ": no 'file' given");
+            return;
+        }
+        trackFiles.put(name.get(), d);
+    }
+
+    // ================================================================================ tracker lists
+
+    private record TrackRef(String name, SourcePos at, OptionalInt weight, Optional<Boolean> reverse) {}
+
+    /** Lines {@code NAME [weight W] [reverse|noreverse]} of track_interface / track_script / track_file. */
+    private List<TrackRef> trackRefs(Statement block, String ctx, int minWeight, int maxWeight, boolean noreverse) {
+        List<TrackRef> out = new ArrayList<>();
+        if (!needsBlock(block, ctx)) {
+            return out;
+        }
+        for (Statement line : block.children()) {
+            if (line.hasBlock()) {
+                error(line.pos(), ctx + ": '" + line.keyword() + "' in " + block.keyword() + " takes no '{ }' block");
+                continue;
+            }
+            OptionalInt weight = OptionalInt.empty();
+            Optional<Boolean> reverse = Optional.empty();
+            List<String> a = line.args();
+            boolean ok = true;
+            for (int i = 0; i < a.size(); i++) {
+                String w = a.get(i);
+                if (w.equals("weight")) {
+                    if (i + 1 >= a.size()) {
+                        error(line.pos(), ctx + ": " + block.keyword() + " " + line.keyword() + ": 'weight' needs a value");
+                        ok = false;
+                        break;
+                    }
+                    weight = integerValue(a.get(++i), line, ctx, block.keyword() + " " + line.keyword() + " weight",
+                            minWeight, maxWeight);
+                    ok &= weight.isPresent();
+                } else if (w.equals("reverse")) {
+                    reverse = Optional.of(true);
+                } else if (w.equals("noreverse") && noreverse) {
+                    reverse = Optional.of(false);
+                } else {
+                    error(line.pos(), ctx + ": " + block.keyword() + " " + line.keyword() + ": unexpected '" + w
+                            + "' (expected weight N" + (noreverse ? ", reverse or noreverse)" : " or reverse)"));
+                    ok = false;
+                    break;
+                }
+            }
+            if (ok) {
+                out.add(new TrackRef(line.keyword(), line.pos(), weight, reverse));
+            }
+        }
+        return out;
+    }
+
+    private List<TrackedScript> resolveScripts(List<TrackRef> refs, String ctx, Map<String, VrrpScript> built) {
+        List<TrackedScript> out = new ArrayList<>();
+        for (TrackRef r : refs) {
+            VrrpScript s = built.get(r.name());
+            if (s == null) {
+                if (!scripts.containsKey(r.name())) {
+                    error(r.at(), ctx + ": track_script '" + r.name() + "' names no vrrp_script");
+                }
+                continue;
+            }
+            out.add(new TrackedScript(r.name(), r.weight().orElse(s.weight()), r.reverse().orElse(s.weightReverse())));
+        }
+        return out;
+    }
+
+    private List<TrackedFile> resolveFiles(List<TrackRef> refs, String ctx, Map<String, TrackFile> built) {
+        List<TrackedFile> out = new ArrayList<>();
+        for (TrackRef r : refs) {
+            TrackFile f = built.get(r.name());
+            if (f == null) {
+                error(r.at(), ctx + ": track_file '" + r.name() + "' names no vrrp_track_file");
+                continue;
+            }
+            out.add(new TrackedFile(r.name(), r.weight().orElse(f.weight()), r.reverse().orElse(f.weightReverse())));
+        }
+        return out;
+    }
+
+    private static List<TrackedInterface> interfaces(List<TrackRef> refs) {
+        return refs.stream().map(r -> new TrackedInterface(r.name(), r.weight().orElse(0), r.reverse().orElse(false)))
+                .toList();
+    }
+
+    // ================================================================================ notify
+
+    private static final class NotifyDraft {
+        Optional<ScriptCommand> master = Optional.empty();
+        Optional<ScriptCommand> backup = Optional.empty();
+        Optional<ScriptCommand> fault = Optional.empty();
+        Optional<ScriptCommand> stop = Optional.empty();
+        Optional<ScriptCommand> deleted = Optional.empty();
+        Optional<ScriptCommand> any = Optional.empty();
+        Optional<ScriptCommand> rxLowerPri = Optional.empty();
+
+        NotifyScripts build() {
+            return new NotifyScripts(master, backup, fault, stop, deleted, any, rxLowerPri);
+        }
+    }
+
+    /** Returns false if the keyword is not a notify keyword. */
+    private boolean notify(Statement s, String ctx, NotifyDraft n) {
+        switch (s.keyword()) {
+            case "notify_master" -> command(s, ctx).ifPresent(c -> n.master = Optional.of(c));
+            case "notify_backup" -> command(s, ctx).ifPresent(c -> n.backup = Optional.of(c));
+            case "notify_fault" -> command(s, ctx).ifPresent(c -> n.fault = Optional.of(c));
+            case "notify_stop" -> command(s, ctx).ifPresent(c -> n.stop = Optional.of(c));
+            case "notify_deleted" -> command(s, ctx).ifPresent(c -> n.deleted = Optional.of(c));
+            case "notify" -> command(s, ctx).ifPresent(c -> n.any = Optional.of(c));
+            case "notify_master_rx_lower_pri" -> command(s, ctx).ifPresent(c -> n.rxLowerPri = Optional.of(c));
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // ================================================================================ vrrp_instance
+
+    private static final class InstanceDraft {
+        final String name;
+        final SourcePos at;
+        final String ctx;
+        Optional<InitialState> state = Optional.empty();
+        Optional<String> iface = Optional.empty();
+        OptionalInt vrid = OptionalInt.empty();
+        OptionalInt priority = OptionalInt.empty();
+        Optional<Statement> priorityAt = Optional.empty();
+        Optional<Duration> advert = Optional.empty();
+        Optional<Statement> advertAt = Optional.empty();
+        OptionalInt version = OptionalInt.empty();
+        Optional<Statement> versionAt = Optional.empty();
+        Optional<Statement> nopreempt = Optional.empty();
+        Optional<Duration> preemptDelay = Optional.empty();
+        Optional<Statement> preemptDelayAt = Optional.empty();
+        Optional<InetAddress> unicastSrc = Optional.empty();
+        Optional<InetAddress> mcastSrc = Optional.empty();
+        Optional<InetAddress> mcastDst = Optional.empty();
+        final List<UnicastPeer> peers = new ArrayList<>();
+        final List<VirtualAddress> vips = new ArrayList<>();
+        Optional<SourcePos> vipsAt = Optional.empty();
+        final List<VirtualAddress> evips = new ArrayList<>();
+        Optional<PassAuthentication> auth = Optional.empty();
+        Optional<SourcePos> authAt = Optional.empty();
+        Optional<Duration> garpMasterDelay = Optional.empty();
+        Optional<Integer> garpMasterRepeat = Optional.empty();
+        Optional<Duration> garpMasterRefresh = Optional.empty();
+        Optional<Integer> garpMasterRefreshRepeat = Optional.empty();
+        Optional<Duration> garpLowerPrioDelay = Optional.empty();
+        Optional<Integer> garpLowerPrioRepeat = Optional.empty();
+        final List<TrackRef> trackIf = new ArrayList<>();
+        final List<TrackRef> trackScript = new ArrayList<>();
+        final List<TrackRef> trackFile = new ArrayList<>();
+        final NotifyDraft notify = new NotifyDraft();
+        boolean smtpAlert;
+        Optional<Boolean> accept = Optional.empty();
+        boolean dontTrackPrimary;
+        boolean trackSrcIp;
+        Optional<Vmac> vmac = Optional.empty();
+        boolean vmacXmitBase;
+        Optional<Boolean> v3ChecksumAsV2 = Optional.empty();
+        Optional<Boolean> lowerPrioNoAdvert = Optional.empty();
+        Optional<Boolean> higherPrioSendAdvert = Optional.empty();
+        Optional<Boolean> skipCheckAdvAddr = Optional.empty();
+        Optional<Boolean> checkUnicastSrc = Optional.empty();
+        boolean strictMode;
+        OptionalInt downTimerAdverts = OptionalInt.empty();
+
+        InstanceDraft(String name, SourcePos at) {
+            this.name = name;
+            this.at = at;
+            this.ctx = "vrrp_instance " + name;
+        }
+
+        Optional<VrrpInstance> build(KeepalivedConfigParser p, GlobalDefs g, Map<String, VrrpScript> scripts,
+                                     Map<String, TrackFile> files) {
+            int errorsBefore = p.errorCount();
+            boolean strict = strictMode || g.vrrpStrict();
+            if (vrid.isEmpty()) {
+                p.error(at, ctx + ": virtual_router_id is missing");
+            }
+            Optional<String> ifName = iface.or(() -> p.global.defaultInterface);
+            if (ifName.isEmpty() && peers.isEmpty()) {
+                p.error(at, ctx + ": no 'interface' (needed for multicast adverts)");
+            }
+            // The family comes from the first VIP, as in keepalived; else from the addresses given.
+            AddressFamily family = vips.stream().findFirst().map(VirtualAddress::family)
+                    .or(() -> unicastSrc.or(() -> mcastSrc).map(KeepalivedConfigParser::familyOf))
+                    .or(() -> peers.stream().findFirst().map(pe -> familyOf(pe.address())))
+                    .orElse(AddressFamily.IPV4);
+            unicastSrc.or(() -> mcastSrc).filter(a -> familyOf(a) != family).ifPresent(a ->
+                    p.error(at, ctx + ": source address " + a.getHostAddress() + " is not "
+                            + name(family) + " like the virtual addresses"));
+            for (UnicastPeer peer : peers) {
+                if (familyOf(peer.address()) != family) {
+                    p.error(at, ctx + ": unicast_peer " + peer.address().getHostAddress() + " is not "
+                            + name(family) + " like the instance");
+                }
+            }
+            mcastDst.filter(a -> familyOf(a) != family).ifPresent(a ->
+                    p.error(at, ctx + ": mcast_dst_ip " + a.getHostAddress() + " is not " + name(family)));
+            if (mcastDst.isPresent() && !peers.isEmpty()) {
+                p.error(at, ctx + ": mcast_dst_ip is given but the instance is unicast (unicast_peer)");
+            }
+
+            // version: explicit, else global; IPv6 is always v3 (RFC 5798), as keepalived deduces
+            int ver = version.orElse(family == AddressFamily.IPV6 ? 3 : g.vrrpVersion());
+            if (family == AddressFamily.IPV6 && ver == 2) {
+                p.error(versionAt.map(Statement::pos).orElse(at), ctx
+                        + ": VRRP version 2 has no IPv6; IPv6 instances use version 3");
+            }
+
+            // priority and state
+            InitialState st = state.orElse(InitialState.BACKUP);
+            int prio;
+            if (priority.isPresent()) {
+                prio = priority.getAsInt();
+            } else if (state.orElse(InitialState.BACKUP) == InitialState.MASTER) {
+                prio = VrrpInstance.OWNER_PRIORITY;
+                p.warning(at, ctx + ": state MASTER without a priority makes this the address owner (priority 255),"
+                        + " as in keepalived; give a priority if that is not meant");
+            } else {
+                prio = 100;
+            }
+            if (state.isEmpty()) {
+                st = prio == VrrpInstance.OWNER_PRIORITY ? InitialState.MASTER : InitialState.BACKUP;
+            }
+            if (strict && (st == InitialState.MASTER) != (prio == VrrpInstance.OWNER_PRIORITY)) {
+                p.error(at, ctx + ": strict mode: state MASTER must go with priority 255 (the address owner) and only with it");
+            }
+
+            // advert interval, rounded to what the wire carries, as keepalived does
+            Duration adv = advert.orElse(Duration.ofSeconds(1));
+            SourcePos advPos = advertAt.map(Statement::pos).orElse(at);
+            if (ver == 2) {
+                long micros = adv.toNanos() / 1000;
+                if (micros % 1_000_000 != 0) {
+                    long rounded = Math.max(1, (micros + 500_000) / 1_000_000);
+                    p.warning(advPos, ctx + ": advert_int " + show(adv) + " s is rounded to " + rounded
+                            + " s: VRRP version 2 carries whole seconds");
+                    adv = Duration.ofSeconds(rounded);
+                }
+            } else {
+                if (adv.compareTo(MAX_V3_ADVERT) > 0) {
+                    p.error(advPos, ctx + ": advert_int " + show(adv)
+                            + " s is above VRRP version 3's maximum of 40.95 s");
+                }
+                long micros = adv.toNanos() / 1000;
+                if (micros % 10_000 != 0) {
+                    long centis = Math.max(1, (micros + 5_000) / 10_000);
+                    Duration r = Duration.ofMillis(centis * 10);
+                    p.warning(advPos, ctx + ": advert_int " + show(adv) + " s is rounded to " + show(r)
+                            + " s: VRRP version 3 carries centiseconds");
+                    adv = r;
+                }
+            }
+
+            // preemption
+            boolean preempt = nopreempt.isEmpty();
+            Duration delay = preemptDelay.orElse(Duration.ZERO);
+            if (nopreempt.isPresent() && prio == VrrpInstance.OWNER_PRIORITY) {
+                p.error(nopreempt.get().pos(), ctx + ": nopreempt cannot be used by the address owner (priority 255),"
+                        + " which always takes over");
+            }
+            if (st == InitialState.MASTER) {
+                if (nopreempt.isPresent()) {
+                    p.warning(nopreempt.get().pos(), ctx + ": nopreempt is ignored with state MASTER, as in keepalived;"
+                            + " use state BACKUP on every node with nopreempt");
+                    preempt = true;
+                }
+                if (preemptDelayAt.isPresent()) {
+                    p.warning(preemptDelayAt.get().pos(), ctx + ": preempt_delay is ignored with state MASTER, as in keepalived");
+                    delay = Duration.ZERO;
+                }
+            } else if (nopreempt.isPresent() && preemptDelayAt.isPresent()) {
+                p.warning(preemptDelayAt.get().pos(), ctx + ": preempt_delay has no effect with nopreempt");
+                delay = Duration.ZERO;
+            }
+            if (strict && preemptDelayAt.isPresent() && delay.compareTo(Duration.ZERO) > 0) {
+                p.error(preemptDelayAt.get().pos(), ctx + ": strict mode does not allow preempt_delay");
+            }
+
+            // virtual addresses
+            if (vips.isEmpty()) {
+                if (ver == 3 || strict) {
+                    p.error(at, ctx + ": no virtual_ipaddress; at least one is required"
+                            + (strict ? " in strict mode" : " with VRRP version 3"));
+                } else {
+                    p.warning(at, ctx + ": no virtual_ipaddress; at least one is sensible");
+                }
+            }
+            if (vips.size() > MAX_VIPS_IN_ADVERT) {
+                p.error(vipsAt.orElse(at), ctx + ": virtual_ipaddress lists " + vips.size()
+                        + " addresses; an advert carries at most 255 (put the rest in virtual_ipaddress_excluded)");
+            }
+
+            // authentication
+            if (auth.isPresent()) {
+                if (ver == 3) {
+                    p.error(authAt.orElse(at), ctx + ": VRRP version 3 has no authentication (RFC 5798);"
+                            + " remove the authentication block or use version 2");
+                } else if (strict) {
+                    p.error(authAt.orElse(at), ctx + ": strict mode does not allow authentication");
+                }
+            }
+            if (strict && !peers.isEmpty()) {
+                p.error(at, ctx + ": strict mode does not allow unicast_peer");
+            }
+
+            List<TrackedScript> ts = p.resolveScripts(trackScript, ctx, scripts);
+            List<TrackedFile> tf = p.resolveFiles(trackFile, ctx, files);
+            if (p.errorCount() > errorsBefore || vrid.isEmpty()) {
+                return Optional.empty();
+            }
+            GarpSettings gg = g.garp();
+            GarpSettings garp = new GarpSettings(garpMasterDelay.orElse(gg.masterDelay()),
+                    garpMasterRepeat.orElse(gg.masterRepeat()), garpMasterRefresh.orElse(gg.masterRefresh()),
+                    garpMasterRefreshRepeat.orElse(gg.masterRefreshRepeat()),
+                    garpLowerPrioDelay.orElse(strict ? Duration.ZERO : gg.lowerPrioDelay()),
+                    garpLowerPrioRepeat.orElse(strict ? 0 : gg.lowerPrioRepeat()));
+            boolean acceptMode = accept.orElse(prio == VrrpInstance.OWNER_PRIORITY || !strict);
+            InetAddress group = mcastDst.orElse(family == AddressFamily.IPV6 ? g.mcastGroup6() : g.mcastGroup4());
+            Optional<Vmac> vm = vmac.map(v -> new Vmac(v.interfaceName(), v.macAddress(), vmacXmitBase));
+            if (vmac.isEmpty() && vmacXmitBase) {
+                p.warning(at, ctx + ": vmac_xmit_base has no effect without use_vmac");
+            }
+            return Optional.of(new VrrpInstance(name, at, st, ifName, vrid.getAsInt(), prio, ver, adv,
+                    downTimerAdverts.orElse(g.downTimerAdverts()), preempt, delay, family,
+                    unicastSrc.or(() -> mcastSrc), group, peers, checkUnicastSrc.orElse(g.checkUnicastSrc()),
+                    vips, evips, auth, garp, interfaces(trackIf), ts, tf, dontTrackPrimary, trackSrcIp,
+                    notify.build(), smtpAlert, acceptMode, vm, v3ChecksumAsV2.orElse(g.v3ChecksumAsV2()),
+                    lowerPrioNoAdvert.orElse(strict || g.lowerPrioNoAdvert()),
+                    higherPrioSendAdvert.orElse(!strict && g.higherPrioSendAdvert()),
+                    skipCheckAdvAddr.orElse(g.skipCheckAdvAddr()), strict));
+        }
+
+        private static String name(AddressFamily f) {
+            return f == AddressFamily.IPV6 ? "IPv6" : "IPv4";
+        }
+    }
+
+    int errorCount() {
+        return (int) findings.stream().filter(Finding::isError).count();
+    }
+
+    private void instance(Statement block) {
+        Optional<String> name = blockName(block);
+        if (name.isEmpty()) {
+            return;
+        }
+        InstanceDraft d = new InstanceDraft(name.get(), block.pos());
+        String ctx = d.ctx;
+        for (InstanceDraft other : instances) {
+            if (other.name.equals(name.get())) {
+                error(block.pos(), ctx + ": defined twice (first at " + other.at + ")");
+                return;
+            }
+        }
+        instances.add(d);
+        Map<String, SourcePos> seen = new HashMap<>();
+        for (Statement s : block.children()) {
+            String kw = s.keyword();
+            if (Vocabulary.isSupported(Block.VRRP_INSTANCE, kw) && !kw.startsWith("track_")
+                    && !kw.startsWith("virtual_ipaddress") && !kw.equals("unicast_peer")) {
+                setOnce(seen, s, ctx);
+            }
+            if (notify(s, ctx, d.notify)) {
+                continue;
+            }
+            switch (kw) {
+                case "state" -> text(s, ctx).ifPresent(v -> {
+                    switch (v) {
+                        case "MASTER" -> d.state = Optional.of(InitialState.MASTER);
+                        case "BACKUP" -> d.state = Optional.of(InitialState.BACKUP);
+                        default -> error(s.pos(), ctx + ": state '" + v + "' is neither MASTER nor BACKUP");
+                    }
+                });
+                case "interface" -> text(s, ctx).ifPresent(v -> d.iface = Optional.of(v));
+                case "virtual_router_id" -> d.vrid = integer(s, ctx, 1, 255);
+                case "priority" -> {
+                    d.priority = integer(s, ctx, 1, 255);
+                    d.priorityAt = Optional.of(s);
+                }
+                case "advert_int" -> {
+                    d.advert = seconds(s, ctx, MIN_ADVERT, MAX_ADVERT);
+                    d.advertAt = Optional.of(s);
+                }
+                case "version" -> {
+                    d.version = integer(s, ctx, 2, 3);
+                    d.versionAt = Optional.of(s);
+                }
+                case "nopreempt" -> {
+                    if (arity(s, ctx, 0, 0)) {
+                        d.nopreempt = Optional.of(s);
+                    }
+                }
+                case "preempt" -> {
+                    if (arity(s, ctx, 0, 0)) {
+                        d.nopreempt = Optional.empty();
+                    }
+                }
+                case "preempt_delay" -> {
+                    d.preemptDelay = seconds(s, ctx, Duration.ZERO, MAX_PREEMPT_DELAY);
+                    d.preemptDelayAt = Optional.of(s);
+                }
+                case "unicast_src_ip" -> ip(s, ctx).ifPresent(v -> d.unicastSrc = Optional.of(v));
+                case "mcast_src_ip" -> ip(s, ctx).ifPresent(v -> d.mcastSrc = Optional.of(v));
+                case "mcast_dst_ip" -> ip(s, ctx).ifPresent(v -> {
+                    if (!v.isMulticastAddress()) {
+                        error(s.pos(), ctx + ": mcast_dst_ip " + s.arg(0) + " is not a multicast address");
+                    } else {
+                        d.mcastDst = Optional.of(v);
+                    }
+                });
+                case "unicast_peer" -> unicastPeers(s, ctx, d.peers);
+                case "virtual_ipaddress" -> {
+                    d.vipsAt = Optional.of(s.pos());
+                    virtualAddresses(s, ctx, d.vips, true);
+                }
+                case "virtual_ipaddress_excluded" -> virtualAddresses(s, ctx, d.evips, false);
+                case "authentication" -> {
+                    d.authAt = Optional.of(s.pos());
+                    d.auth = authentication(s, ctx);
+                }
+                case "garp_master_delay" -> wholeSeconds(s, ctx).ifPresent(v -> d.garpMasterDelay = Optional.of(v));
+                case "garp_master_repeat" -> integer(s, ctx, 1, 1_000_000).ifPresent(v -> d.garpMasterRepeat = Optional.of(v));
+                case "garp_master_refresh" -> wholeSeconds(s, ctx).ifPresent(v -> d.garpMasterRefresh = Optional.of(v));
+                case "garp_master_refresh_repeat" -> integer(s, ctx, 1, 1_000_000).ifPresent(v -> d.garpMasterRefreshRepeat = Optional.of(v));
+                case "garp_lower_prio_delay" -> wholeSeconds(s, ctx).ifPresent(v -> d.garpLowerPrioDelay = Optional.of(v));
+                case "garp_lower_prio_repeat" -> integer(s, ctx, 0, 1_000_000).ifPresent(v -> d.garpLowerPrioRepeat = Optional.of(v));
+                case "track_interface" -> d.trackIf.addAll(trackRefs(s, ctx, -254, 254, false));
+                case "track_script" -> d.trackScript.addAll(trackRefs(s, ctx, -253, 253, true));
+                case "track_file" -> d.trackFile.addAll(trackRefs(s, ctx, -254, 254, true));
+                case "smtp_alert" -> flag(s, ctx).ifPresent(v -> {
+                    d.smtpAlert = v;
+                    if (v) {
+                        warning(s.pos(), ctx + ": smtp_alert is accepted, but Vigil is not sending mail");
+                    }
+                });
+                case "accept" -> flag(s, ctx).ifPresent(v -> d.accept = Optional.of(v));
+                case "no_accept" -> flag(s, ctx).ifPresent(v -> d.accept = Optional.of(!v));
+                case "dont_track_primary" -> flag(s, ctx).ifPresent(v -> d.dontTrackPrimary = v);
+                case "track_src_ip" -> flag(s, ctx).ifPresent(v -> d.trackSrcIp = v);
+                case "use_vmac" -> {
+                    if (arity(s, ctx, 0, 1)) {
+                        d.vmac = Optional.of(new Vmac(s.args().isEmpty() ? Optional.empty() : Optional.of(s.arg(0)),
+                                Optional.empty(), false));
+                    }
+                }
+                case "vmac_xmit_base" -> flag(s, ctx).ifPresent(v -> d.vmacXmitBase = v);
+                case "v3_checksum_as_v2" -> flag(s, ctx).ifPresent(v -> d.v3ChecksumAsV2 = Optional.of(v));
+                case "lower_prio_no_advert" -> flag(s, ctx).ifPresent(v -> d.lowerPrioNoAdvert = Optional.of(v));
+                case "higher_prio_send_advert" -> flag(s, ctx).ifPresent(v -> d.higherPrioSendAdvert = Optional.of(v));
+                case "skip_check_adv_addr" -> flag(s, ctx).ifPresent(v -> d.skipCheckAdvAddr = Optional.of(v));
+                case "check_unicast_src" -> flag(s, ctx).ifPresent(v -> d.checkUnicastSrc = Optional.of(v));
+                case "strict_mode" -> flag(s, ctx).ifPresent(v -> d.strictMode = v);
+                case "down_timer_adverts" -> d.downTimerAdverts = integer(s, ctx, 1, 100);
+                default -> notActedOnOrUnknown(Block.VRRP_INSTANCE, s, ctx);
+            }
+        }
+    }
+
+    private void unicastPeers(Statement block, String ctx, List<UnicastPeer> out) {
+        if (!needsBlock(block, ctx)) {
+            return;
+        }
+        for (Statement line : block.children()) {
+            if (line.hasBlock()) {
+                error(line.pos(), ctx + ": unicast_peer line takes no '{ }' block");
+                continue;
+            }
+            Optional<InetAddress> a = ipValue(line.keyword(), line, ctx, "unicast_peer");
+            OptionalInt min = OptionalInt.empty();
+            OptionalInt max = OptionalInt.empty();
+            boolean ok = a.isPresent();
+            for (int i = 0; i < line.args().size(); i++) {
+                String w = line.arg(i);
+                if ((w.equals("min_ttl") || w.equals("max_ttl")) && i + 1 < line.args().size()) {
+                    OptionalInt v = integerValue(line.arg(++i), line, ctx, "unicast_peer " + w, 0, 255);
+                    ok &= v.isPresent();
+                    if (w.equals("min_ttl")) {
+                        min = v;
+                    } else {
+                        max = v;
+                    }
+                } else {
+                    error(line.pos(), ctx + ": unicast_peer " + line.keyword() + ": unexpected '" + w
+                            + "' (expected min_ttl N or max_ttl N)");
+                    ok = false;
+                    break;
+                }
+            }
+            if (ok) {
+                if (out.stream().anyMatch(pe -> pe.address().equals(a.get()))) {
+                    warning(line.pos(), ctx + ": unicast_peer " + line.keyword() + " is listed twice");
+                    continue;
+                }
+                out.add(new UnicastPeer(a.get(), min, max));
+            }
+        }
+    }
+
+    private Optional<PassAuthentication> authentication(Statement block, String ctx) {
+        if (!needsBlock(block, ctx)) {
+            return Optional.empty();
+        }
+        Optional<String> type = Optional.empty();
+        Optional<String> pass = Optional.empty();
+        for (Statement s : block.children()) {
+            switch (s.keyword()) {
+                case "auth_type" -> type = text(s, ctx);
+                case "auth_pass" -> pass = text(s, ctx);
+                default -> warning(s.pos(), ctx + ": unknown keyword '" + s.keyword() + "' in authentication");
+            }
+        }
+        if (type.isEmpty()) {
+            error(block.pos(), ctx + ": authentication without auth_type");
+            return Optional.empty();
+        }
+        switch (type.get()) {
+            case "PASS" -> {
+            }
+            case "AH" -> {
+                error(block.pos(), ctx + ": auth_type AH (IPsec AH) is not supported; peers using it would"
+                        + " reject Vigil's adverts");
+                return Optional.empty();
+            }
+            default -> {
+                error(block.pos(), ctx + ": auth_type '" + type.get() + "' is neither PASS nor AH");
+                return Optional.empty();
+            }
+        }
+        if (pass.isEmpty() || pass.get().isEmpty()) {
+            error(block.pos(), ctx + ": auth_type PASS without auth_pass");
+            return Optional.empty();
+        }
+        String p = pass.get();
+        if (p.length() > 8) {
+            warning(block.pos(), ctx + ": auth_pass is longer than 8 characters; only the first 8 are used, as in keepalived");
+            p = p.substring(0, 8);
+        }
+        return Optional.of(new PassAuthentication(p));
+    }
+
+    // ================================================================================ addresses
+
+    private void virtualAddresses(Statement block, String ctx, List<VirtualAddress> out, boolean sameFamily) {
+        if (!needsBlock(block, ctx)) {
+            return;
+        }
+        String list = block.keyword();
+        for (Statement line : block.children()) {
+            if (line.hasBlock()) {
+                error(line.pos(), ctx + ": " + list + " line takes no '{ }' block");
+                continue;
+            }
+            Optional<VirtualAddress> a = virtualAddress(line, ctx, list);
+            if (a.isEmpty()) {
+                continue;
+            }
+            VirtualAddress v = a.get();
+            if (sameFamily && !out.isEmpty() && out.get(0).family() != v.family()) {
+                error(line.pos(), ctx + ": " + list + " mixes IPv4 and IPv6 (" + v.address().getHostAddress()
+                        + " after " + out.get(0).address().getHostAddress()
+                        + "); an advert carries one family: use another instance or virtual_ipaddress_excluded");
+                continue;
+            }
+            if (out.stream().anyMatch(o -> o.address().equals(v.address()))) {
+                warning(line.pos(), ctx + ": " + list + " lists " + v.address().getHostAddress() + " twice");
+                continue;
+            }
+            out.add(v);
+        }
+    }
+
+    private Optional<VirtualAddress> virtualAddress(Statement line, String ctx, String list) {
+        String first = line.keyword();
+        String addr = first;
+        OptionalInt prefix = OptionalInt.empty();
+        int slash = first.indexOf('/');
+        if (slash >= 0) {
+            addr = first.substring(0, slash);
+        }
+        Optional<InetAddress> ip = parseIp(addr);
+        if (ip.isEmpty()) {
+            error(line.pos(), ctx + ": " + list + ": '" + first + "' is not an IP address");
+            return Optional.empty();
+        }
+        InetAddress a = ip.get();
+        int maxPrefix = a instanceof Inet4Address ? 32 : 128;
+        if (slash >= 0) {
+            prefix = integerValue(first.substring(slash + 1), line, ctx, list + " " + addr + " prefix length", 0, maxPrefix);
+            if (prefix.isEmpty()) {
+                return Optional.empty();
+            }
+        }
+        Optional<InetAddress> brd = Optional.empty();
+        Optional<String> dev = Optional.empty();
+        Optional<String> label = Optional.empty();
+        AddressScope scope = AddressScope.GLOBAL;
+        boolean noTrack = false;
+        boolean forever = false;
+        List<String> w = line.args();
+        for (int i = 0; i < w.size(); i++) {
+            String opt = w.get(i);
+            boolean hasValue = i + 1 < w.size();
+            switch (opt) {
+                case "dev", "label", "scope", "brd", "broadcast", "preferred_lft", "peer" -> {
+                    if (!hasValue) {
+                        error(line.pos(), ctx + ": " + list + " " + first + ": '" + opt + "' needs a value");
+                        return Optional.empty();
+                    }
+                }
+                default -> {
+                }
+            }
+            switch (opt) {
+                case "dev" -> dev = Optional.of(w.get(++i));
+                case "label" -> label = Optional.of(w.get(++i));
+                case "scope" -> {
+                    String sc = w.get(++i);
+                    switch (sc) {
+                        case "global" -> scope = AddressScope.GLOBAL;
+                        case "site" -> scope = AddressScope.SITE;
+                        case "link" -> scope = AddressScope.LINK;
+                        case "host" -> scope = AddressScope.HOST;
+                        case "nowhere" -> scope = AddressScope.NOWHERE;
+                        default -> {
+                            error(line.pos(), ctx + ": " + list + " " + first + ": scope '" + sc
+                                    + "' is not one of global, site, link, host, nowhere");
+                            return Optional.empty();
+                        }
+                    }
+                }
+                case "brd", "broadcast" -> {
+                    String b = w.get(++i);
+                    if (!(a instanceof Inet4Address)) {
+                        error(line.pos(), ctx + ": " + list + " " + first + ": IPv6 has no broadcast address");
+                        return Optional.empty();
+                    }
+                    if (b.equals("+")) {
+                        brd = Optional.of(broadcastOf((Inet4Address) a, prefix.orElse(32)));
+                    } else if (!b.equals("-")) {
+                        Optional<InetAddress> bb = parseIp(b).filter(x -> x instanceof Inet4Address);
+                        if (bb.isEmpty()) {
+                            error(line.pos(), ctx + ": " + list + " " + first + ": broadcast '" + b
+                                    + "' is not an IPv4 address");
+                            return Optional.empty();
+                        }
+                        brd = bb;
+                    }
+                }
+                case "no_track" -> noTrack = true;
+                case "preferred_lft" -> {
+                    String v = w.get(++i);
+                    if (v.equals("forever")) {
+                        forever = true;
+                    } else if (!v.equals("0")) {
+                        error(line.pos(), ctx + ": " + list + " " + first + ": preferred_lft '" + v
+                                + "' must be forever or 0");
+                        return Optional.empty();
+                    }
+                }
+                case "peer" -> {
+                    i++;
+                    warning(line.pos(), ctx + ": " + list + " " + first + ": 'peer' is ignored: point-to-point VIPs are not supported");
+                }
+                case "home", "-nodad", "mngtmpaddr", "noprefixroute", "autojoin" ->
+                        warning(line.pos(), ctx + ": " + list + " " + first + ": address flag '" + opt
+                                + "' is ignored (IPv6 VIPs are always added without DAD)");
+                case "use_vmac" -> warning(line.pos(), ctx + ": " + list + " " + first
+                        + ": per-address use_vmac is ignored; use the instance's use_vmac");
+                default -> {
+                    error(line.pos(), ctx + ": " + list + " " + first + ": unknown address option '" + opt + "'");
+                    return Optional.empty();
+                }
+            }
+        }
+        return Optional.of(new VirtualAddress(a, prefix.orElse(maxPrefix), brd, dev, scope, label, noTrack, forever));
+    }
+
+    private static InetAddress broadcastOf(Inet4Address a, int prefix) {
+        byte[] b = a.getAddress();
+        int v = ((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff);
+        int mask = prefix == 0 ? 0 : -1 << (32 - prefix);
+        int brd = v | ~mask;
+        try {
+            return InetAddress.getByAddress(new byte[]{(byte) (brd >>> 24), (byte) (brd >>> 16), (byte) (brd >>> 8), (byte) brd});
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e); // 4 bytes are always an address
+        }
+    }
+
+    // ================================================================================ sync groups
+
+    private static final class SyncGroupDraft {
+        final String name;
+        final SourcePos at;
+        final List<String> members = new ArrayList<>();
+        final Map<String, SourcePos> memberAt = new LinkedHashMap<>();
+        Optional<SourcePos> groupAt = Optional.empty();
+        final List<TrackRef> trackIf = new ArrayList<>();
+        final List<TrackRef> trackScript = new ArrayList<>();
+        final List<TrackRef> trackFile = new ArrayList<>();
+        final NotifyDraft notify = new NotifyDraft();
+        boolean smtpAlert;
+        boolean globalTracking;
+        boolean trackingWeight;
+
+        SyncGroupDraft(String name, SourcePos at) {
+            this.name = name;
+            this.at = at;
+        }
+    }
+
+    private void syncGroup(Statement block) {
+        Optional<String> name = blockName(block);
+        if (name.isEmpty()) {
+            return;
+        }
+        SyncGroupDraft d = new SyncGroupDraft(name.get(), block.pos());
+        String ctx = "vrrp_sync_group " + name.get();
+        for (SyncGroupDraft other : syncGroups) {
+            if (other.name.equals(d.name)) {
+                error(block.pos(), ctx + ": defined twice (first at " + other.at + ")");
+                return;
+            }
+        }
+        syncGroups.add(d);
+        for (Statement s : block.children()) {
+            if (notify(s, ctx, d.notify)) {
+                continue;
+            }
+            switch (s.keyword()) {
+                case "group" -> {
+                    if (needsBlock(s, ctx)) {
+                        d.groupAt = Optional.of(s.pos());
+                        for (Statement line : s.children()) {
+                            for (String member : line.words()) {
+                                if (d.memberAt.containsKey(member)) {
+                                    warning(line.pos(), ctx + ": " + member + " is listed twice");
+                                } else {
+                                    d.members.add(member);
+                                    d.memberAt.put(member, line.pos());
+                                }
+                            }
+                            if (line.hasBlock()) {
+                                error(line.pos(), ctx + ": group member '" + line.keyword() + "' takes no '{ }' block");
+                            }
+                        }
+                    }
+                }
+                case "track_interface" -> d.trackIf.addAll(trackRefs(s, ctx, -254, 254, false));
+                case "track_script" -> d.trackScript.addAll(trackRefs(s, ctx, -253, 253, true));
+                case "track_file" -> d.trackFile.addAll(trackRefs(s, ctx, -254, 254, true));
+                case "smtp_alert" -> flag(s, ctx).ifPresent(v -> {
+                    d.smtpAlert = v;
+                    if (v) {
+                        warning(s.pos(), ctx + ": smtp_alert is accepted, but Vigil is not sending mail");
+                    }
+                });
+                case "global_tracking" -> flag(s, ctx).ifPresent(v -> {
+                    d.globalTracking = v;
+                    warning(s.pos(), ctx + ": global_tracking is deprecated in keepalived; read as sync_group_tracking_weight");
+                    d.trackingWeight = v;
+                });
+                case "sync_group_tracking_weight" -> flag(s, ctx).ifPresent(v -> d.trackingWeight = v);
+                default -> notActedOnOrUnknown(Block.SYNC_GROUP, s, ctx);
+            }
+        }
+    }
+
+    private List<SyncGroup> checkSyncGroups(Map<String, VrrpScript> builtScripts, Map<String, TrackFile> builtFiles) {
+        List<SyncGroup> out = new ArrayList<>();
+        Map<String, String> groupOf = new HashMap<>();
+        Set<String> instanceNames = new HashSet<>();
+        instances.forEach(i -> instanceNames.add(i.name));
+        for (SyncGroupDraft d : syncGroups) {
+            String ctx = "vrrp_sync_group " + d.name;
+            int errorsBefore = errorCount();
+            if (d.groupAt.isEmpty()) {
+                error(d.at, ctx + ": no 'group { ... }' of instances");
+                continue;
+            }
+            for (String m : d.members) {
+                SourcePos at = d.memberAt.get(m);
+                if (!instanceNames.contains(m)) {
+                    error(at, ctx + ": group member '" + m + "' names no vrrp_instance");
+                } else if (groupOf.containsKey(m)) {
+                    error(at, ctx + ": " + m + " is already in vrrp_sync_group " + groupOf.get(m)
+                            + "; an instance can be in one sync group only");
+                } else {
+                    groupOf.put(m, d.name);
+                }
+            }
+            if (d.members.size() == 1) {
+                warning(d.groupAt.get(), ctx + ": has only one instance; a sync group of one does nothing");
+            }
+            List<TrackedScript> ts = resolveScripts(d.trackScript, ctx, builtScripts);
+            List<TrackedFile> tf = resolveFiles(d.trackFile, ctx, builtFiles);
+            if (errorCount() == errorsBefore) {
+                out.add(new SyncGroup(d.name, d.members, interfaces(d.trackIf), ts, tf, d.notify.build(), d.smtpAlert,
+                        d.globalTracking, d.trackingWeight));
+            }
+        }
+        return out;
+    }
+
+    // ================================================================================ cross checks
+
+    /**
+     * Two instances may not share a VRID on the same interface and family unless they can never hear
+     * each other: keepalived keeps one socket per (interface, family, multicast or unicast) and looks
+     * instances up by VRID in it.
+     */
+    private void checkDuplicateVrids(List<VrrpInstance> built) {
+        for (int i = 0; i < built.size(); i++) {
+            VrrpInstance a = built.get(i);
+            for (int j = 0; j < i; j++) {
+                VrrpInstance b = built.get(j);
+                if (a.virtualRouterId() != b.virtualRouterId() || a.family() != b.family()
+                        || !a.interfaceName().equals(b.interfaceName()) || a.isUnicast() != b.isUnicast()) {
+                    continue;
+                }
+                boolean clash = a.isUnicast()
+                        ? a.unicastPeers().stream().anyMatch(p -> b.unicastPeers().stream()
+                        .anyMatch(q -> q.address().equals(p.address())))
+                        : a.multicastGroup().equals(b.multicastGroup());
+                if (clash) {
+                    error(a.declaredAt(), "vrrp_instance " + a.name() + ": virtual_router_id " + a.virtualRouterId()
+                            + " is already used by vrrp_instance " + b.name() + " (" + b.declaredAt() + ") on "
+                            + a.interfaceName().orElse("the same peers") + " for "
+                            + (a.family() == AddressFamily.IPV6 ? "IPv6" : "IPv4"));
+                }
+            }
+        }
+    }
+}

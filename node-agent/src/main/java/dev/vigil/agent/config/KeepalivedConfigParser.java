@@ -842,6 +842,7 @@ public final class KeepalivedConfigParser {
         Optional<InitialState> state = Optional.empty();
         Optional<String> iface = Optional.empty();
         OptionalInt vrid = OptionalInt.empty();
+        boolean vridGiven;
         OptionalInt priority = OptionalInt.empty();
         Optional<Statement> priorityAt = Optional.empty();
         Optional<Duration> advert = Optional.empty();
@@ -894,7 +895,7 @@ public final class KeepalivedConfigParser {
                                      Map<String, TrackFile> files) {
             int errorsBefore = p.errorCount();
             boolean strict = strictMode || g.vrrpStrict();
-            if (vrid.isEmpty()) {
+            if (!vridGiven) {
                 p.error(at, ctx + ": virtual_router_id is missing");
             }
             Optional<String> ifName = iface.or(() -> p.global.defaultInterface);
@@ -907,16 +908,16 @@ public final class KeepalivedConfigParser {
                     .or(() -> peers.stream().findFirst().map(pe -> familyOf(pe.address())))
                     .orElse(AddressFamily.IPV4);
             unicastSrc.or(() -> mcastSrc).filter(a -> familyOf(a) != family).ifPresent(a ->
-                    p.error(at, ctx + ": source address " + a.getHostAddress() + " is not "
+                    p.error(at, ctx + ": source address " + IpLiteral.format(a) + " is not "
                             + name(family) + " like the virtual addresses"));
             for (UnicastPeer peer : peers) {
                 if (familyOf(peer.address()) != family) {
-                    p.error(at, ctx + ": unicast_peer " + peer.address().getHostAddress() + " is not "
+                    p.error(at, ctx + ": unicast_peer " + IpLiteral.format(peer.address()) + " is not "
                             + name(family) + " like the instance");
                 }
             }
             mcastDst.filter(a -> familyOf(a) != family).ifPresent(a ->
-                    p.error(at, ctx + ": mcast_dst_ip " + a.getHostAddress() + " is not " + name(family)));
+                    p.error(at, ctx + ": mcast_dst_ip " + IpLiteral.format(a) + " is not " + name(family)));
             if (mcastDst.isPresent() && !peers.isEmpty()) {
                 p.error(at, ctx + ": mcast_dst_ip is given but the instance is unicast (unicast_peer)");
             }
@@ -1094,7 +1095,10 @@ public final class KeepalivedConfigParser {
                     }
                 });
                 case "interface" -> text(s, ctx).ifPresent(v -> d.iface = Optional.of(v));
-                case "virtual_router_id" -> d.vrid = integer(s, ctx, 1, 255);
+                case "virtual_router_id" -> {
+                    d.vridGiven = true;
+                    d.vrid = integer(s, ctx, 1, 255);
+                }
                 case "priority" -> {
                     d.priority = integer(s, ctx, 1, 255);
                     d.priorityAt = Optional.of(s);
@@ -1278,13 +1282,13 @@ public final class KeepalivedConfigParser {
             }
             VirtualAddress v = a.get();
             if (sameFamily && !out.isEmpty() && out.get(0).family() != v.family()) {
-                error(line.pos(), ctx + ": " + list + " mixes IPv4 and IPv6 (" + v.address().getHostAddress()
-                        + " after " + out.get(0).address().getHostAddress()
+                error(line.pos(), ctx + ": " + list + " mixes IPv4 and IPv6 (" + IpLiteral.format(v.address())
+                        + " after " + IpLiteral.format(out.get(0).address())
                         + "); an advert carries one family: use another instance or virtual_ipaddress_excluded");
                 continue;
             }
             if (out.stream().anyMatch(o -> o.address().equals(v.address()))) {
-                warning(line.pos(), ctx + ": " + list + " lists " + v.address().getHostAddress() + " twice");
+                warning(line.pos(), ctx + ": " + list + " lists " + IpLiteral.format(v.address()) + " twice");
                 continue;
             }
             out.add(v);

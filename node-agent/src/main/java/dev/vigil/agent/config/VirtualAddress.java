@@ -22,7 +22,7 @@ public record VirtualAddress(InetAddress address, int prefixLength, Optional<Ine
 
     @Override
     public String toString() {
-        return address.getHostAddress() + "/" + prefixLength + device.map(d -> " dev " + d).orElse("")
+        return IpLiteral.format(address) + "/" + prefixLength + device.map(d -> " dev " + d).orElse("")
                 + label.map(l -> " label " + l).orElse("");
     }
 }

@@ -1000,7 +1000,7 @@ public final class KeepalivedConfigParser {
             }
 
             // virtual addresses
-            if (vips.isEmpty()) {
+            if (vips.isEmpty() && vipsAt.isEmpty()) {
                 if (ver == 3 || strict) {
                     p.error(at, ctx + ": no virtual_ipaddress; at least one is required"
                             + (strict ? " in strict mode" : " with VRRP version 3"));

@@ -47,6 +47,8 @@ public final class KeepalivedConfigParser {
     private final Map<String, ScriptDraft> scripts = new LinkedHashMap<>();
     private final Map<String, TrackFileDraft> trackFiles = new LinkedHashMap<>();
     private final List<SyncGroupDraft> syncGroups = new ArrayList<>();
+    /** Where the first script or notify command is configured, for the script-security warning. */
+    private Optional<SourcePos> firstScriptAt = Optional.empty();
 
     private KeepalivedConfigParser() {
     }
@@ -93,6 +95,10 @@ public final class KeepalivedConfigParser {
             }
         }
         GlobalDefs g = global.build();
+        if (!g.enableScriptSecurity()) {
+            firstScriptAt.ifPresent(at -> warning(at, "scripts are configured but global_defs enable_script_security"
+                    + " is not set: scripts writable by non-root users will still run, as keepalived warns"));
+        }
         Map<String, VrrpScript> builtScripts = new LinkedHashMap<>();
         scripts.forEach((name, d) -> d.build(this).ifPresent(v -> builtScripts.put(name, v)));
         Map<String, TrackFile> builtFiles = new LinkedHashMap<>();
@@ -298,6 +304,9 @@ public final class KeepalivedConfigParser {
         if (s.arg(0).isBlank()) {
             error(s.pos(), ctx + ": '" + s.keyword() + "' has an empty command");
             return Optional.empty();
+        }
+        if (firstScriptAt.isEmpty()) {
+            firstScriptAt = Optional.of(s.pos());
         }
         Optional<ScriptUser> user = s.args().size() > 1
                 ? Optional.of(scriptUser(s.args().subList(1, s.args().size())))
@@ -611,6 +620,9 @@ public final class KeepalivedConfigParser {
                             error(s.pos(), ctx + ": 'script' needs a command");
                         } else {
                             d.script = Optional.of(String.join(" ", s.args()));
+                            if (firstScriptAt.isEmpty()) {
+                                firstScriptAt = Optional.of(s.pos());
+                            }
                         }
                     }
                 }
@@ -948,30 +960,22 @@ public final class KeepalivedConfigParser {
                 p.error(at, ctx + ": strict mode: state MASTER must go with priority 255 (the address owner) and only with it");
             }
 
-            // advert interval, rounded to what the wire carries, as keepalived does
+            // advert interval: it must fit the version's wire unit. keepalived rounds with a config
+            // error (-t exit 5); Vigil refuses, so that the interval used is the one written.
             Duration adv = advert.orElse(Duration.ofSeconds(1));
             SourcePos advPos = advertAt.map(Statement::pos).orElse(at);
-            if (ver == 2) {
-                long micros = adv.toNanos() / 1000;
-                if (micros % 1_000_000 != 0) {
-                    long rounded = Math.max(1, (micros + 500_000) / 1_000_000);
-                    p.warning(advPos, ctx + ": advert_int " + show(adv) + " s is rounded to " + rounded
-                            + " s: VRRP version 2 carries whole seconds");
-                    adv = Duration.ofSeconds(rounded);
-                }
-            } else {
-                if (adv.compareTo(MAX_V3_ADVERT) > 0) {
-                    p.error(advPos, ctx + ": advert_int " + show(adv)
-                            + " s is above VRRP version 3's maximum of 40.95 s");
-                }
-                long micros = adv.toNanos() / 1000;
-                if (micros % 10_000 != 0) {
-                    long centis = Math.max(1, (micros + 5_000) / 10_000);
-                    Duration r = Duration.ofMillis(centis * 10);
-                    p.warning(advPos, ctx + ": advert_int " + show(adv) + " s is rounded to " + show(r)
-                            + " s: VRRP version 3 carries centiseconds");
-                    adv = r;
-                }
+            long micros = adv.toNanos() / 1000;
+            if (ver == 2 && micros % 1_000_000 != 0) {
+                p.error(advPos, ctx + ": advert_int " + show(adv) + " s is not a whole number of seconds,"
+                        + " which VRRP version 2 needs (keepalived would round it to "
+                        + Math.max(1, (micros + 500_000) / 1_000_000) + " s)");
+            } else if (ver == 3 && adv.compareTo(MAX_V3_ADVERT) > 0) {
+                p.error(advPos, ctx + ": advert_int " + show(adv)
+                        + " s is above VRRP version 3's maximum of 40.95 s");
+            } else if (ver == 3 && micros % 10_000 != 0) {
+                p.error(advPos, ctx + ": advert_int " + show(adv) + " s is not a multiple of 0.01 s,"
+                        + " which VRRP version 3 needs (keepalived would round it to "
+                        + show(Duration.ofMillis(Math.max(1, (micros + 5_000) / 10_000) * 10)) + " s)");
             }
 
             // preemption

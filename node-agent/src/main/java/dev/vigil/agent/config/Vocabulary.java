@@ -146,8 +146,8 @@ final class Vocabulary {
         all(m, warn("interface up/down debounce is not supported: link changes act at once"), "interface_up_down_delays");
         all(m, warn("track groups are not supported"), "track_group");
         all(m, refuse("Vigil runs in the network namespace it is started in; start it there with ip netns exec"),
-                "net_namespace", "net_namespace_ipvs");
-        all(m, warn(LB), "namespace_with_ipsets");
+                "net_namespace");
+        all(m, warn(LB), "net_namespace_ipvs", "namespace_with_ipsets");
         all(m, warn("the config id is given with -i/--config-id"), "instance");
         all(m, warn(PROC), "use_pid_dir", "child_wait_time");
         return Map.copyOf(m);

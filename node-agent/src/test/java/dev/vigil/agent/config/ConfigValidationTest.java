@@ -96,6 +96,14 @@ class ConfigValidationTest {
     }
 
     @Test
+    void advertIntervalThatTheWireCannotCarry() {
+        refused(vi(IFACE_VRID + "    advert_int 1.5\n" + VIPS), "4: vrrp_instance VI_1: advert_int 1.5 s is not a whole"
+                + " number of seconds, which VRRP version 2 needs (keepalived would round it to 2 s)");
+        refused(vi(IFACE_VRID + "    version 3\n    advert_int 0.123\n" + VIPS), "5: vrrp_instance VI_1: advert_int"
+                + " 0.123 s is not a multiple of 0.01 s, which VRRP version 3 needs (keepalived would round it to 0.12 s)");
+    }
+
+    @Test
     void badAddresses() {
         refused(vi(IFACE_VRID + "    virtual_ipaddress {\n        192.0.2.300/24\n    }\n"),
                 "5: vrrp_instance VI_1: virtual_ipaddress: '192.0.2.300/24' is not an IP address");

@@ -255,15 +255,19 @@ class ConfigVocabularyTest {
     }
 
     @Test
-    void advertIntervalIsRoundedToTheWireUnitOfTheVersion() {
-        var v2 = fx.parse("a.conf", "vrrp_instance VI_1 {\n    advert_int 1.5\n" + ConfigFixture.INSTANCE_BASICS + "}\n");
-        assertThat(valid(v2).instances().get(0).advertInterval()).hasSeconds(2);
-        assertThat(warnings(v2)).containsExactly(fx.file("a.conf")
-                + ":2: warning: vrrp_instance VI_1: advert_int 1.5 s is rounded to 2 s: VRRP version 2 carries whole seconds");
-        var v3 = fx.parse("b.conf", "vrrp_instance VI_1 {\n    version 3\n    advert_int 0.123\n" + ConfigFixture.INSTANCE_BASICS + "}\n");
-        assertThat(valid(v3).instances().get(0).advertIntervalCentis()).isEqualTo(12);
-        assertThat(warnings(v3)).containsExactly(fx.file("b.conf")
-                + ":3: warning: vrrp_instance VI_1: advert_int 0.123 s is rounded to 0.12 s: VRRP version 3 carries centiseconds");
+    void advertIntervalIsKeptInTheWireUnitOfTheVersion() {
+        var v3 = fx.parse("b.conf", "vrrp_instance VI_1 {\n    version 3\n    advert_int 0.05\n" + ConfigFixture.INSTANCE_BASICS + "}\n");
+        assertThat(valid(v3).instances().get(0).advertIntervalCentis()).isEqualTo(5);
+        assertThat(valid(v3).instances().get(0).advertInterval()).isEqualTo(Duration.ofMillis(50));
+        var v3max = fx.parse("c.conf", "vrrp_instance VI_1 {\n    version 3\n    advert_int 40.95\n" + ConfigFixture.INSTANCE_BASICS + "}\n");
+        assertThat(valid(v3max).instances().get(0).advertIntervalCentis()).isEqualTo(4095);
+    }
+
+    @Test
+    void scriptsWithoutScriptSecurityAreWarnedAbout() {
+        var r = fx.parse("k.conf", "vrrp_script chk {\n    script /bin/true\n}\n");
+        assertThat(warnings(r)).containsExactly(fx.file("k.conf") + ":2: warning: scripts are configured but global_defs"
+                + " enable_script_security is not set: scripts writable by non-root users will still run, as keepalived warns");
     }
 
     @Test

@@ -76,9 +76,12 @@ class SampleCorpusTest {
             ConfigResult r = KeepalivedConfigParser.parse(sample, Optional.of(id));
             // net_namespace: Vigil runs where it is started; everything else of this sample is understood
             int line = id.equals("high") ? 3 : 4;
+            int scriptLine = id.equals("high") ? 7 : 8;
             assertThat(r.findings()).extracting(f -> f.line() + ": " + f.message()).containsExactly(
                     line + ": 'net_namespace' is not supported: Vigil runs in the network namespace it is started in;"
-                            + " start it there with ip netns exec");
+                            + " start it there with ip netns exec",
+                    scriptLine + ": scripts are configured but global_defs enable_script_security is not set:"
+                            + " scripts writable by non-root users will still run, as keepalived warns");
         }
         Path copy = Files.createTempFile("conditional", ".conf");
         try {

@@ -228,7 +228,7 @@ public final class KeepalivedConfigParser {
             error(s.pos(), ctx + ": " + what + " '" + value + "' is not a number of seconds with at most 6 decimals");
             return Optional.empty();
         }
-        if (d.compareTo(BigDecimal.valueOf(1_000_000_000L)) > 0) {
+        if (d.abs().compareTo(BigDecimal.valueOf(1_000_000_000L)) > 0) {
             error(s.pos(), ctx + ": " + what + " " + value + " is out of range " + show(min) + ".." + show(max) + " s");
             return Optional.empty();
         }

@@ -103,9 +103,14 @@ public final class KeepalivedConfigParser {
         scripts.forEach((name, d) -> d.build(this).ifPresent(v -> builtScripts.put(name, v)));
         Map<String, TrackFile> builtFiles = new LinkedHashMap<>();
         trackFiles.forEach((name, d) -> builtFiles.put(name, d.build()));
+        Map<String, SyncGroupDraft> groupOf = new HashMap<>();
+        for (SyncGroupDraft sg : syncGroups) {
+            sg.members.forEach(m -> groupOf.putIfAbsent(m, sg));
+        }
         List<VrrpInstance> builtInstances = new ArrayList<>();
         for (InstanceDraft d : instances) {
-            d.build(this, g, builtScripts, builtFiles).ifPresent(builtInstances::add);
+            d.build(this, g, builtScripts, builtFiles, Optional.ofNullable(groupOf.get(d.name)))
+                    .ifPresent(builtInstances::add);
         }
         checkDuplicateVrids(builtInstances);
         List<SyncGroup> builtGroups = new ArrayList<>();
@@ -779,7 +784,8 @@ public final class KeepalivedConfigParser {
         return out;
     }
 
-    private List<TrackedScript> resolveScripts(List<TrackRef> refs, String ctx, Map<String, VrrpScript> built) {
+    private List<TrackedScript> resolveScripts(List<TrackRef> refs, String ctx, Map<String, VrrpScript> built,
+                                               Optional<String> noWeights) {
         List<TrackedScript> out = new ArrayList<>();
         for (TrackRef r : refs) {
             VrrpScript s = built.get(r.name());
@@ -789,12 +795,18 @@ public final class KeepalivedConfigParser {
                 }
                 continue;
             }
-            out.add(new TrackedScript(r.name(), r.weight().orElse(s.weight()), r.reverse().orElse(s.weightReverse())));
+            int weight = r.weight().orElse(s.weight());
+            if (weight != 0 && noWeights.isPresent()) {
+                weightRefused(r, ctx, "track_script", weight, noWeights.get());
+                continue;
+            }
+            out.add(new TrackedScript(r.name(), weight, r.reverse().orElse(s.weightReverse())));
         }
         return out;
     }
 
-    private List<TrackedFile> resolveFiles(List<TrackRef> refs, String ctx, Map<String, TrackFile> built) {
+    private List<TrackedFile> resolveFiles(List<TrackRef> refs, String ctx, Map<String, TrackFile> built,
+                                           Optional<String> noWeights) {
         List<TrackedFile> out = new ArrayList<>();
         for (TrackRef r : refs) {
             TrackFile f = built.get(r.name());
@@ -802,9 +814,28 @@ public final class KeepalivedConfigParser {
                 error(r.at(), ctx + ": track_file '" + r.name() + "' names no vrrp_track_file");
                 continue;
             }
-            out.add(new TrackedFile(r.name(), r.weight().orElse(f.weight()), r.reverse().orElse(f.weightReverse())));
+            int weight = r.weight().orElse(f.weight());
+            if (weight != 0 && noWeights.isPresent()) {
+                weightRefused(r, ctx, "track_file", weight, noWeights.get());
+                continue;
+            }
+            out.add(new TrackedFile(r.name(), weight, r.reverse().orElse(f.weightReverse())));
         }
         return out;
+    }
+
+    private void checkInterfaceWeights(List<TrackRef> refs, String ctx, Optional<String> noWeights) {
+        for (TrackRef r : refs) {
+            int weight = r.weight().orElse(0);
+            if (weight != 0 && noWeights.isPresent()) {
+                weightRefused(r, ctx, "track_interface", weight, noWeights.get());
+            }
+        }
+    }
+
+    private void weightRefused(TrackRef r, String ctx, String list, int weight, String why) {
+        error(r.at(), ctx + ": " + list + " '" + r.name() + "' has weight " + weight + ", but " + why
+                + " (keepalived drops it); use weight 0, so that a failure means FAULT");
     }
 
     private static List<TrackedInterface> interfaces(List<TrackRef> refs) {
@@ -904,7 +935,7 @@ public final class KeepalivedConfigParser {
         }
 
         Optional<VrrpInstance> build(KeepalivedConfigParser p, GlobalDefs g, Map<String, VrrpScript> scripts,
-                                     Map<String, TrackFile> files) {
+                                     Map<String, TrackFile> files, Optional<SyncGroupDraft> syncGroup) {
             int errorsBefore = p.errorCount();
             boolean strict = strictMode || g.vrrpStrict();
             if (!vridGiven) {
@@ -1030,8 +1061,15 @@ public final class KeepalivedConfigParser {
                 p.error(at, ctx + ": strict mode does not allow unicast_peer");
             }
 
-            List<TrackedScript> ts = p.resolveScripts(trackScript, ctx, scripts);
-            List<TrackedFile> tf = p.resolveFiles(trackFile, ctx, files);
+            // keepalived drops (or zeroes) tracker weights of sync-group members and of the address
+            // owner, with a config error; Vigil refuses them so the file says what will happen.
+            Optional<String> noWeights = prio == VrrpInstance.OWNER_PRIORITY
+                    ? Optional.of("the address owner (priority 255) never changes its priority")
+                    : syncGroup.filter(sg -> !sg.trackingWeight).map(sg -> "in vrrp_sync_group " + sg.name
+                    + " weights are ignored unless the group sets sync_group_tracking_weight");
+            List<TrackedScript> ts = p.resolveScripts(trackScript, ctx, scripts, noWeights);
+            List<TrackedFile> tf = p.resolveFiles(trackFile, ctx, files, noWeights);
+            p.checkInterfaceWeights(trackIf, ctx, noWeights);
             if (p.errorCount() > errorsBefore || vrid.isEmpty()) {
                 return Optional.empty();
             }
@@ -1522,8 +1560,8 @@ public final class KeepalivedConfigParser {
             if (d.members.size() == 1) {
                 warning(d.groupAt.get(), ctx + ": has only one instance; a sync group of one does nothing");
             }
-            List<TrackedScript> ts = resolveScripts(d.trackScript, ctx, builtScripts);
-            List<TrackedFile> tf = resolveFiles(d.trackFile, ctx, builtFiles);
+            List<TrackedScript> ts = resolveScripts(d.trackScript, ctx, builtScripts, Optional.empty());
+            List<TrackedFile> tf = resolveFiles(d.trackFile, ctx, builtFiles, Optional.empty());
             if (errorCount() == errorsBefore) {
                 out.add(new SyncGroup(d.name, d.members, interfaces(d.trackIf), ts, tf, d.notify.build(), d.smtpAlert,
                         d.globalTracking, d.trackingWeight));

@@ -94,7 +94,7 @@ class ConfigGrammarTest {
                         auth_pass secret }
                 }
                 vrrp_instance VI_2 { interface eth1
-                virtual_router_id 8 } vrrp_sync_group G { group { VI_1 VI_2 } }
+                virtual_router_id 8 } vrrp_sync_group G { group { VI_1 VI_2 } sync_group_tracking_weight }
                 """));
         VrrpInstance vi1 = c.instance("VI_1").orElseThrow();
         assertThat(vi1.trackScripts()).containsExactly(new TrackedScript("chk", -20, false));

@@ -166,6 +166,23 @@ class ConfigValidationTest {
     // ------------------------------------------------------------------ conflicts
 
     @Test
+    void trackerWeightsThatKeepalivedWouldDrop() {
+        String scripts = "vrrp_script chk {\n    script /bin/true\n    weight -20\n}\n"; // lines 1-4
+        refused(scripts + vi(IFACE_VRID + VIPS + "    track_script {\n        chk\n    }\n"
+                        + "    track_interface {\n        eth1 weight 5\n    }\n")
+                        + "vrrp_sync_group G {\n    group {\n        VI_1\n    }\n}\n",
+                "12: vrrp_instance VI_1: track_script 'chk' has weight -20, but in vrrp_sync_group G weights are ignored"
+                        + " unless the group sets sync_group_tracking_weight (keepalived drops it); use weight 0, so that"
+                        + " a failure means FAULT",
+                "15: vrrp_instance VI_1: track_interface 'eth1' has weight 5, but in vrrp_sync_group G weights are ignored"
+                        + " unless the group sets sync_group_tracking_weight (keepalived drops it); use weight 0, so that"
+                        + " a failure means FAULT");
+        refused(scripts + vi(IFACE_VRID + "    priority 255\n" + VIPS + "    track_script {\n        chk weight 10\n    }\n"),
+                "13: vrrp_instance VI_1: track_script 'chk' has weight 10, but the address owner (priority 255) never"
+                        + " changes its priority (keepalived drops it); use weight 0, so that a failure means FAULT");
+    }
+
+    @Test
     void duplicateVridOnTheSameInterfaceAndFamily() {
         refused(vi(IFACE_VRID + VIPS) + "vrrp_instance VI_2 {\n" + IFACE_VRID
                         + "    virtual_ipaddress {\n        192.0.2.2\n    }\n}\n",

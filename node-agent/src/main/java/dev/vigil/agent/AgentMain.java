@@ -61,7 +61,7 @@ public final class AgentMain implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Optional<String> id = configId.isPresent() ? configId : shortHostName();
-        ConfigResult result = KeepalivedConfigParser.parse(file, id);
+        ConfigResult result = KeepalivedConfigParser.parse(file, id, AgentMain::interfaceExists);
         if (configTest) {
             result.findings().forEach(f -> err.println(f.format()));
             err.flush();
@@ -85,6 +85,14 @@ public final class AgentMain implements Callable<Integer> {
         err.println("vigil-agent: daemon not yet wired; use -t to check a configuration");
         err.flush();
         return EXIT_NOT_WIRED;
+    }
+
+    /** Whether this host (this network namespace) has a link of that name. */
+    static boolean interfaceExists(String name) {
+        if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
+            return false;
+        }
+        return Files.exists(Path.of("/sys/class/net", name));
     }
 
     /** keepalived's default config id: the host name up to its first dot. */

@@ -35,7 +35,7 @@ class AgentMainTest {
     void configTestOfAValidFileExitsZeroAndPrintsWarnings() throws Exception {
         Path f = Files.writeString(tmp.resolve("keepalived.conf"), """
                 vrrp_instance VI_1 {
-                    interface eth0
+                    interface lo
                     virtual_router_id 5
                     smtp_alert
                     virtual_ipaddress {
@@ -61,7 +61,7 @@ class AgentMainTest {
     void configIdSelectsConditionalLines() throws Exception {
         Path f = Files.writeString(tmp.resolve("keepalived.conf"), """
                 vrrp_instance VI_1 {
-                    interface eth0
+                    interface lo
                 @a  virtual_router_id 5
                 @b  virtual_router_id 500
                     virtual_ipaddress {
@@ -74,9 +74,18 @@ class AgentMainTest {
     }
 
     @Test
+    void configTestWarnsAboutInterfacesThisHostLacks() throws Exception {
+        Path f = Files.writeString(tmp.resolve("keepalived.conf"),
+                "vrrp_instance VI_1 {\n interface vigil-no-such0\n virtual_router_id 5\n virtual_ipaddress {\n 192.0.2.5\n }\n}\n");
+        Run r = run("-t", "-f", f.toString());
+        assertThat(r.exit()).isZero();
+        assertThat(r.err()).isEqualTo(f + ":2: warning: interface vigil-no-such0 for vrrp_instance VI_1 does not exist on this host\n");
+    }
+
+    @Test
     void withoutConfigTestTheDaemonIsNotWiredYet() throws Exception {
         Path f = Files.writeString(tmp.resolve("keepalived.conf"),
-                "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 5\n virtual_ipaddress {\n 192.0.2.5\n }\n}\n");
+                "vrrp_instance VI_1 {\n interface lo\n virtual_router_id 5\n virtual_ipaddress {\n 192.0.2.5\n }\n}\n");
         Run r = run("-n", "-l", "-D", "-p", tmp.resolve("pid").toString(), "-f", f.toString());
         assertThat(r.exit()).isEqualTo(AgentMain.EXIT_NOT_WIRED);
         assertThat(r.err()).contains("daemon not yet wired");

@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Reads a keepalived.conf (and its includes) into a validated {@link AgentConfig}, or into the
@@ -50,7 +51,10 @@ public final class KeepalivedConfigParser {
     /** Where the first script or notify command is configured, for the script-security warning. */
     private Optional<SourcePos> firstScriptAt = Optional.empty();
 
-    private KeepalivedConfigParser() {
+    private final Predicate<String> interfaceExists;
+
+    private KeepalivedConfigParser(Predicate<String> interfaceExists) {
+        this.interfaceExists = interfaceExists;
     }
 
     /**
@@ -59,9 +63,18 @@ public final class KeepalivedConfigParser {
      * @return a valid config with its warnings, or every finding if there is at least one error
      */
     public static ConfigResult parse(Path file, Optional<String> configId) {
+        return parse(file, configId, name -> true);
+    }
+
+    /**
+     * As {@link #parse(Path, Optional)}, and warns about every interface the file names that
+     * {@code interfaceExists} says is not on this host (keepalived warns the same way; the interface
+     * may appear later, so it is not an error).
+     */
+    public static ConfigResult parse(Path file, Optional<String> configId, Predicate<String> interfaceExists) {
         ConfigLexer.Result lexed = ConfigLexer.lex(file, configId);
         StatementTree.Result tree = StatementTree.build(lexed.tokens());
-        var parser = new KeepalivedConfigParser();
+        var parser = new KeepalivedConfigParser(interfaceExists);
         parser.findings.addAll(lexed.findings());
         parser.findings.addAll(tree.findings());
         Optional<AgentConfig> config = parser.interpret(tree.statements());
@@ -328,6 +341,12 @@ public final class KeepalivedConfigParser {
                 return Optional.empty();
             }
         });
+    }
+
+    private void interfaceOnHost(String name, SourcePos at, String what) {
+        if (!interfaceExists.test(name)) {
+            warning(at, what + " does not exist on this host");
+        }
     }
 
     private void setOnce(Map<String, SourcePos> seen, Statement s, String ctx) {
@@ -1136,7 +1155,10 @@ public final class KeepalivedConfigParser {
                         default -> error(s.pos(), ctx + ": state '" + v + "' is neither MASTER nor BACKUP");
                     }
                 });
-                case "interface" -> text(s, ctx).ifPresent(v -> d.iface = Optional.of(v));
+                case "interface" -> text(s, ctx).ifPresent(v -> {
+                    d.iface = Optional.of(v);
+                    interfaceOnHost(v, s.pos(), "interface " + v + " for " + ctx);
+                });
                 case "virtual_router_id" -> {
                     d.vridGiven = true;
                     d.vrid = integer(s, ctx, 1, 255);
@@ -1192,7 +1214,10 @@ public final class KeepalivedConfigParser {
                 case "garp_master_refresh_repeat" -> integer(s, ctx, 1, 1_000_000).ifPresent(v -> d.garpMasterRefreshRepeat = Optional.of(v));
                 case "garp_lower_prio_delay" -> wholeSeconds(s, ctx).ifPresent(v -> d.garpLowerPrioDelay = Optional.of(v));
                 case "garp_lower_prio_repeat" -> integer(s, ctx, 0, 1_000_000).ifPresent(v -> d.garpLowerPrioRepeat = Optional.of(v));
-                case "track_interface" -> d.trackIf.addAll(trackRefs(s, ctx, -254, 254, false));
+                case "track_interface" -> trackRefs(s, ctx, -254, 254, false).forEach(r -> {
+                    interfaceOnHost(r.name(), r.at(), ctx + ": tracked interface " + r.name());
+                    d.trackIf.add(r);
+                });
                 case "track_script" -> d.trackScript.addAll(trackRefs(s, ctx, -253, 253, true));
                 case "track_file" -> d.trackFile.addAll(trackRefs(s, ctx, -254, 254, true));
                 case "smtp_alert" -> flag(s, ctx).ifPresent(v -> {
@@ -1319,6 +1344,8 @@ public final class KeepalivedConfigParser {
                 continue;
             }
             Optional<VirtualAddress> a = virtualAddress(line, ctx, list);
+            a.flatMap(VirtualAddress::device).ifPresent(dev -> interfaceOnHost(dev, line.pos(),
+                    "interface " + dev + " for " + ctx + " address " + IpLiteral.format(a.get().address())));
             if (a.isEmpty()) {
                 continue;
             }
@@ -1514,7 +1541,10 @@ public final class KeepalivedConfigParser {
                         }
                     }
                 }
-                case "track_interface" -> d.trackIf.addAll(trackRefs(s, ctx, -254, 254, false));
+                case "track_interface" -> trackRefs(s, ctx, -254, 254, false).forEach(r -> {
+                    interfaceOnHost(r.name(), r.at(), ctx + ": tracked interface " + r.name());
+                    d.trackIf.add(r);
+                });
                 case "track_script" -> d.trackScript.addAll(trackRefs(s, ctx, -253, 253, true));
                 case "track_file" -> d.trackFile.addAll(trackRefs(s, ctx, -254, 254, true));
                 case "smtp_alert" -> flag(s, ctx).ifPresent(v -> {

@@ -288,4 +288,25 @@ class ConfigVocabularyTest {
         assertThat(warnings(r)).containsExactly(fx.file("k.conf")
                 + ":2: warning: vrrp_instance VI_1: smtp_alert is accepted, but Vigil is not sending mail");
     }
+
+    @Test
+    void interfacesMissingOnThisHostAreWarnings() {
+        Path f = fx.write("k.conf", """
+                vrrp_instance VI_1 {
+                    interface eth0
+                    virtual_router_id 1
+                    track_interface {
+                        bond9 weight -10
+                    }
+                    virtual_ipaddress {
+                        192.0.2.1/24 dev eth7
+                    }
+                }
+                """);
+        ConfigResult r = KeepalivedConfigParser.parse(f, Optional.empty(), name -> name.equals("eth0"));
+        assertThat(valid(r).instances()).hasSize(1);
+        assertThat(warnings(r)).containsExactly(
+                f + ":5: warning: vrrp_instance VI_1: tracked interface bond9 does not exist on this host",
+                f + ":8: warning: interface eth7 for vrrp_instance VI_1 address 192.0.2.1 does not exist on this host");
+    }
 }

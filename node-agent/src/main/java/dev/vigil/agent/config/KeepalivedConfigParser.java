@@ -2,13 +2,9 @@ package dev.vigil.agent.config;
 
 import dev.vigil.agent.config.Vocabulary.Block;
 
-import java.math.BigDecimal;
-import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,6 +35,7 @@ public final class KeepalivedConfigParser {
     private static final int MAX_VIPS_IN_ADVERT = 255;
 
     private final List<Finding> findings = new ArrayList<>();
+    private final ValueReader read = new ValueReader(findings);
 
     // results of the first pass
     private final GlobalDraft global = new GlobalDraft();
@@ -164,159 +161,8 @@ public final class KeepalivedConfigParser {
         findings.add(Finding.warning(at, message));
     }
 
-    private boolean noBlock(Statement s, String ctx) {
-        if (s.hasBlock()) {
-            error(s.pos(), ctx + ": '" + s.keyword() + "' takes no '{ }' block");
-            return false;
-        }
-        return true;
-    }
-
-    private boolean needsBlock(Statement s, String ctx) {
-        if (!s.hasBlock()) {
-            error(s.pos(), ctx + ": '" + s.keyword() + "' needs a '{ }' block");
-            return false;
-        }
-        if (!s.args().isEmpty()) {
-            error(s.pos(), ctx + ": unexpected value '" + s.arg(0) + "' before the block of '" + s.keyword() + "'");
-        }
-        return true;
-    }
-
-    /** Exactly {@code count} values; reports a missing or extra value. */
-    private boolean arity(Statement s, String ctx, int min, int max) {
-        if (!noBlock(s, ctx)) {
-            return false;
-        }
-        if (s.args().size() < min) {
-            error(s.pos(), ctx + ": '" + s.keyword() + "' needs a value");
-            return false;
-        }
-        if (s.args().size() > max) {
-            error(s.pos(), ctx + ": unexpected extra value '" + s.arg(max) + "' after '"
-                    + String.join(" ", s.words().subList(0, max + 1)) + "'");
-            return false;
-        }
-        return true;
-    }
-
-    private Optional<String> text(Statement s, String ctx) {
-        return arity(s, ctx, 1, 1) ? Optional.of(s.arg(0)) : Optional.empty();
-    }
-
-    private OptionalInt integer(Statement s, String ctx, int min, int max) {
-        if (!arity(s, ctx, 1, 1)) {
-            return OptionalInt.empty();
-        }
-        return integerValue(s.arg(0), s, ctx, s.keyword(), min, max);
-    }
-
-    private OptionalInt integerValue(String value, Statement s, String ctx, String what, int min, int max) {
-        int v;
-        try {
-            v = Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            error(s.pos(), ctx + ": " + what + " '" + value + "' is not a whole number");
-            return OptionalInt.empty();
-        }
-        if (v < min || v > max) {
-            error(s.pos(), ctx + ": " + what + " " + v + " is out of range " + min + ".." + max);
-            return OptionalInt.empty();
-        }
-        return OptionalInt.of(v);
-    }
-
-    /** Decimal seconds to the microsecond, as keepalived's {@code read_decimal_unsigned_strvec}. */
-    private Optional<Duration> seconds(Statement s, String ctx, Duration min, Duration max) {
-        if (!arity(s, ctx, 1, 1)) {
-            return Optional.empty();
-        }
-        return secondsValue(s.arg(0), s, ctx, s.keyword(), min, max);
-    }
-
-    private Optional<Duration> secondsValue(String value, Statement s, String ctx, String what, Duration min, Duration max) {
-        BigDecimal d;
-        try {
-            d = new BigDecimal(value);
-        } catch (NumberFormatException e) {
-            error(s.pos(), ctx + ": " + what + " '" + value + "' is not a number of seconds");
-            return Optional.empty();
-        }
-        if (d.scale() > 6 || value.startsWith("+") || value.contains("e") || value.contains("E")) {
-            error(s.pos(), ctx + ": " + what + " '" + value + "' is not a number of seconds with at most 6 decimals");
-            return Optional.empty();
-        }
-        if (d.abs().compareTo(BigDecimal.valueOf(1_000_000_000L)) > 0) {
-            error(s.pos(), ctx + ": " + what + " " + value + " is out of range " + show(min) + ".." + show(max) + " s");
-            return Optional.empty();
-        }
-        Duration v = Duration.ofNanos(d.movePointRight(9).longValueExact());
-        if (v.compareTo(min) < 0 || v.compareTo(max) > 0) {
-            error(s.pos(), ctx + ": " + what + " " + value + " is out of range " + show(min) + ".." + show(max) + " s");
-            return Optional.empty();
-        }
-        return Optional.of(v);
-    }
-
-    static String show(Duration d) {
-        return BigDecimal.valueOf(d.toNanos()).movePointLeft(9).stripTrailingZeros().toPlainString();
-    }
-
-    /** A flag keyword: alone, or followed by true/false (yes/no, on/off), as keepalived's {@code check_true_false}. */
-    private Optional<Boolean> flag(Statement s, String ctx) {
-        if (!arity(s, ctx, 0, 1)) {
-            return Optional.empty();
-        }
-        if (s.args().isEmpty()) {
-            return Optional.of(true);
-        }
-        return switch (s.arg(0).toLowerCase(java.util.Locale.ROOT)) {
-            case "true", "yes", "on" -> Optional.of(true);
-            case "false", "no", "off" -> Optional.of(false);
-            default -> {
-                error(s.pos(), ctx + ": '" + s.keyword() + "' takes true or false, not '" + s.arg(0) + "'");
-                yield Optional.empty();
-            }
-        };
-    }
-
-    private Optional<InetAddress> ip(Statement s, String ctx) {
-        if (!arity(s, ctx, 1, 1)) {
-            return Optional.empty();
-        }
-        return ipValue(s.arg(0), s, ctx, s.keyword());
-    }
-
-    private Optional<InetAddress> ipValue(String value, Statement s, String ctx, String what) {
-        Optional<InetAddress> a = parseIp(value);
-        if (a.isEmpty()) {
-            error(s.pos(), ctx + ": " + what + " '" + value + "' is not an IPv4 or IPv6 address");
-        }
-        return a;
-    }
-
-    /** An IP literal, never a host name (no DNS in a config check). */
-    static Optional<InetAddress> parseIp(String value) {
-        return IpLiteral.parse(value);
-    }
-
-    private static AddressFamily familyOf(InetAddress a) {
-        return a instanceof Inet6Address ? AddressFamily.IPV6 : AddressFamily.IPV4;
-    }
-
-    /** {@code user [group]} or {@code user:group}. */
-    private static ScriptUser scriptUser(List<String> words) {
-        String first = words.get(0);
-        int colon = first.indexOf(':');
-        if (colon >= 0) {
-            String group = first.substring(colon + 1);
-            return new ScriptUser(first.substring(0, colon), group.isEmpty() ? Optional.empty() : Optional.of(group));
-        }
-        return new ScriptUser(first, words.size() > 1 ? Optional.of(words.get(1)) : Optional.empty());
-    }
-
     private Optional<ScriptCommand> command(Statement s, String ctx) {
-        if (!arity(s, ctx, 1, 3)) {
+        if (!read.arity(s, ctx, 1, 3)) {
             return Optional.empty();
         }
         if (s.arg(0).isBlank()) {
@@ -327,33 +173,14 @@ public final class KeepalivedConfigParser {
             firstScriptAt = Optional.of(s.pos());
         }
         Optional<ScriptUser> user = s.args().size() > 1
-                ? Optional.of(scriptUser(s.args().subList(1, s.args().size())))
+                ? Optional.of(ValueReader.scriptUser(s.args().subList(1, s.args().size())))
                 : Optional.empty();
         return Optional.of(new ScriptCommand(s.arg(0), user));
-    }
-
-    private Optional<Path> path(Statement s, String ctx) {
-        return text(s, ctx).flatMap(p -> {
-            try {
-                return Optional.of(Path.of(p));
-            } catch (InvalidPathException e) {
-                error(s.pos(), ctx + ": '" + p + "' is not a valid path");
-                return Optional.empty();
-            }
-        });
     }
 
     private void interfaceOnHost(String name, SourcePos at, String what) {
         if (!interfaceExists.test(name)) {
             warning(at, what + " does not exist on this host");
-        }
-    }
-
-    private void setOnce(Map<String, SourcePos> seen, Statement s, String ctx) {
-        SourcePos before = seen.put(s.keyword(), s.pos());
-        if (before != null) {
-            warning(s.pos(), ctx + ": '" + s.keyword() + "' is set again (first at line " + before.line()
-                    + "); the last one wins, as in keepalived");
         }
     }
 
@@ -381,8 +208,8 @@ public final class KeepalivedConfigParser {
         Optional<ScriptCommand> vrrpNotifyFifoScript = Optional.empty();
         boolean skipCheckAdvAddr;
         boolean checkUnicastSrc;
-        InetAddress mcastGroup4 = parseIp("224.0.0.18").orElseThrow();
-        InetAddress mcastGroup6 = parseIp("ff02::12").orElseThrow();
+        InetAddress mcastGroup4 = ValueReader.parseIp("224.0.0.18").orElseThrow();
+        InetAddress mcastGroup6 = ValueReader.parseIp("ff02::12").orElseThrow();
         boolean v3ChecksumAsV2;
         int downTimerAdverts = 3;
         Optional<String> defaultInterface = Optional.empty();
@@ -401,46 +228,46 @@ public final class KeepalivedConfigParser {
 
     private void globalDefs(Statement block) {
         String ctx = "global_defs";
-        if (!needsBlock(block, ctx)) {
+        if (!read.needsBlock(block, ctx)) {
             return;
         }
         Map<String, SourcePos> seen = new HashMap<>();
         GlobalDraft g = global;
         for (Statement s : block.children()) {
             if (Vocabulary.isSupported(Block.GLOBAL_DEFS, s.keyword())) {
-                setOnce(seen, s, ctx);
+                read.setOnce(seen, s, ctx);
             }
             switch (s.keyword()) {
-                case "router_id" -> text(s, ctx).ifPresent(v -> g.routerId = Optional.of(v));
-                case "vrrp_version" -> integer(s, ctx, 2, 3).ifPresent(v -> g.vrrpVersion = v);
+                case "router_id" -> read.text(s, ctx).ifPresent(v -> g.routerId = Optional.of(v));
+                case "vrrp_version" -> read.integer(s, ctx, 2, 3).ifPresent(v -> g.vrrpVersion = v);
                 case "vrrp_garp_master_delay" -> wholeSeconds(s, ctx).ifPresent(v -> g.garpMasterDelay = v);
-                case "vrrp_garp_master_repeat" -> integer(s, ctx, 1, 1_000_000).ifPresent(v -> g.garpMasterRepeat = v);
+                case "vrrp_garp_master_repeat" -> read.integer(s, ctx, 1, 1_000_000).ifPresent(v -> g.garpMasterRepeat = v);
                 case "vrrp_garp_master_refresh" -> wholeSeconds(s, ctx).ifPresent(v -> g.garpMasterRefresh = v);
-                case "vrrp_garp_master_refresh_repeat" -> integer(s, ctx, 1, 1_000_000).ifPresent(v -> g.garpMasterRefreshRepeat = v);
+                case "vrrp_garp_master_refresh_repeat" -> read.integer(s, ctx, 1, 1_000_000).ifPresent(v -> g.garpMasterRefreshRepeat = v);
                 case "vrrp_garp_lower_prio_delay" -> wholeSeconds(s, ctx).ifPresent(v -> g.garpLowerPrioDelay = Optional.of(v));
-                case "vrrp_garp_lower_prio_repeat" -> integer(s, ctx, 0, 1_000_000).ifPresent(v -> g.garpLowerPrioRepeat = Optional.of(v));
-                case "vrrp_garp_interval" -> seconds(s, ctx, Duration.ZERO, Duration.ofSeconds(1000)).ifPresent(v -> g.garpInterval = v);
-                case "vrrp_gna_interval" -> seconds(s, ctx, Duration.ZERO, Duration.ofSeconds(1000)).ifPresent(v -> g.gnaInterval = v);
-                case "vrrp_lower_prio_no_advert" -> flag(s, ctx).ifPresent(v -> g.lowerPrioNoAdvert = v);
-                case "vrrp_higher_prio_send_advert" -> flag(s, ctx).ifPresent(v -> g.higherPrioSendAdvert = v);
-                case "enable_script_security" -> flag(s, ctx).ifPresent(v -> g.enableScriptSecurity = v);
+                case "vrrp_garp_lower_prio_repeat" -> read.integer(s, ctx, 0, 1_000_000).ifPresent(v -> g.garpLowerPrioRepeat = Optional.of(v));
+                case "vrrp_garp_interval" -> read.seconds(s, ctx, Duration.ZERO, Duration.ofSeconds(1000)).ifPresent(v -> g.garpInterval = v);
+                case "vrrp_gna_interval" -> read.seconds(s, ctx, Duration.ZERO, Duration.ofSeconds(1000)).ifPresent(v -> g.gnaInterval = v);
+                case "vrrp_lower_prio_no_advert" -> read.flag(s, ctx).ifPresent(v -> g.lowerPrioNoAdvert = v);
+                case "vrrp_higher_prio_send_advert" -> read.flag(s, ctx).ifPresent(v -> g.higherPrioSendAdvert = v);
+                case "enable_script_security" -> read.flag(s, ctx).ifPresent(v -> g.enableScriptSecurity = v);
                 case "script_user" -> {
-                    if (arity(s, ctx, 1, 2)) {
-                        g.scriptUser = Optional.of(scriptUser(s.args()));
+                    if (read.arity(s, ctx, 1, 2)) {
+                        g.scriptUser = Optional.of(ValueReader.scriptUser(s.args()));
                     }
                 }
-                case "vrrp_strict" -> flag(s, ctx).ifPresent(v -> g.vrrpStrict = v);
+                case "vrrp_strict" -> read.flag(s, ctx).ifPresent(v -> g.vrrpStrict = v);
                 case "notify_fifo" -> fifoPath(s, ctx).ifPresent(v -> g.notifyFifo = Optional.of(v));
                 case "notify_fifo_script" -> command(s, ctx).ifPresent(v -> g.notifyFifoScript = Optional.of(v));
                 case "vrrp_notify_fifo" -> fifoPath(s, ctx).ifPresent(v -> g.vrrpNotifyFifo = Optional.of(v));
                 case "vrrp_notify_fifo_script" -> command(s, ctx).ifPresent(v -> g.vrrpNotifyFifoScript = Optional.of(v));
-                case "vrrp_skip_check_adv_addr" -> flag(s, ctx).ifPresent(v -> g.skipCheckAdvAddr = v);
-                case "vrrp_check_unicast_src" -> flag(s, ctx).ifPresent(v -> g.checkUnicastSrc = v);
+                case "vrrp_skip_check_adv_addr" -> read.flag(s, ctx).ifPresent(v -> g.skipCheckAdvAddr = v);
+                case "vrrp_check_unicast_src" -> read.flag(s, ctx).ifPresent(v -> g.checkUnicastSrc = v);
                 case "vrrp_mcast_group4" -> multicast(s, ctx, AddressFamily.IPV4).ifPresent(v -> g.mcastGroup4 = v);
                 case "vrrp_mcast_group6" -> multicast(s, ctx, AddressFamily.IPV6).ifPresent(v -> g.mcastGroup6 = v);
-                case "v3_checksum_as_v2" -> flag(s, ctx).ifPresent(v -> g.v3ChecksumAsV2 = v);
-                case "vrrp_down_timer_adverts" -> integer(s, ctx, 1, 100).ifPresent(v -> g.downTimerAdverts = v);
-                case "default_interface" -> text(s, ctx).ifPresent(v -> g.defaultInterface = Optional.of(v));
+                case "v3_checksum_as_v2" -> read.flag(s, ctx).ifPresent(v -> g.v3ChecksumAsV2 = v);
+                case "vrrp_down_timer_adverts" -> read.integer(s, ctx, 1, 100).ifPresent(v -> g.downTimerAdverts = v);
+                case "default_interface" -> read.text(s, ctx).ifPresent(v -> g.defaultInterface = Optional.of(v));
                 default -> notActedOnOrUnknown(Block.GLOBAL_DEFS, s, ctx);
             }
         }
@@ -448,7 +275,7 @@ public final class KeepalivedConfigParser {
 
     private Optional<String> fifoPath(Statement s, String ctx) {
         // notify_fifo FILE [user [group]]: the owner of a FIFO Vigil creates is not configurable yet
-        if (!arity(s, ctx, 1, 3)) {
+        if (!read.arity(s, ctx, 1, 3)) {
             return Optional.empty();
         }
         if (s.args().size() > 1) {
@@ -459,12 +286,12 @@ public final class KeepalivedConfigParser {
     }
 
     private Optional<Duration> wholeSeconds(Statement s, String ctx) {
-        return integer(s, ctx, 0, 86_400).stream().mapToObj(v -> Duration.ofSeconds(v)).findFirst();
+        return read.integer(s, ctx, 0, 86_400).stream().mapToObj(v -> Duration.ofSeconds(v)).findFirst();
     }
 
     private Optional<InetAddress> multicast(Statement s, String ctx, AddressFamily family) {
-        return ip(s, ctx).flatMap(a -> {
-            if (!a.isMulticastAddress() || familyOf(a) != family) {
+        return read.ip(s, ctx).flatMap(a -> {
+            if (!a.isMulticastAddress() || ValueReader.familyOf(a) != family) {
                 error(s.pos(), ctx + ": " + s.keyword() + " " + s.arg(0) + " is not an "
                         + (family == AddressFamily.IPV4 ? "IPv4" : "IPv6") + " multicast address");
                 return Optional.empty();
@@ -477,7 +304,7 @@ public final class KeepalivedConfigParser {
 
     private void vigil(Statement block) {
         String ctx = "vigil";
-        if (!needsBlock(block, ctx)) {
+        if (!read.needsBlock(block, ctx)) {
             return;
         }
         if (vigilAt != null) {
@@ -495,7 +322,7 @@ public final class KeepalivedConfigParser {
         Path adminSocket = v.adminSocket();
         for (Statement s : block.children()) {
             if (!s.keyword().equals("coordinator") && Vocabulary.isSupported(Block.VIGIL, s.keyword())) {
-                setOnce(seen, s, ctx);
+                read.setOnce(seen, s, ctx);
             }
             switch (s.keyword()) {
                 case "agent_id" -> {
@@ -529,7 +356,7 @@ public final class KeepalivedConfigParser {
                     }
                 }
                 case "coordinator" -> {
-                    if (arity(s, ctx, 1, 16)) {
+                    if (read.arity(s, ctx, 1, 16)) {
                         for (String u : s.args()) {
                             coordinatorUri(u, s, ctx).ifPresent(coordinators::add);
                         }
@@ -542,7 +369,7 @@ public final class KeepalivedConfigParser {
     }
 
     private Optional<String> identifier(Statement s, String ctx) {
-        return text(s, ctx).filter(v -> {
+        return read.text(s, ctx).filter(v -> {
             if (!v.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,127}")) {
                 error(s.pos(), ctx + ": " + s.keyword() + " '" + v
                         + "' must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit");
@@ -553,7 +380,7 @@ public final class KeepalivedConfigParser {
     }
 
     private Optional<Path> absolutePath(Statement s, String ctx) {
-        return path(s, ctx).filter(p -> {
+        return read.path(s, ctx).filter(p -> {
             if (!p.isAbsolute()) {
                 error(s.pos(), ctx + ": " + s.keyword() + " '" + p + "' must be an absolute path");
                 return false;
@@ -635,11 +462,11 @@ public final class KeepalivedConfigParser {
         Map<String, SourcePos> seen = new HashMap<>();
         for (Statement s : block.children()) {
             if (Vocabulary.isSupported(Block.VRRP_SCRIPT, s.keyword())) {
-                setOnce(seen, s, ctx);
+                read.setOnce(seen, s, ctx);
             }
             switch (s.keyword()) {
                 case "script" -> {
-                    if (noBlock(s, ctx)) {
+                    if (read.noBlock(s, ctx)) {
                         if (s.args().isEmpty() || s.arg(0).isBlank()) {
                             error(s.pos(), ctx + ": 'script' needs a command");
                         } else {
@@ -650,11 +477,11 @@ public final class KeepalivedConfigParser {
                         }
                     }
                 }
-                case "interval" -> seconds(s, ctx, Duration.ofMillis(1), Duration.ofDays(1)).ifPresent(v -> d.interval = v);
-                case "timeout" -> seconds(s, ctx, Duration.ofMillis(1), Duration.ofDays(1)).ifPresent(v -> d.timeout = Optional.of(v));
+                case "interval" -> read.seconds(s, ctx, Duration.ofMillis(1), Duration.ofDays(1)).ifPresent(v -> d.interval = v);
+                case "timeout" -> read.seconds(s, ctx, Duration.ofMillis(1), Duration.ofDays(1)).ifPresent(v -> d.timeout = Optional.of(v));
                 case "weight" -> {
-                    if (arity(s, ctx, 1, 2)) {
-                        integerValue(s.arg(0), s, ctx, "weight", -253, 253).ifPresent(v -> d.weight = v);
+                    if (read.arity(s, ctx, 1, 2)) {
+                        read.integerValue(s.arg(0), s, ctx, "weight", -253, 253).ifPresent(v -> d.weight = v);
                         if (s.args().size() == 2) {
                             if (s.arg(1).equals("reverse")) {
                                 d.weightReverse = true;
@@ -664,14 +491,14 @@ public final class KeepalivedConfigParser {
                         }
                     }
                 }
-                case "rise" -> integer(s, ctx, 1, Integer.MAX_VALUE).ifPresent(v -> d.rise = v);
-                case "fall" -> integer(s, ctx, 1, Integer.MAX_VALUE).ifPresent(v -> d.fall = v);
+                case "rise" -> read.integer(s, ctx, 1, Integer.MAX_VALUE).ifPresent(v -> d.rise = v);
+                case "fall" -> read.integer(s, ctx, 1, Integer.MAX_VALUE).ifPresent(v -> d.fall = v);
                 case "user" -> {
-                    if (arity(s, ctx, 1, 2)) {
-                        d.user = Optional.of(scriptUser(s.args()));
+                    if (read.arity(s, ctx, 1, 2)) {
+                        d.user = Optional.of(ValueReader.scriptUser(s.args()));
                     }
                 }
-                case "init_fail" -> flag(s, ctx).ifPresent(v -> d.initFail = v);
+                case "init_fail" -> read.flag(s, ctx).ifPresent(v -> d.initFail = v);
                 default -> notActedOnOrUnknown(Block.VRRP_SCRIPT, s, ctx);
             }
         }
@@ -713,13 +540,13 @@ public final class KeepalivedConfigParser {
         Map<String, SourcePos> seen = new HashMap<>();
         for (Statement s : block.children()) {
             if (Vocabulary.isSupported(Block.TRACK_FILE, s.keyword())) {
-                setOnce(seen, s, ctx);
+                read.setOnce(seen, s, ctx);
             }
             switch (s.keyword()) {
-                case "file" -> text(s, ctx).ifPresent(v -> d.file = Optional.of(v));
+                case "file" -> read.text(s, ctx).ifPresent(v -> d.file = Optional.of(v));
                 case "weight" -> {
-                    if (arity(s, ctx, 1, 2)) {
-                        integerValue(s.arg(0), s, ctx, "weight", -254, 254).ifPresent(v -> d.weight = v);
+                    if (read.arity(s, ctx, 1, 2)) {
+                        read.integerValue(s.arg(0), s, ctx, "weight", -254, 254).ifPresent(v -> d.weight = v);
                         if (s.args().size() == 2) {
                             if (s.arg(1).equals("reverse")) {
                                 d.reverse = true;
@@ -730,7 +557,7 @@ public final class KeepalivedConfigParser {
                     }
                 }
                 case "init_file" -> {
-                    if (arity(s, ctx, 0, 2)) {
+                    if (read.arity(s, ctx, 0, 2)) {
                         d.initValue = OptionalLong.of(0);
                         for (String a : s.args()) {
                             if (a.equals("overwrite")) {
@@ -762,7 +589,7 @@ public final class KeepalivedConfigParser {
     /** Lines {@code NAME [weight W] [reverse|noreverse]} of track_interface / track_script / track_file. */
     private List<TrackRef> trackRefs(Statement block, String ctx, int minWeight, int maxWeight, boolean noreverse) {
         List<TrackRef> out = new ArrayList<>();
-        if (!needsBlock(block, ctx)) {
+        if (!read.needsBlock(block, ctx)) {
             return out;
         }
         for (Statement line : block.children()) {
@@ -782,7 +609,7 @@ public final class KeepalivedConfigParser {
                         ok = false;
                         break;
                     }
-                    weight = integerValue(a.get(++i), line, ctx, block.keyword() + " " + line.keyword() + " weight",
+                    weight = read.integerValue(a.get(++i), line, ctx, block.keyword() + " " + line.keyword() + " weight",
                             minWeight, maxWeight);
                     ok &= weight.isPresent();
                 } else if (w.equals("reverse")) {
@@ -966,19 +793,19 @@ public final class KeepalivedConfigParser {
             }
             // The family comes from the first VIP, as in keepalived; else from the addresses given.
             AddressFamily family = vips.stream().findFirst().map(VirtualAddress::family)
-                    .or(() -> unicastSrc.or(() -> mcastSrc).map(KeepalivedConfigParser::familyOf))
-                    .or(() -> peers.stream().findFirst().map(pe -> familyOf(pe.address())))
+                    .or(() -> unicastSrc.or(() -> mcastSrc).map(ValueReader::familyOf))
+                    .or(() -> peers.stream().findFirst().map(pe -> ValueReader.familyOf(pe.address())))
                     .orElse(AddressFamily.IPV4);
-            unicastSrc.or(() -> mcastSrc).filter(a -> familyOf(a) != family).ifPresent(a ->
+            unicastSrc.or(() -> mcastSrc).filter(a -> ValueReader.familyOf(a) != family).ifPresent(a ->
                     p.error(at, ctx + ": source address " + IpLiteral.format(a) + " is not "
                             + name(family) + " like the virtual addresses"));
             for (UnicastPeer peer : peers) {
-                if (familyOf(peer.address()) != family) {
+                if (ValueReader.familyOf(peer.address()) != family) {
                     p.error(at, ctx + ": unicast_peer " + IpLiteral.format(peer.address()) + " is not "
                             + name(family) + " like the instance");
                 }
             }
-            mcastDst.filter(a -> familyOf(a) != family).ifPresent(a ->
+            mcastDst.filter(a -> ValueReader.familyOf(a) != family).ifPresent(a ->
                     p.error(at, ctx + ": mcast_dst_ip " + IpLiteral.format(a) + " is not " + name(family)));
             if (mcastDst.isPresent() && !peers.isEmpty()) {
                 p.error(at, ctx + ": mcast_dst_ip is given but the instance is unicast (unicast_peer)");
@@ -1016,16 +843,16 @@ public final class KeepalivedConfigParser {
             SourcePos advPos = advertAt.map(Statement::pos).orElse(at);
             long micros = adv.toNanos() / 1000;
             if (ver == 2 && micros % 1_000_000 != 0) {
-                p.error(advPos, ctx + ": advert_int " + show(adv) + " s is not a whole number of seconds,"
+                p.error(advPos, ctx + ": advert_int " + ValueReader.show(adv) + " s is not a whole number of seconds,"
                         + " which VRRP version 2 needs (keepalived would round it to "
                         + Math.max(1, (micros + 500_000) / 1_000_000) + " s)");
             } else if (ver == 3 && adv.compareTo(MAX_V3_ADVERT) > 0) {
-                p.error(advPos, ctx + ": advert_int " + show(adv)
+                p.error(advPos, ctx + ": advert_int " + ValueReader.show(adv)
                         + " s is above VRRP version 3's maximum of 40.95 s");
             } else if (ver == 3 && micros % 10_000 != 0) {
-                p.error(advPos, ctx + ": advert_int " + show(adv) + " s is not a multiple of 0.01 s,"
+                p.error(advPos, ctx + ": advert_int " + ValueReader.show(adv) + " s is not a multiple of 0.01 s,"
                         + " which VRRP version 3 needs (keepalived would round it to "
-                        + show(Duration.ofMillis(Math.max(1, (micros + 5_000) / 10_000) * 10)) + " s)");
+                        + ValueReader.show(Duration.ofMillis(Math.max(1, (micros + 5_000) / 10_000) * 10)) + " s)");
             }
 
             // preemption
@@ -1142,56 +969,56 @@ public final class KeepalivedConfigParser {
             String kw = s.keyword();
             if (Vocabulary.isSupported(Block.VRRP_INSTANCE, kw) && !kw.startsWith("track_")
                     && !kw.startsWith("virtual_ipaddress") && !kw.equals("unicast_peer")) {
-                setOnce(seen, s, ctx);
+                read.setOnce(seen, s, ctx);
             }
             if (notify(s, ctx, d.notify)) {
                 continue;
             }
             switch (kw) {
-                case "state" -> text(s, ctx).ifPresent(v -> {
+                case "state" -> read.text(s, ctx).ifPresent(v -> {
                     switch (v) {
                         case "MASTER" -> d.state = Optional.of(InitialState.MASTER);
                         case "BACKUP" -> d.state = Optional.of(InitialState.BACKUP);
                         default -> error(s.pos(), ctx + ": state '" + v + "' is neither MASTER nor BACKUP");
                     }
                 });
-                case "interface" -> text(s, ctx).ifPresent(v -> {
+                case "interface" -> read.text(s, ctx).ifPresent(v -> {
                     d.iface = Optional.of(v);
                     interfaceOnHost(v, s.pos(), "interface " + v + " for " + ctx);
                 });
                 case "virtual_router_id" -> {
                     d.vridGiven = true;
-                    d.vrid = integer(s, ctx, 1, 255);
+                    d.vrid = read.integer(s, ctx, 1, 255);
                 }
                 case "priority" -> {
-                    d.priority = integer(s, ctx, 1, 255);
+                    d.priority = read.integer(s, ctx, 1, 255);
                     d.priorityAt = Optional.of(s);
                 }
                 case "advert_int" -> {
-                    d.advert = seconds(s, ctx, MIN_ADVERT, MAX_ADVERT);
+                    d.advert = read.seconds(s, ctx, MIN_ADVERT, MAX_ADVERT);
                     d.advertAt = Optional.of(s);
                 }
                 case "version" -> {
-                    d.version = integer(s, ctx, 2, 3);
+                    d.version = read.integer(s, ctx, 2, 3);
                     d.versionAt = Optional.of(s);
                 }
                 case "nopreempt" -> {
-                    if (arity(s, ctx, 0, 0)) {
+                    if (read.arity(s, ctx, 0, 0)) {
                         d.nopreempt = Optional.of(s);
                     }
                 }
                 case "preempt" -> {
-                    if (arity(s, ctx, 0, 0)) {
+                    if (read.arity(s, ctx, 0, 0)) {
                         d.nopreempt = Optional.empty();
                     }
                 }
                 case "preempt_delay" -> {
-                    d.preemptDelay = seconds(s, ctx, Duration.ZERO, MAX_PREEMPT_DELAY);
+                    d.preemptDelay = read.seconds(s, ctx, Duration.ZERO, MAX_PREEMPT_DELAY);
                     d.preemptDelayAt = Optional.of(s);
                 }
-                case "unicast_src_ip" -> ip(s, ctx).ifPresent(v -> d.unicastSrc = Optional.of(v));
-                case "mcast_src_ip" -> ip(s, ctx).ifPresent(v -> d.mcastSrc = Optional.of(v));
-                case "mcast_dst_ip" -> ip(s, ctx).ifPresent(v -> {
+                case "unicast_src_ip" -> read.ip(s, ctx).ifPresent(v -> d.unicastSrc = Optional.of(v));
+                case "mcast_src_ip" -> read.ip(s, ctx).ifPresent(v -> d.mcastSrc = Optional.of(v));
+                case "mcast_dst_ip" -> read.ip(s, ctx).ifPresent(v -> {
                     if (!v.isMulticastAddress()) {
                         error(s.pos(), ctx + ": mcast_dst_ip " + s.arg(0) + " is not a multicast address");
                     } else {
@@ -1209,48 +1036,48 @@ public final class KeepalivedConfigParser {
                     d.auth = authentication(s, ctx);
                 }
                 case "garp_master_delay" -> wholeSeconds(s, ctx).ifPresent(v -> d.garpMasterDelay = Optional.of(v));
-                case "garp_master_repeat" -> integer(s, ctx, 1, 1_000_000).ifPresent(v -> d.garpMasterRepeat = Optional.of(v));
+                case "garp_master_repeat" -> read.integer(s, ctx, 1, 1_000_000).ifPresent(v -> d.garpMasterRepeat = Optional.of(v));
                 case "garp_master_refresh" -> wholeSeconds(s, ctx).ifPresent(v -> d.garpMasterRefresh = Optional.of(v));
-                case "garp_master_refresh_repeat" -> integer(s, ctx, 1, 1_000_000).ifPresent(v -> d.garpMasterRefreshRepeat = Optional.of(v));
+                case "garp_master_refresh_repeat" -> read.integer(s, ctx, 1, 1_000_000).ifPresent(v -> d.garpMasterRefreshRepeat = Optional.of(v));
                 case "garp_lower_prio_delay" -> wholeSeconds(s, ctx).ifPresent(v -> d.garpLowerPrioDelay = Optional.of(v));
-                case "garp_lower_prio_repeat" -> integer(s, ctx, 0, 1_000_000).ifPresent(v -> d.garpLowerPrioRepeat = Optional.of(v));
+                case "garp_lower_prio_repeat" -> read.integer(s, ctx, 0, 1_000_000).ifPresent(v -> d.garpLowerPrioRepeat = Optional.of(v));
                 case "track_interface" -> trackRefs(s, ctx, -254, 254, false).forEach(r -> {
                     interfaceOnHost(r.name(), r.at(), ctx + ": tracked interface " + r.name());
                     d.trackIf.add(r);
                 });
                 case "track_script" -> d.trackScript.addAll(trackRefs(s, ctx, -253, 253, true));
                 case "track_file" -> d.trackFile.addAll(trackRefs(s, ctx, -254, 254, true));
-                case "smtp_alert" -> flag(s, ctx).ifPresent(v -> {
+                case "smtp_alert" -> read.flag(s, ctx).ifPresent(v -> {
                     d.smtpAlert = v;
                     if (v) {
                         warning(s.pos(), ctx + ": smtp_alert is accepted, but Vigil is not sending mail");
                     }
                 });
-                case "accept" -> flag(s, ctx).ifPresent(v -> d.accept = Optional.of(v));
-                case "no_accept" -> flag(s, ctx).ifPresent(v -> d.accept = Optional.of(!v));
-                case "dont_track_primary" -> flag(s, ctx).ifPresent(v -> d.dontTrackPrimary = v);
-                case "track_src_ip" -> flag(s, ctx).ifPresent(v -> d.trackSrcIp = v);
+                case "accept" -> read.flag(s, ctx).ifPresent(v -> d.accept = Optional.of(v));
+                case "no_accept" -> read.flag(s, ctx).ifPresent(v -> d.accept = Optional.of(!v));
+                case "dont_track_primary" -> read.flag(s, ctx).ifPresent(v -> d.dontTrackPrimary = v);
+                case "track_src_ip" -> read.flag(s, ctx).ifPresent(v -> d.trackSrcIp = v);
                 case "use_vmac" -> {
-                    if (arity(s, ctx, 0, 1)) {
+                    if (read.arity(s, ctx, 0, 1)) {
                         d.vmac = Optional.of(new Vmac(s.args().isEmpty() ? Optional.empty() : Optional.of(s.arg(0)),
                                 Optional.empty(), false));
                     }
                 }
-                case "vmac_xmit_base" -> flag(s, ctx).ifPresent(v -> d.vmacXmitBase = v);
-                case "v3_checksum_as_v2" -> flag(s, ctx).ifPresent(v -> d.v3ChecksumAsV2 = Optional.of(v));
-                case "lower_prio_no_advert" -> flag(s, ctx).ifPresent(v -> d.lowerPrioNoAdvert = Optional.of(v));
-                case "higher_prio_send_advert" -> flag(s, ctx).ifPresent(v -> d.higherPrioSendAdvert = Optional.of(v));
-                case "skip_check_adv_addr" -> flag(s, ctx).ifPresent(v -> d.skipCheckAdvAddr = Optional.of(v));
-                case "check_unicast_src" -> flag(s, ctx).ifPresent(v -> d.checkUnicastSrc = Optional.of(v));
-                case "strict_mode" -> flag(s, ctx).ifPresent(v -> d.strictMode = v);
-                case "down_timer_adverts" -> d.downTimerAdverts = integer(s, ctx, 1, 100);
+                case "vmac_xmit_base" -> read.flag(s, ctx).ifPresent(v -> d.vmacXmitBase = v);
+                case "v3_checksum_as_v2" -> read.flag(s, ctx).ifPresent(v -> d.v3ChecksumAsV2 = Optional.of(v));
+                case "lower_prio_no_advert" -> read.flag(s, ctx).ifPresent(v -> d.lowerPrioNoAdvert = Optional.of(v));
+                case "higher_prio_send_advert" -> read.flag(s, ctx).ifPresent(v -> d.higherPrioSendAdvert = Optional.of(v));
+                case "skip_check_adv_addr" -> read.flag(s, ctx).ifPresent(v -> d.skipCheckAdvAddr = Optional.of(v));
+                case "check_unicast_src" -> read.flag(s, ctx).ifPresent(v -> d.checkUnicastSrc = Optional.of(v));
+                case "strict_mode" -> read.flag(s, ctx).ifPresent(v -> d.strictMode = v);
+                case "down_timer_adverts" -> d.downTimerAdverts = read.integer(s, ctx, 1, 100);
                 default -> notActedOnOrUnknown(Block.VRRP_INSTANCE, s, ctx);
             }
         }
     }
 
     private void unicastPeers(Statement block, String ctx, List<UnicastPeer> out) {
-        if (!needsBlock(block, ctx)) {
+        if (!read.needsBlock(block, ctx)) {
             return;
         }
         for (Statement line : block.children()) {
@@ -1258,14 +1085,14 @@ public final class KeepalivedConfigParser {
                 error(line.pos(), ctx + ": unicast_peer line takes no '{ }' block");
                 continue;
             }
-            Optional<InetAddress> a = ipValue(line.keyword(), line, ctx, "unicast_peer");
+            Optional<InetAddress> a = read.ipValue(line.keyword(), line, ctx, "unicast_peer");
             OptionalInt min = OptionalInt.empty();
             OptionalInt max = OptionalInt.empty();
             boolean ok = a.isPresent();
             for (int i = 0; i < line.args().size(); i++) {
                 String w = line.arg(i);
                 if ((w.equals("min_ttl") || w.equals("max_ttl")) && i + 1 < line.args().size()) {
-                    OptionalInt v = integerValue(line.arg(++i), line, ctx, "unicast_peer " + w, 0, 255);
+                    OptionalInt v = read.integerValue(line.arg(++i), line, ctx, "unicast_peer " + w, 0, 255);
                     ok &= v.isPresent();
                     if (w.equals("min_ttl")) {
                         min = v;
@@ -1290,15 +1117,15 @@ public final class KeepalivedConfigParser {
     }
 
     private Optional<PassAuthentication> authentication(Statement block, String ctx) {
-        if (!needsBlock(block, ctx)) {
+        if (!read.needsBlock(block, ctx)) {
             return Optional.empty();
         }
         Optional<String> type = Optional.empty();
         Optional<String> pass = Optional.empty();
         for (Statement s : block.children()) {
             switch (s.keyword()) {
-                case "auth_type" -> type = text(s, ctx);
-                case "auth_pass" -> pass = text(s, ctx);
+                case "auth_type" -> type = read.text(s, ctx);
+                case "auth_pass" -> pass = read.text(s, ctx);
                 default -> warning(s.pos(), ctx + ": unknown keyword '" + s.keyword() + "' in authentication");
             }
         }
@@ -1334,7 +1161,7 @@ public final class KeepalivedConfigParser {
     // ================================================================================ addresses
 
     private void virtualAddresses(Statement block, String ctx, List<VirtualAddress> out, boolean sameFamily) {
-        if (!needsBlock(block, ctx)) {
+        if (!read.needsBlock(block, ctx)) {
             return;
         }
         String list = block.keyword();
@@ -1343,7 +1170,7 @@ public final class KeepalivedConfigParser {
                 error(line.pos(), ctx + ": " + list + " line takes no '{ }' block");
                 continue;
             }
-            Optional<VirtualAddress> a = virtualAddress(line, ctx, list);
+            Optional<VirtualAddress> a = VirtualAddressLine.read(line, ctx, list, read);
             a.flatMap(VirtualAddress::device).ifPresent(dev -> interfaceOnHost(dev, line.pos(),
                     "interface " + dev + " for " + ctx + " address " + IpLiteral.format(a.get().address())));
             if (a.isEmpty()) {
@@ -1361,124 +1188,6 @@ public final class KeepalivedConfigParser {
                 continue;
             }
             out.add(v);
-        }
-    }
-
-    private Optional<VirtualAddress> virtualAddress(Statement line, String ctx, String list) {
-        String first = line.keyword();
-        String addr = first;
-        OptionalInt prefix = OptionalInt.empty();
-        int slash = first.indexOf('/');
-        if (slash >= 0) {
-            addr = first.substring(0, slash);
-        }
-        Optional<InetAddress> ip = parseIp(addr);
-        if (ip.isEmpty()) {
-            error(line.pos(), ctx + ": " + list + ": '" + first + "' is not an IP address");
-            return Optional.empty();
-        }
-        InetAddress a = ip.get();
-        int maxPrefix = a instanceof Inet4Address ? 32 : 128;
-        if (slash >= 0) {
-            prefix = integerValue(first.substring(slash + 1), line, ctx, list + " " + addr + " prefix length", 0, maxPrefix);
-            if (prefix.isEmpty()) {
-                return Optional.empty();
-            }
-        }
-        Optional<InetAddress> brd = Optional.empty();
-        Optional<String> dev = Optional.empty();
-        Optional<String> label = Optional.empty();
-        AddressScope scope = AddressScope.GLOBAL;
-        boolean noTrack = false;
-        boolean forever = false;
-        List<String> w = line.args();
-        for (int i = 0; i < w.size(); i++) {
-            String opt = w.get(i);
-            boolean hasValue = i + 1 < w.size();
-            switch (opt) {
-                case "dev", "label", "scope", "brd", "broadcast", "preferred_lft", "peer" -> {
-                    if (!hasValue) {
-                        error(line.pos(), ctx + ": " + list + " " + first + ": '" + opt + "' needs a value");
-                        return Optional.empty();
-                    }
-                }
-                default -> {
-                }
-            }
-            switch (opt) {
-                case "dev" -> dev = Optional.of(w.get(++i));
-                case "label" -> label = Optional.of(w.get(++i));
-                case "scope" -> {
-                    String sc = w.get(++i);
-                    switch (sc) {
-                        case "global" -> scope = AddressScope.GLOBAL;
-                        case "site" -> scope = AddressScope.SITE;
-                        case "link" -> scope = AddressScope.LINK;
-                        case "host" -> scope = AddressScope.HOST;
-                        case "nowhere" -> scope = AddressScope.NOWHERE;
-                        default -> {
-                            error(line.pos(), ctx + ": " + list + " " + first + ": scope '" + sc
-                                    + "' is not one of global, site, link, host, nowhere");
-                            return Optional.empty();
-                        }
-                    }
-                }
-                case "brd", "broadcast" -> {
-                    String b = w.get(++i);
-                    if (!(a instanceof Inet4Address)) {
-                        error(line.pos(), ctx + ": " + list + " " + first + ": IPv6 has no broadcast address");
-                        return Optional.empty();
-                    }
-                    if (b.equals("+")) {
-                        brd = Optional.of(broadcastOf((Inet4Address) a, prefix.orElse(32)));
-                    } else if (!b.equals("-")) {
-                        Optional<InetAddress> bb = parseIp(b).filter(x -> x instanceof Inet4Address);
-                        if (bb.isEmpty()) {
-                            error(line.pos(), ctx + ": " + list + " " + first + ": broadcast '" + b
-                                    + "' is not an IPv4 address");
-                            return Optional.empty();
-                        }
-                        brd = bb;
-                    }
-                }
-                case "no_track" -> noTrack = true;
-                case "preferred_lft" -> {
-                    String v = w.get(++i);
-                    if (v.equals("forever")) {
-                        forever = true;
-                    } else if (!v.equals("0")) {
-                        error(line.pos(), ctx + ": " + list + " " + first + ": preferred_lft '" + v
-                                + "' must be forever or 0");
-                        return Optional.empty();
-                    }
-                }
-                case "peer" -> {
-                    i++;
-                    warning(line.pos(), ctx + ": " + list + " " + first + ": 'peer' is ignored: point-to-point VIPs are not supported");
-                }
-                case "home", "-nodad", "mngtmpaddr", "noprefixroute", "autojoin" ->
-                        warning(line.pos(), ctx + ": " + list + " " + first + ": address flag '" + opt
-                                + "' is ignored (IPv6 VIPs are always added without DAD)");
-                case "use_vmac" -> warning(line.pos(), ctx + ": " + list + " " + first
-                        + ": per-address use_vmac is ignored; use the instance's use_vmac");
-                default -> {
-                    error(line.pos(), ctx + ": " + list + " " + first + ": unknown address option '" + opt + "'");
-                    return Optional.empty();
-                }
-            }
-        }
-        return Optional.of(new VirtualAddress(a, prefix.orElse(maxPrefix), brd, dev, scope, label, noTrack, forever));
-    }
-
-    private static InetAddress broadcastOf(Inet4Address a, int prefix) {
-        byte[] b = a.getAddress();
-        int v = ((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff);
-        int mask = prefix == 0 ? 0 : -1 << (32 - prefix);
-        int brd = v | ~mask;
-        try {
-            return InetAddress.getByAddress(new byte[]{(byte) (brd >>> 24), (byte) (brd >>> 16), (byte) (brd >>> 8), (byte) brd});
-        } catch (java.net.UnknownHostException e) {
-            throw new IllegalStateException(e); // 4 bytes are always an address
         }
     }
 
@@ -1524,7 +1233,7 @@ public final class KeepalivedConfigParser {
             }
             switch (s.keyword()) {
                 case "group" -> {
-                    if (needsBlock(s, ctx)) {
+                    if (read.needsBlock(s, ctx)) {
                         d.groupAt = Optional.of(s.pos());
                         for (Statement line : s.children()) {
                             for (String member : line.words()) {
@@ -1547,18 +1256,18 @@ public final class KeepalivedConfigParser {
                 });
                 case "track_script" -> d.trackScript.addAll(trackRefs(s, ctx, -253, 253, true));
                 case "track_file" -> d.trackFile.addAll(trackRefs(s, ctx, -254, 254, true));
-                case "smtp_alert" -> flag(s, ctx).ifPresent(v -> {
+                case "smtp_alert" -> read.flag(s, ctx).ifPresent(v -> {
                     d.smtpAlert = v;
                     if (v) {
                         warning(s.pos(), ctx + ": smtp_alert is accepted, but Vigil is not sending mail");
                     }
                 });
-                case "global_tracking" -> flag(s, ctx).ifPresent(v -> {
+                case "global_tracking" -> read.flag(s, ctx).ifPresent(v -> {
                     d.globalTracking = v;
                     warning(s.pos(), ctx + ": global_tracking is deprecated in keepalived; read as sync_group_tracking_weight");
                     d.trackingWeight = v;
                 });
-                case "sync_group_tracking_weight" -> flag(s, ctx).ifPresent(v -> d.trackingWeight = v);
+                case "sync_group_tracking_weight" -> read.flag(s, ctx).ifPresent(v -> d.trackingWeight = v);
                 default -> notActedOnOrUnknown(Block.SYNC_GROUP, s, ctx);
             }
         }

@@ -269,9 +269,7 @@ final class ConfigLexer {
             i++;
         }
         String name = text.substring(1, i);
-        while (i < text.length() && (text.charAt(i) == ' ' || text.charAt(i) == '\t')) {
-            i++;
-        }
+        // keepalived's check_definition(): nothing may come between the name and '='
         if (i >= text.length() || text.charAt(i) != '=') {
             return false;
         }

@@ -191,7 +191,7 @@ class ConfigGrammarTest {
     void definitionsAreSubstitutedWithAndWithoutBraces() {
         AgentConfig c = valid(fx.parse("k.conf", """
                 $IF=eth1
-                $PRIO = 150
+                $PRIO=150
                 $VIP=192.0.2.77
                 vrrp_instance VI_1 {
                     interface $IF
@@ -208,6 +208,12 @@ class ConfigGrammarTest {
         assertThat(vi.priority()).isEqualTo(150);
         assertThat(vi.virtualAddresses().get(0).label()).contains("eth1:vip");
         assertThat(vi.notifyScripts().master().orElseThrow().command()).isEqualTo("/bin/echo $HOME"); // undefined: left as written
+    }
+
+    @Test
+    void aBlankBeforeTheEqualsSignIsNoDefinitionAsInKeepalived() {
+        var r = fx.parse("k.conf", "$VRID = 51\n" + instance("VI_1", ""));
+        assertThat(formatted(r)).containsExactly(fx.file("k.conf") + ":1: warning: unknown keyword '$VRID'");
     }
 
     @Test
@@ -288,5 +294,30 @@ class ConfigGrammarTest {
                 fx.file("k.conf") + ":7: warning: vrrp_instance VI_1: unknown keyword 'priorty' (did you mean 'priority'?)",
                 fx.file("k.conf") + ":8: warning: vrrp_instance VI_1: unknown keyword 'frobnicate'; its block is skipped");
         assertThat(valid(r).instances().get(0).priority()).isEqualTo(100);
+    }
+
+    // ------------------------------------------------------------------ the grammar cases keepalived also reads
+
+    private static AgentConfig grammarCase(String name) throws Exception {
+        Path p = Path.of(ConfigGrammarTest.class.getResource("/config/grammar/" + name).toURI());
+        return valid(KeepalivedConfigParser.parse(p, Optional.empty()));
+    }
+
+    @Test
+    void grammarCasesReadAsKeepalivedReadsThem() throws Exception {
+        AgentConfig braces = grammarCase("braces.conf");
+        assertThat(braces.instances()).extracting(VrrpInstance::virtualRouterId).containsExactly(51, 52);
+        assertThat(braces.syncGroup("G").orElseThrow().members()).containsExactly("VI_1", "VI_2");
+        AgentConfig comments = grammarCase("comments-quotes.conf");
+        assertThat(comments.global().routerId()).contains("node");
+        assertThat(comments.instances().get(0).virtualAddresses().get(0).label()).contains("eth0:v#1");
+        AgentConfig defs = grammarCase("definitions.conf");
+        assertThat(defs.instances().get(0).virtualAddresses()).extracting(v -> IpLiteral.format(v.address()))
+                .containsExactly("192.0.2.10", "192.0.2.11");
+        AgentConfig cond = grammarCase("conditionals.conf");
+        assertThat(cond.instances().get(0).priority()).isEqualTo(100);
+        assertThat(cond.instances().get(0).virtualRouterId()).isEqualTo(51);
+        AgentConfig inc = grammarCase("include-glob.conf");
+        assertThat(inc.instances().get(0).priority()).isEqualTo(150);
     }
 }

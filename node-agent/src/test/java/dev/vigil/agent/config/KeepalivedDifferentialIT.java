@@ -21,7 +21,8 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Runs keepalived 2.2.7's own {@code keepalived -t} and Vigil's parser on every sample and broken file
+ * Runs keepalived 2.2.7's own {@code keepalived -t} and Vigil's parser on every sample, broken file and
+ * grammar case
  * and checks both verdicts against the table in docs/keepalived-compatibility.md, where each
  * difference is explained. keepalived runs in a private network namespace ({@code unshare -n}) with
  * veth interfaces eth0..eth3, which disappears with the process.
@@ -29,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(600)
 class KeepalivedDifferentialIT {
 
-    private static final Pattern ROW = Pattern.compile("^\\| `((?:samples|broken)/[^`]+)` \\| (\\d+) \\| ([^|]+) \\|");
+    private static final Pattern ROW = Pattern.compile("^\\| `((?:samples|broken|grammar)/[^`]+)` \\| (\\d+) \\| ([^|]+) \\|");
 
     record Expected(String file, int keepalivedExit, String vigilVerdict) {}
 
@@ -74,6 +75,9 @@ class KeepalivedDifferentialIT {
         }
         try (Stream<Path> s = Files.list(resources.resolve("broken"))) {
             s.map(p -> "broken/" + p.getFileName()).filter(n -> n.endsWith(".conf")).forEach(files::add);
+        }
+        try (Stream<Path> s = Files.list(resources.resolve("grammar"))) {
+            s.map(p -> "grammar/" + p.getFileName()).filter(n -> n.endsWith(".conf")).forEach(files::add);
         }
         assertThat(documented()).extracting(Expected::file).containsExactlyInAnyOrderElementsOf(files);
     }

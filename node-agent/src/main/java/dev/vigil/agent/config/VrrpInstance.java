@@ -55,6 +55,25 @@ public record VrrpInstance(String name, SourcePos declaredAt, InitialState initi
         return !unicastPeers.isEmpty();
     }
 
+    /**
+     * Equal in everything but where the block is written: for a reload, an instance whose lines
+     * only moved (or moved to another file) is unchanged and keeps its state. Trackers are compared
+     * by name and weight; a reload must also compare the {@link VrrpScript}s and {@link TrackFile}s
+     * they name.
+     */
+    public boolean sameSettingsAs(VrrpInstance other) {
+        return withDeclaredAt(other.declaredAt).equals(other);
+    }
+
+    private VrrpInstance withDeclaredAt(SourcePos at) {
+        return new VrrpInstance(name, at, initialState, interfaceName, virtualRouterId, priority, version,
+                advertInterval, downTimerAdverts, preempt, preemptDelay, family, sourceAddress, multicastGroup,
+                unicastPeers, checkUnicastSrc, virtualAddresses, excludedAddresses, authentication, garp,
+                trackInterfaces, trackScripts, trackFiles, dontTrackPrimary, trackSourceAddress, notifyScripts,
+                smtpAlert, accept, vmac, v3ChecksumAsV2, lowerPrioNoAdvert, higherPrioSendAdvert, skipCheckAdvAddr,
+                strictMode);
+    }
+
     public boolean isAddressOwner() {
         return priority == OWNER_PRIORITY;
     }

@@ -309,4 +309,16 @@ class ConfigVocabularyTest {
                 f + ":5: warning: vrrp_instance VI_1: tracked interface bond9 does not exist on this host",
                 f + ":8: warning: interface eth7 for vrrp_instance VI_1 address 192.0.2.1 does not exist on this host");
     }
+
+    @Test
+    void anInstanceThatOnlyMovedHasTheSameSettings() {
+        String body = "vrrp_instance VI_1 {\n" + ConfigFixture.INSTANCE_BASICS + "}\n";
+        VrrpInstance before = valid(fx.parse("a.conf", body)).instances().get(0);
+        VrrpInstance moved = valid(fx.parse("b.conf", "\n\n! moved down\n" + body)).instances().get(0);
+        VrrpInstance changed = valid(fx.parse("c.conf", body.replace("virtual_router_id 51", "virtual_router_id 52")))
+                .instances().get(0);
+        assertThat(moved).isNotEqualTo(before);
+        assertThat(moved.sameSettingsAs(before)).isTrue();
+        assertThat(changed.sameSettingsAs(before)).isFalse();
+    }
 }

@@ -823,7 +823,7 @@ public final class KeepalivedConfigParser {
                 case "garp_master_refresh_repeat" -> read.integer(s, ctx, 1, 1_000_000).ifPresent(v -> d.garpMasterRefreshRepeat = Optional.of(v));
                 case "garp_lower_prio_delay" -> wholeSeconds(s, ctx).ifPresent(v -> d.garpLowerPrioDelay = Optional.of(v));
                 case "garp_lower_prio_repeat" -> read.integer(s, ctx, 0, 1_000_000).ifPresent(v -> d.garpLowerPrioRepeat = Optional.of(v));
-                case "track_interface" -> trackRefs(s, ctx, -254, 254, false).forEach(r -> {
+                case "track_interface" -> trackRefs(s, ctx, -253, 253, false).forEach(r -> {
                     interfaceOnHost(r.name(), r.at(), ctx + ": tracked interface " + r.name());
                     d.trackIf.add(r);
                 });
@@ -1032,7 +1032,7 @@ public final class KeepalivedConfigParser {
                         }
                     }
                 }
-                case "track_interface" -> trackRefs(s, ctx, -254, 254, false).forEach(r -> {
+                case "track_interface" -> trackRefs(s, ctx, -253, 253, false).forEach(r -> {
                     interfaceOnHost(r.name(), r.at(), ctx + ": tracked interface " + r.name());
                     d.trackIf.add(r);
                 });

@@ -118,6 +118,12 @@ class ConfigValidationTest {
     }
 
     @Test
+    void trackInterfaceWeightOutOfRange() {
+        refused(vi(IFACE_VRID + VIPS + "    track_interface {\n        eth1 weight 254\n    }\n"),
+                "8: vrrp_instance VI_1: track_interface eth1 weight 254 is out of range -253..253");
+    }
+
+    @Test
     void badState() {
         refused(vi(IFACE_VRID + "    state PRIMARY\n" + VIPS), "4: vrrp_instance VI_1: state 'PRIMARY' is neither MASTER nor BACKUP");
     }

@@ -59,12 +59,14 @@ class VrrpSimulationProperties {
             intervalCentis = version == VrrpVersion.V2 ? 100 : new int[] {5, 20, 100, 300}[r.nextInt(4)];
             interval = MasterDownTimer.intervalNanos(intervalCentis);
             List<Integer> priorities = new ArrayList<>();
+            boolean fewPriorities = r.nextInt(3) == 0; // many ties, which the primary address must break
             for (int i = 0; i < n; i++) {
                 int vrid = 51 + i % vridCount;
                 if (!vrids.contains(vrid)) {
                     vrids.add(vrid);
                 }
-                int prio = !priorities.isEmpty() && r.nextInt(5) == 0
+                int prio = fewPriorities ? 100 + 50 * r.nextInt(2)
+                        : !priorities.isEmpty() && r.nextInt(5) == 0
                         ? priorities.get(r.nextInt(priorities.size())) // equal priorities: the address decides
                         : 1 + r.nextInt(254);
                 priorities.add(prio);

@@ -1,6 +1,6 @@
 package dev.vigil.agent.vrrp;
 
-import java.util.Arrays;
+import java.util.List;
 
 /**
  * VRRPv2/v3 wire format (RFC 3768 §5, RFC 5798 §5) for IPv4 and IPv6. Pure functions; decoding never
@@ -193,13 +193,28 @@ public final class AdvertCodec {
             interval = seconds * 100;
             authData = IpAddress.readLong(b, off + 8 + count * alen);
         }
-        IpAddress[] addresses = new IpAddress[count];
-        for (int i = 0; i < count; i++) {
-            addresses[i] = IpAddress.read(family, b, off + 8 + i * alen);
-        }
-        Advert advert = new Advert(version, family, vrid, b[off + 2] & 0xFF, interval, Arrays.asList(addresses),
-                authType, authData);
+        Advert advert = new Advert(version, family, vrid, b[off + 2] & 0xFF, interval,
+                readAddresses(family, b, off + 8, count), authType, authData);
         return new Decoded.Accepted(new ReceivedAdvert(advert, source, destination, ttl));
+    }
+
+    /** An immutable list built without intermediate copies: Advert's List.copyOf then keeps it as is. */
+    private static List<IpAddress> readAddresses(IpFamily family, byte[] b, int off, int count) {
+        int alen = family.addressLength();
+        switch (count) {
+            case 0:
+                return List.of();
+            case 1:
+                return List.of(IpAddress.read(family, b, off));
+            case 2:
+                return List.of(IpAddress.read(family, b, off), IpAddress.read(family, b, off + alen));
+            default:
+                IpAddress[] addresses = new IpAddress[count];
+                for (int i = 0; i < count; i++) {
+                    addresses[i] = IpAddress.read(family, b, off + i * alen);
+                }
+                return List.of(addresses);
+        }
     }
 
     /**

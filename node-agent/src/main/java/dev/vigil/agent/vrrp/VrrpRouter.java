@@ -36,6 +36,7 @@ public final class VrrpRouter {
     private final Set<String> failedTrackers = new HashSet<>();
     private final long[] deadlines = new long[TimerKind.values().length];
     private final DropCounters drops = new DropCounters();
+    private final List<RouterAction> scratch = new ArrayList<>(16); // reused: the router is single-threaded
 
     private RouterState state = RouterState.INITIALIZE;
     private boolean interfaceUp = true;
@@ -118,7 +119,8 @@ public final class VrrpRouter {
 
     /** Feeds one input at monotonic time {@code now}; returns what the shell must do, in order. */
     public List<RouterAction> handle(RouterInput input, long now) {
-        List<RouterAction> out = new ArrayList<>(4);
+        List<RouterAction> out = scratch;
+        out.clear();
         if (input instanceof RouterInput.AdvertReceived r) {
             onAdvert(r.packet(), now, out);
         } else if (input instanceof RouterInput.TimerFired t) {
@@ -135,7 +137,14 @@ public final class VrrpRouter {
         } else if (input instanceof RouterInput.ShutdownRequested) {
             onShutdown(now, out);
         }
-        return Collections.unmodifiableList(out);
+        List<RouterAction> actions = switch (out.size()) { // immutable, without List.copyOf's array copy
+            case 0 -> List.of();
+            case 1 -> List.of(out.get(0));
+            case 2 -> List.of(out.get(0), out.get(1));
+            default -> List.copyOf(out);
+        };
+        out.clear();
+        return actions;
     }
 
     // ---------------------------------------------------------------- adverts

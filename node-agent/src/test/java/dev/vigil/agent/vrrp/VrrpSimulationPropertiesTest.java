@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * seed of a failing try; {@code @Property(seed = "...")} replays it). Every scenario also injects
  * corrupted and invalid packets, and each property asserts that none of them changed a router.
  */
-class VrrpSimulationProperties {
+class VrrpSimulationPropertiesTest {
 
     private static final long BUDGET_NANOS = 120 * Lab.S;
     private static long containerStart;
@@ -36,7 +36,7 @@ class VrrpSimulationProperties {
     @AfterContainer
     static void withinBudget() {
         long took = System.nanoTime() - containerStart;
-        System.out.printf("VrrpSimulationProperties: %.0f s of virtual time in %d ms%n", virtualNanos / 1e9, took / 1_000_000);
+        System.out.printf("VrrpSimulationPropertiesTest: %.0f s of virtual time in %d ms%n", virtualNanos / 1e9, took / 1_000_000);
         assertThat(took).as("time budget of the simulation properties").isLessThan(BUDGET_NANOS);
     }
 

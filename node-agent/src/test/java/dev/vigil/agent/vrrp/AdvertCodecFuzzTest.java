@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * extensions, random bytes, and mutations whose checksums are repaired so that they reach the deeper
  * checks. The decoder must never throw, and every packet it accepts must re-encode to the same bytes.
  */
-class AdvertCodecFuzzProperties {
+class AdvertCodecFuzzTest {
     private static long tried;
     private static long accepted;
     private static long acceptedMutants;

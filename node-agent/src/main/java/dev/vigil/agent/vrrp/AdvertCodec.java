@@ -159,9 +159,12 @@ public final class AdvertCodec {
                     + len + " bytes but " + count + " " + family + " addresses need " + expected);
         }
         boolean v3 = version == VrrpVersion.V3;
+        ChecksumForm form = v3 ? ChecksumForm.PSEUDO_HEADER : ChecksumForm.NO_PSEUDO_HEADER;
         if (v3 && family == IpFamily.IPV4) {
             boolean withPseudo = checksum(version, family, source, destination, true, b, off, len) == 0;
-            boolean asV2 = !withPseudo && checksum(version, family, source, destination, false, b, off, len) == 0;
+            boolean asV2 = checksum(version, family, source, destination, false, b, off, len) == 0;
+            form = withPseudo && asV2 ? ChecksumForm.BOTH : withPseudo ? ChecksumForm.PSEUDO_HEADER
+                    : ChecksumForm.NO_PSEUDO_HEADER;
             if (!(withPseudo && mode.accepts(true)) && !(asV2 && mode.accepts(false))) {
                 return drop(DropReason.BAD_CHECKSUM, "VRRPv3/IPv4 checksum wrong for mode " + mode
                         + (withPseudo ? " (it is right with the IPv4 pseudo-header, as keepalived 2.2.7 and FRR send)"
@@ -195,7 +198,7 @@ public final class AdvertCodec {
         }
         Advert advert = new Advert(version, family, vrid, b[off + 2] & 0xFF, interval,
                 readAddresses(family, b, off + 8, count), authType, authData);
-        return new Decoded.Accepted(new ReceivedAdvert(advert, source, destination, ttl));
+        return new Decoded.Accepted(new ReceivedAdvert(advert, source, destination, ttl, form));
     }
 
     /** An immutable list built without intermediate copies: Advert's List.copyOf then keeps it as is. */

@@ -22,6 +22,7 @@ public enum DropReason {
     NOT_LISTENING("router is in INITIALIZE or FAULT"),
     TTL_NOT_255("TTL / hop limit is not 255 (multicast)"),
     VERSION_MISMATCH("VRRP version differs from the configured one"),
+    CHECKSUM_FORM_MISMATCH("v3/IPv4 checksum valid only in the form this router does not accept (v3_checksum_as_v2)"),
     FAMILY_MISMATCH("address family differs from the configured one"),
     AUTH_TYPE_MISMATCH("v2 auth type differs from the configured one"),
     AUTH_FAILURE("v2 PASS password differs"),

@@ -27,6 +27,14 @@ public enum V3Ipv4Checksum {
         return sendsPseudoHeader;
     }
 
+    public boolean accepts(ChecksumForm form) {
+        return switch (form) {
+            case PSEUDO_HEADER -> acceptsPseudoHeader;
+            case NO_PSEUDO_HEADER -> acceptsAsV2;
+            case BOTH -> true;
+        };
+    }
+
     public boolean accepts(boolean withPseudoHeader) {
         return withPseudoHeader ? acceptsPseudoHeader : acceptsAsV2;
     }

@@ -185,6 +185,10 @@ public final class VrrpRouter {
         if (a.version() != config.version()) {
             return DropReason.VERSION_MISMATCH;
         }
+        if (a.version() == VrrpVersion.V3 && a.family() == IpFamily.IPV4
+                && !config.v3Ipv4Checksum().accepts(p.checksumForm())) {
+            return DropReason.CHECKSUM_FORM_MISMATCH;
+        }
         if (a.version() == VrrpVersion.V2) {
             if (a.authType() != config.auth().type().wire()) {
                 return DropReason.AUTH_TYPE_MISMATCH;

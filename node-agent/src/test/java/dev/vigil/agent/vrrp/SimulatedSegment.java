@@ -41,7 +41,7 @@ final class SimulatedSegment {
         final int index;
         final VrrpRouter router;
         final long[] timerGeneration = new long[TimerKind.values().length];
-        final DropCounters socketDrops = new DropCounters();
+        final AdvertDemux demux;
         boolean alive = true;
         int ipId;
         long lastAdvertSentAt = Long.MIN_VALUE;
@@ -49,6 +49,8 @@ final class SimulatedSegment {
         Node(int index, RouterConfig config) {
             this.index = index;
             this.router = new VrrpRouter(config);
+            this.demux = new AdvertDemux(config.family());
+            demux.add(router);
         }
 
         boolean eligible() {
@@ -296,31 +298,22 @@ final class SimulatedSegment {
             return;
         }
         packetsDelivered++;
-        RouterConfig rc = to.router.config();
-        Decoded d = rc.family() == IpFamily.IPV4
-                ? AdvertCodec.decodeIpv4Packet(bytes, 0, bytes.length, rc.v3Ipv4Checksum())
-                : AdvertCodec.decodeVrrp(IpFamily.IPV6, bytes, 0, bytes.length, source, destination, ttl,
-                rc.v3Ipv4Checksum());
-        if (d instanceof Decoded.Dropped dropped) {
-            to.socketDrops.count(dropped.reason());
-            return;
-        }
-        ReceivedAdvert p = ((Decoded.Accepted) d).packet();
-        if (p.advert().vrid() != rc.vrid()) {
-            to.socketDrops.count(DropReason.UNKNOWN_VRID); // the shell's demultiplexer by VRID
-            return;
-        }
         RouterView before = injected ? to.router.view() : null;
-        long dropsBefore = injected ? to.router.drops().total() : 0;
+        long dropsBefore = to.router.drops().total();
         boolean listening = to.router.state() == RouterState.BACKUP || to.router.state() == RouterState.MASTER;
-        List<RouterAction> actions = to.router.handle(new RouterInput.AdvertReceived(p), now);
+        AdvertDemux.Delivery delivery = to.router.config().family() == IpFamily.IPV4
+                ? to.demux.receiveIpv4(bytes, 0, bytes.length, now)
+                : to.demux.receiveIpv6(bytes, 0, bytes.length, source, destination, ttl, now);
+        List<RouterAction> actions = delivery instanceof AdvertDemux.Delivery.Routed routed ? routed.actions() : List.of();
         if (injected) {
-            if (listening) {
+            boolean routed = delivery instanceof AdvertDemux.Delivery.Routed;
+            if (routed && listening) {
                 injectedReachingListeningRouter++;
             }
-            if (!before.equals(to.router.view()) || !actions.isEmpty() || to.router.drops().total() != dropsBefore + 1) {
-                violations.add("at " + now + " ns node " + to.index + " acted on an injected invalid packet " + p
-                        + ": " + before + " -> " + to.router.view() + " actions " + actions);
+            if (!before.equals(to.router.view()) || !actions.isEmpty()
+                    || (routed && to.router.drops().total() != dropsBefore + 1)) {
+                violations.add("at " + now + " ns node " + to.index + " acted on an injected invalid packet: "
+                        + before + " -> " + to.router.view() + " actions " + actions);
             }
         }
         execute(to, actions);

@@ -219,7 +219,10 @@ class VrrpSimulationPropertiesTest {
         long bound;
         if (gracefulShutdown) {
             w.seg.shutdown(old.index); // priority-0 advert: backups wait only Skew_Time
-            bound = silentAt + w.worstDelay + w.skew(bestBackup);
+            // unless a late copy of the previous advert overtakes it and restarts the full interval
+            boolean overtakingPossible = lastAdvert + w.worstDelay > silentAt;
+            bound = overtakingPossible ? lastAdvert + w.worstDelay + w.mdi(bestBackup)
+                    : silentAt + w.worstDelay + w.skew(bestBackup);
         } else {
             w.seg.crash(old.index);
             bound = lastAdvert + w.worstDelay + w.mdi(bestBackup);

@@ -3,6 +3,7 @@ package dev.vigil.agent.vrrp;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,8 +22,17 @@ class AdvertCodecFuzzTest {
     private static long accepted;
     private static long acceptedMutants;
 
+    private static final long BUDGET_NANOS = 60_000_000_000L; // jqwik ignores JUnit's @Timeout: checked here
+    private static long containerStart;
+
+    @BeforeContainer
+    static void startClock() {
+        containerStart = System.nanoTime();
+    }
+
     @AfterContainer
     static void notVacuous() {
+        assertThat(System.nanoTime() - containerStart).as("time budget of the decoder fuzzing").isLessThan(BUDGET_NANOS);
         System.out.printf("decoder fuzz: %d packets, %d accepted, %d of them mutants%n", tried, accepted, acceptedMutants);
         assertThat(acceptedMutants).as("mutated packets that the decoder accepted (so re-encoding was checked)")
                 .isGreaterThan(100);

@@ -30,6 +30,7 @@ public enum DropReason {
     DESTINATION_MISMATCH("multicast advert for a unicast router or the reverse"),
     UNKNOWN_PEER("unicast source is not a configured peer"),
     OWN_ADVERT("our own advert looped back"),
+    OWNER_IGNORES("we are the address owner and owner_ignore_adverts is set (RFC 5798 §7.1)"),
     ADDRESS_LIST_MISMATCH("virtual address list differs from ours (keepalived 2.2.7 discards)");
 
     private final String meaning;

@@ -17,6 +17,8 @@ import java.util.Set;
  * @param garpLowerPrioRepeat  {@code garp_lower_prio_repeat}: re-announce when a master hears a lower-priority
  *                             master (a healed partition); 0 = off
  * @param checkAdvertAddresses false for {@code skip_check_adv_addr}
+ * @param ownerIgnoresAdverts  {@code owner_ignore_adverts}: the address owner drops every advert, as RFC 5798
+ *                             §7.1 says; keepalived's default (false) lets an owner hear a rival owner
  */
 public record RouterConfig(String name, VrrpVersion version, IpFamily family, int vrid, int priority,
                            int advertIntervalCentis, IpAddress primaryAddress, List<IpAddress> vips,
@@ -24,7 +26,7 @@ public record RouterConfig(String name, VrrpVersion version, IpFamily family, in
                            Authentication auth, V3Ipv4Checksum v3Ipv4Checksum, boolean lowerPrioNoAdvert,
                            boolean higherPrioSendAdvert, int garpMasterRepeat, Duration garpMasterDelay,
                            int garpLowerPrioRepeat, boolean checkAdvertAddresses, boolean checkUnicastSource,
-                           List<TrackerSpec> trackers, int downTimerAdverts) {
+                           List<TrackerSpec> trackers, int downTimerAdverts, boolean ownerIgnoresAdverts) {
 
     public RouterConfig {
         vips = List.copyOf(vips);
@@ -136,6 +138,7 @@ public record RouterConfig(String name, VrrpVersion version, IpFamily family, in
         b.checkUnicastSource = checkUnicastSource;
         b.trackers = trackers;
         b.downTimerAdverts = downTimerAdverts;
+        b.ownerIgnoresAdverts = ownerIgnoresAdverts;
         return b;
     }
 
@@ -163,6 +166,7 @@ public record RouterConfig(String name, VrrpVersion version, IpFamily family, in
         private boolean checkUnicastSource;
         private List<TrackerSpec> trackers = List.of();
         private int downTimerAdverts = 3;
+        private boolean ownerIgnoresAdverts;
 
         private Builder(String name, int vrid, IpAddress primaryAddress) {
             this.name = name;
@@ -189,12 +193,13 @@ public record RouterConfig(String name, VrrpVersion version, IpFamily family, in
         public Builder checkUnicastSource(boolean b) { this.checkUnicastSource = b; return this; }
         public Builder trackers(List<TrackerSpec> t) { this.trackers = t; return this; }
         public Builder downTimerAdverts(int n) { this.downTimerAdverts = n; return this; }
+        public Builder ownerIgnoresAdverts(boolean b) { this.ownerIgnoresAdverts = b; return this; }
 
         public RouterConfig build() {
             return new RouterConfig(name, version, primaryAddress.family(), vrid, priority, advertIntervalCentis,
                     primaryAddress, vips, unicastPeers, preempt, preemptDelay, acceptMode, auth, v3Ipv4Checksum,
                     lowerPrioNoAdvert, higherPrioSendAdvert, garpMasterRepeat, garpMasterDelay, garpLowerPrioRepeat,
-                    checkAdvertAddresses, checkUnicastSource, trackers, downTimerAdverts);
+                    checkAdvertAddresses, checkUnicastSource, trackers, downTimerAdverts, ownerIgnoresAdverts);
         }
     }
 }

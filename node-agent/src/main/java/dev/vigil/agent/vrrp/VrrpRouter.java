@@ -206,6 +206,9 @@ public final class VrrpRouter {
         if (p.source().equals(config.primaryAddress())) {
             return DropReason.OWN_ADVERT;
         }
+        if (config.addressOwner() && config.ownerIgnoresAdverts()) {
+            return DropReason.OWNER_IGNORES;
+        }
         if (config.unicast() && config.checkUnicastSource() && !config.unicastPeers().contains(p.source())) {
             return DropReason.UNKNOWN_PEER;
         }

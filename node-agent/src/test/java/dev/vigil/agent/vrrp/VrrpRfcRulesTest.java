@@ -467,6 +467,17 @@ class VrrpRfcRulesTest {
         }
 
         @Test
+        @DisplayName("RFC 5798 §7.1: the address owner discards adverts with owner_ignore_adverts; keepalived's default hears a rival owner")
+        void ownerIgnoresAdverts() {
+            Bench strict = backup(v3(255).ownerIgnoresAdverts(true));
+            assertDropped(strict, strict.packet(255, HIGHER_ADDR, 255), DropReason.OWNER_IGNORES);
+            assertThat(strict.router.state()).isEqualTo(RouterState.MASTER);
+            Bench lenient = backup(v3(255));
+            lenient.advert(S, 255, HIGHER_ADDR);
+            assertThat(lenient.router.state()).as("rival owner with the higher address wins").isEqualTo(RouterState.BACKUP);
+        }
+
+        @Test
         @DisplayName("keepalived: our own advert looped back is ignored")
         void ownAdvert() {
             Bench b = backup(v3(100));

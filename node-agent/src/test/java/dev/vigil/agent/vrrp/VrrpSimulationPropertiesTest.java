@@ -52,6 +52,11 @@ class VrrpSimulationPropertiesTest {
         long worstDelay;
 
         World(long seed, int n, boolean v3, boolean ipv6, int vridCount, boolean preempt, boolean trackers) {
+            this(seed, n, v3, ipv6, vridCount, preempt, trackers, false);
+        }
+
+        World(long seed, int n, boolean v3, boolean ipv6, int vridCount, boolean preempt, boolean trackers,
+              boolean unicast) {
             seg = new SimulatedSegment(seed);
             r = new Random(seed ^ 0x5DEECE66DL);
             version = v3 || ipv6 ? VrrpVersion.V3 : VrrpVersion.V2;
@@ -75,6 +80,17 @@ class VrrpSimulationPropertiesTest {
                         .preempt(preempt)
                         .lowerPrioNoAdvert(r.nextBoolean())
                         .garpLowerPrioRepeat(r.nextInt(2));
+                if (unicast) { // every other router of the segment is a unicast_peer (no TTL check)
+                    List<IpAddress> peers = new ArrayList<>();
+                    for (int j = 0; j < n; j++) {
+                        if (j != i && j % vridCount == i % vridCount) {
+                            peers.add(Lab.primary(family, j));
+                        }
+                    }
+                    if (!peers.isEmpty()) {
+                        b.unicastPeers(peers);
+                    }
+                }
                 if (trackers) {
                     b.trackers(List.of(new TrackerSpec("chk_weight", (r.nextBoolean() ? 1 : -1) * (1 + r.nextInt(80))),
                             new TrackerSpec("chk_fault", 0)));
@@ -158,8 +174,8 @@ class VrrpSimulationPropertiesTest {
     @Property(tries = 150)
     void afterHealAndQuietExactlyOneMasterPerVridAndItHasTheHighestEffectivePriority(
             @ForAll long seed, @ForAll @IntRange(min = 2, max = 6) int n, @ForAll boolean v3, @ForAll boolean ipv6,
-            @ForAll @IntRange(min = 1, max = 2) int vridCount) {
-        World w = new World(seed, n, v3, ipv6, vridCount, true, true);
+            @ForAll @IntRange(min = 1, max = 2) int vridCount, @ForAll boolean unicast) {
+        World w = new World(seed, n, v3, ipv6, vridCount, true, true, unicast);
         w.seg.startAll();
         w.chaos(10 + w.r.nextInt(40), true);
 
@@ -240,8 +256,9 @@ class VrrpSimulationPropertiesTest {
 
     @Property(tries = 150)
     void afterAPartitionHealsExtraMastersStepDownWithinOneAdvertIntervalOfHearingTheWinner(
-            @ForAll long seed, @ForAll @IntRange(min = 2, max = 6) int n, @ForAll boolean v3, @ForAll boolean ipv6) {
-        World w = new World(seed, n, v3, ipv6, 1, true, false);
+            @ForAll long seed, @ForAll @IntRange(min = 2, max = 6) int n, @ForAll boolean v3, @ForAll boolean ipv6,
+            @ForAll boolean unicast) {
+        World w = new World(seed, n, v3, ipv6, 1, true, false, unicast);
         w.seg.conditions(w.quiet());
         int[] groups = new int[n];
         for (int i = 0; i < n; i++) {

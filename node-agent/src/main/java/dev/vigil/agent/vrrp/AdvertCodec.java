@@ -98,6 +98,10 @@ public final class AdvertCodec {
 
     /** Decodes an IPv4 datagram (header included) as an IPv4 raw socket delivers it. */
     public static Decoded decodeIpv4Packet(byte[] b, int off, int len, V3Ipv4Checksum mode) {
+        if (outOfBounds(b, off, len)) {
+            return drop(DropReason.TRUNCATED, "receive buffer of " + (b == null ? 0 : b.length) + " bytes cannot hold "
+                    + len + " bytes at offset " + off);
+        }
         if (len < IPV4_HEADER) {
             return drop(DropReason.TRUNCATED, "IPv4 datagram of " + len + " bytes, the header alone needs 20");
         }
@@ -132,6 +136,10 @@ public final class AdvertCodec {
      */
     public static Decoded decodeVrrp(IpFamily family, byte[] b, int off, int len, IpAddress source,
                                      IpAddress destination, int ttl, V3Ipv4Checksum mode) {
+        if (outOfBounds(b, off, len)) {
+            return drop(DropReason.TRUNCATED, "receive buffer of " + (b == null ? 0 : b.length) + " bytes cannot hold "
+                    + len + " bytes at offset " + off);
+        }
         if (len < 8) {
             return drop(DropReason.TRUNCATED, "VRRP message of " + len + " bytes, the header needs 8");
         }
@@ -234,6 +242,10 @@ public final class AdvertCodec {
             sum += PROTOCOL + (len & 0xFFFF) + (family == IpFamily.IPV6 ? (len >>> 16) : 0);
         }
         return InternetChecksum.finish(InternetChecksum.add(sum, b, off, len));
+    }
+
+    private static boolean outOfBounds(byte[] b, int off, int len) {
+        return b == null || off < 0 || len < 0 || off > b.length - len;
     }
 
     private static Decoded drop(DropReason reason, String detail) {

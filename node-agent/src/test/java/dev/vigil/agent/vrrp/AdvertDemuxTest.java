@@ -60,7 +60,9 @@ class AdvertDemuxTest {
                 AdvertDemux.Delivery.Refused.class, r -> assertThat(r.detail()).contains("virtual_router_id 53"));
         assertThat(receive(new byte[] {0x45, 0})).isInstanceOf(AdvertDemux.Delivery.Refused.class);
         assertThat(demux.drops().get(DropReason.UNKNOWN_VRID)).isEqualTo(1);
-        assertThat(demux.drops().get(DropReason.TRUNCATED)).isEqualTo(1);
+        assertThat(demux.receiveIpv4(new byte[10], 4, 20, S)).as("length beyond the buffer").isInstanceOf(
+                AdvertDemux.Delivery.Refused.class);
+        assertThat(demux.drops().get(DropReason.TRUNCATED)).isEqualTo(2);
     }
 
     @Test

@@ -104,46 +104,59 @@ class KeepalivedInteropIT {
     }
 
     @Test
-    @DisplayName("keepalived 2.2.7 accepts Vigil's v3/IPv4 adverts (stays BACKUP under them) and refuses the RFC 9568 checksum form")
+    @DisplayName("keepalived 2.2.7 accepts Vigil's adverts (v2, v2 PASS, v3/IPv4, v3/IPv6: it stays BACKUP under them) and takes over under broken ones")
     void keepalivedAcceptsVigilAdverts() throws Exception {
         Segment seg = lab.segment("vrrp");
         Host ka = lab.host("ka", seg);
         Host vigil = lab.host("vigil", seg);
-        Path conf = write("backup.conf", """
-                global_defs {
-                  router_id vigil-interop
-                }
-                vrrp_instance VI_1 {
-                  state BACKUP
-                  interface %s
-                  version 3
-                  virtual_router_id 60
-                  priority 100
-                  advert_int 1
-                  virtual_ipaddress {
-                    %s/24
-                  }
-                }
-                """.formatted(ka.ifname(), seg.ip4(100)));
-        Advert ours = Advert.v3(IpFamily.IPV4, 60, 200, 100, List.of(Lab.ip(seg.ip4(100))));
-        IpAddress src = Lab.ip(vigil.address());
+        String ifname = ka.ifname();
+        Path conf = write("backup.conf", "global_defs {\n  router_id vigil-interop\n}\n"
+                + instance("VI_60", ifname, 2, 60, "1", "", seg.ip4(100) + "/24").replace("priority 254", "priority 100")
+                + instance("VI_61", ifname, 2, 61, "1", "  authentication {\n    auth_type PASS\n    auth_pass s3cret\n  }\n",
+                seg.ip4(101) + "/24").replace("priority 254", "priority 100")
+                + instance("VI_62", ifname, 3, 62, "1", "", seg.ip4(102) + "/24").replace("priority 254", "priority 100")
+                + instance("VI_63", ifname, 3, 63, "1", "", seg.ip6(103) + "/64").replace("priority 254", "priority 100"));
+        IpAddress src4 = Lab.ip(vigil.address());
+        IpAddress src6 = Lab.ip(linkLocal(vigil));
+        Advert v2 = Advert.v2(60, 200, 1, List.of(Lab.ip(seg.ip4(100))), Authentication.NONE);
+        Advert pass = Advert.v2(61, 200, 1, List.of(Lab.ip(seg.ip4(101))), Authentication.pass("s3cret"));
+        Advert v3 = Advert.v3(IpFamily.IPV4, 62, 200, 100, List.of(Lab.ip(seg.ip4(102))));
+        Advert v6 = Advert.v3(IpFamily.IPV6, 63, 200, 100, List.of(Lab.ip(seg.ip6(103))));
+        V3Ipv4Checksum form = V3Ipv4Checksum.WITH_PSEUDO_HEADER;
+        List<byte[]> valid = List.of(
+                ethernet4(vigil.mac(), AdvertCodec.encodeIpv4Packet(v2, src4, AdvertCodec.MULTICAST_V4, 255, 1, form)),
+                ethernet4(vigil.mac(), AdvertCodec.encodeIpv4Packet(pass, src4, AdvertCodec.MULTICAST_V4, 255, 2, form)),
+                ethernet4(vigil.mac(), AdvertCodec.encodeIpv4Packet(v3, src4, AdvertCodec.MULTICAST_V4, 255, 3, form)),
+                ethernet6(vigil.mac(), src6, AdvertCodec.encode(v6, src6, AdvertCodec.MULTICAST_V6, form)));
 
-        // Vigil's default form: keepalived hears a priority-200 master and never takes over while it speaks
-        HostProcess sender = send(vigil, ethernet(vigil.mac(), AdvertCodec.encodeIpv4Packet(ours, src,
-                AdvertCodec.MULTICAST_V4, 255, 1, V3Ipv4Checksum.WITH_PSEUDO_HEADER)), 10);
+        HostProcess sender = send(vigil, valid, 12);
         HostProcess keepalived = startKeepalived(ka, conf);
-        keepalived.awaitLog("Entering BACKUP STATE", Duration.ofSeconds(20));
-        sender.waitFor(Duration.ofSeconds(30));
+        for (int vrid = 60; vrid <= 63; vrid++) {
+            keepalived.awaitLog("(VI_" + vrid + ") Entering BACKUP STATE", Duration.ofSeconds(20));
+        }
+        sender.waitFor(Duration.ofSeconds(40));
         assertThat(keepalived.log()).as("keepalived while Vigil advertised").doesNotContain("Entering MASTER STATE");
-        keepalived.awaitLog("Entering MASTER STATE", Duration.ofSeconds(15)); // alive: takes over once Vigil is silent
+        for (int vrid = 60; vrid <= 63; vrid++) { // alive and judging: takes over once Vigil is silent
+            keepalived.awaitLog("(VI_" + vrid + ") Entering MASTER STATE", Duration.ofSeconds(15));
+        }
         keepalived.stop(Duration.ofSeconds(10));
 
-        // the control: the same advert checksummed without the pseudo-header is invalid to keepalived 2.2.7
-        HostProcess control = send(vigil, ethernet(vigil.mac(), AdvertCodec.encodeIpv4Packet(ours, src,
-                AdvertCodec.MULTICAST_V4, 255, 1, V3Ipv4Checksum.AS_V2)), 10);
+        // the control: TTL 254, a wrong password, the RFC 9568 checksum form and a broken IPv6 checksum are refused
+        byte[] badV6 = AdvertCodec.encode(v6, src6, AdvertCodec.MULTICAST_V6, form);
+        badV6[7] ^= 1;
+        List<byte[]> refused = List.of(
+                ethernet4(vigil.mac(), AdvertCodec.encodeIpv4Packet(v2, src4, AdvertCodec.MULTICAST_V4, 254, 1, form)),
+                ethernet4(vigil.mac(), AdvertCodec.encodeIpv4Packet(Advert.v2(61, 200, 1, pass.addresses(),
+                        Authentication.pass("wrong")), src4, AdvertCodec.MULTICAST_V4, 255, 2, form)),
+                ethernet4(vigil.mac(), AdvertCodec.encodeIpv4Packet(v3, src4, AdvertCodec.MULTICAST_V4, 255, 3,
+                        V3Ipv4Checksum.AS_V2)),
+                ethernet6(vigil.mac(), src6, badV6));
+        HostProcess control = send(vigil, refused, 12);
         HostProcess keepalived2 = startKeepalived(ka, conf);
-        keepalived2.awaitLog("Entering MASTER STATE", Duration.ofSeconds(15));
-        assertThat(control.isAlive()).as("taken over while the RFC 9568-form adverts were still being sent").isTrue();
+        for (int vrid = 60; vrid <= 63; vrid++) {
+            keepalived2.awaitLog("(VI_" + vrid + ") Entering MASTER STATE", Duration.ofSeconds(15));
+        }
+        assertThat(control.isAlive()).as("all took over while the refused adverts were still being sent").isTrue();
         keepalived2.stop(Duration.ofSeconds(10));
         control.stop(Duration.ofSeconds(5));
     }
@@ -174,27 +187,52 @@ class KeepalivedInteropIT {
                 "-p", dir.resolve(tag + ".pid").toString(), "-r", dir.resolve(tag + "-vrrp.pid").toString());
     }
 
-    /** Sends one Ethernet frame {@code count} times, once a second, from an AF_PACKET socket in the host. */
-    private static HostProcess send(Host host, byte[] frame, int count) {
+    /** Sends the Ethernet frames {@code rounds} times, once a second, from an AF_PACKET socket in the host. */
+    private static HostProcess send(Host host, List<byte[]> frames, int rounds) {
         String script = "import socket,sys,time\n"
                 + "s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW)\n"
                 + "s.bind((sys.argv[1],0))\n"
-                + "f=bytes.fromhex(sys.argv[2])\n"
-                + "for i in range(int(sys.argv[3])):\n"
-                + "    s.send(f); time.sleep(1)\n";
-        return host.start("python3", "-c", script, host.ifname(), HexFormat.of().formatHex(frame), Integer.toString(count));
+                + "fs=[bytes.fromhex(h) for h in sys.argv[3:]]\n"
+                + "for i in range(int(sys.argv[2])):\n"
+                + "    [s.send(f) for f in fs]; time.sleep(1)\n";
+        List<String> argv = new ArrayList<>(List.of("python3", "-c", script, host.ifname(), Integer.toString(rounds)));
+        frames.forEach(f -> argv.add(HexFormat.of().formatHex(f)));
+        return host.start(argv.toArray(String[]::new));
+    }
+
+    private static String linkLocal(Host host) {
+        String out = host.exec("ip", "-6", "-o", "addr", "show", "dev", host.ifname(), "scope", "link").stdout();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("inet6 (fe80::[0-9a-f:]+)/").matcher(out);
+        assertThat(m.find()).as("link-local address of %s in: %s", host, out).isTrue();
+        return m.group(1);
     }
 
     /** IPv4 multicast frame to 01:00:5e:00:00:12 from {@code mac}. */
-    private static byte[] ethernet(String mac, byte[] ipPacket) {
-        byte[] f = new byte[14 + ipPacket.length];
-        byte[] dst = HexFormat.of().parseHex("01005e000012");
-        byte[] src = HexFormat.ofDelimiter(":").parseHex(mac);
-        System.arraycopy(dst, 0, f, 0, 6);
-        System.arraycopy(src, 0, f, 6, 6);
-        f[12] = 0x08;
-        f[13] = 0x00;
-        System.arraycopy(ipPacket, 0, f, 14, ipPacket.length);
+    private static byte[] ethernet4(String mac, byte[] ipPacket) {
+        return frame("01005e000012", mac, 0x0800, ipPacket);
+    }
+
+    /** IPv6 frame to 33:33:00:00:00:12 with a header as keepalived sends it (traffic class 0xC0, hop limit 255). */
+    private static byte[] ethernet6(String mac, IpAddress source, byte[] vrrp) {
+        byte[] ip = new byte[40 + vrrp.length];
+        ip[0] = 0x6C;
+        ip[4] = (byte) (vrrp.length >>> 8);
+        ip[5] = (byte) vrrp.length;
+        ip[6] = (byte) AdvertCodec.PROTOCOL;
+        ip[7] = (byte) 255;
+        source.write(ip, 8);
+        AdvertCodec.MULTICAST_V6.write(ip, 24);
+        System.arraycopy(vrrp, 0, ip, 40, vrrp.length);
+        return frame("333300000012", mac, 0x86DD, ip);
+    }
+
+    private static byte[] frame(String dstMac, String srcMac, int etherType, byte[] payload) {
+        byte[] f = new byte[14 + payload.length];
+        System.arraycopy(HexFormat.of().parseHex(dstMac), 0, f, 0, 6);
+        System.arraycopy(HexFormat.ofDelimiter(":").parseHex(srcMac), 0, f, 6, 6);
+        f[12] = (byte) (etherType >>> 8);
+        f[13] = (byte) etherType;
+        System.arraycopy(payload, 0, f, 14, payload.length);
         return f;
     }
 

@@ -116,6 +116,25 @@ class VrrpRfcRulesTest {
         }
 
         @Test
+        @DisplayName("keepalived down_timer_adverts: the multiplier of Master_Down_Interval (3 per the RFC)")
+        void downTimerAdverts() {
+            Bench b = new Bench(v3(100).downTimerAdverts(5));
+            b.start();
+            assertThat(b.deadline(TimerKind.MASTER_DOWN)).isEqualTo(5 * S + 609_375_000L);
+        }
+
+        @Test
+        @DisplayName("a timer that wakes early is re-armed at its deadline, and a cancelled one is ignored")
+        void earlyAndStaleWakeUps() {
+            Bench b = new Bench(v3(100));
+            b.start();
+            long deadline = b.deadline(TimerKind.MASTER_DOWN);
+            assertThat(b.fire(deadline - 1, TimerKind.MASTER_DOWN)).containsExactly(new ArmTimer(TimerKind.MASTER_DOWN, deadline));
+            assertThat(b.router.state()).isEqualTo(RouterState.BACKUP);
+            assertThat(b.fire(deadline, TimerKind.ADVERT)).as("never armed").isEmpty();
+        }
+
+        @Test
         @DisplayName("RFC 5798 §6.4.1: a non-owner enters Backup with Master_Down_Timer = Master_Down_Interval")
         void startAsBackup() {
             Bench b = new Bench(v3(100));
@@ -440,6 +459,14 @@ class VrrpRfcRulesTest {
             b.at(S, new RouterInput.AdvertReceived(new ReceivedAdvert(a, HIGHER_ADDR, ME, 64)));
             assertThat(b.router.drops().total()).isZero();
             assertDropped(b, new ReceivedAdvert(a, HIGHER_ADDR, GROUP, 255), DropReason.DESTINATION_MISMATCH);
+        }
+
+        @Test
+        @DisplayName("keepalived check_unicast_src: a unicast advert from an address that is not a configured peer is discarded")
+        void unicastSource() {
+            Bench b = backup(v3(100).unicastPeers(List.of(HIGHER_ADDR)).checkUnicastSource(true));
+            Advert a = b.packet(200, LOWER_ADDR, 64).advert();
+            assertDropped(b, new ReceivedAdvert(a, LOWER_ADDR, ME, 64), DropReason.UNKNOWN_PEER);
         }
 
         @Test

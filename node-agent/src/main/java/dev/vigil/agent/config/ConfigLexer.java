@@ -32,6 +32,8 @@ final class ConfigLexer {
 
     private static final int MAX_INCLUDE_DEPTH = 32;
     private static final int MAX_EXPANSIONS = 64;
+    /** A line may grow by substitution up to this; beyond, definitions that double each other would exhaust memory. */
+    private static final int MAX_EXPANDED_CHARS = 1 << 16;
 
     record Result(List<Token> tokens, List<Finding> findings) {}
 
@@ -226,6 +228,11 @@ final class ConfigLexer {
                 break;
             }
             Expansion e = substitute(text);
+            if (e == TOO_LONG) {
+                findings.add(Finding.error(pos, "$definitions expand this line beyond " + MAX_EXPANDED_CHARS
+                        + " characters (definitions that repeat each other?)"));
+                return;
+            }
             if (!e.changed()) {
                 break;
             }
@@ -285,6 +292,8 @@ final class ConfigLexer {
         return true;
     }
 
+    private static final Expansion TOO_LONG = new Expansion("", List.of(), true);
+
     private Expansion substitute(String text) {
         var out = new StringBuilder();
         List<String> extra = List.of();
@@ -327,6 +336,9 @@ final class ConfigLexer {
             List<String> lines = value.get();
             changed = true;
             out.append(lines.isEmpty() ? "" : lines.get(0));
+            if (out.length() > MAX_EXPANDED_CHARS) {
+                return TOO_LONG;
+            }
             if (lines.size() > 1 && extra.isEmpty()) {
                 extra = lines.subList(1, lines.size());
             }

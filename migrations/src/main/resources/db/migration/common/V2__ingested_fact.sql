@@ -7,7 +7,6 @@ CREATE TABLE ingested_fact (
   seq          BIGINT       NOT NULL,
   stream_index BIGINT       NOT NULL,   -- sequence_number of the FactRecorded event in the agent's stream
   fact_type    VARCHAR(64)  NOT NULL,
-  cluster_name VARCHAR(255),
   agent_time   TIMESTAMP WITH TIME ZONE NOT NULL,
   chain_hash   CHAR(64)     NOT NULL,   -- hex SHA-256 chain value after this fact
   recorded_at  TIMESTAMP WITH TIME ZONE NOT NULL,

@@ -1,0 +1,128 @@
+package dev.vigil.coordinator.store;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.vigil.coordinator.domain.AgentStream;
+import dev.vigil.coordinator.domain.IngestOutcome;
+import dev.vigil.coordinator.domain.RecordFacts;
+import dev.vigil.coordinator.ingest.IngestLedger;
+import org.axonframework.config.AggregateConfigurer;
+import org.axonframework.config.Configuration;
+import org.axonframework.config.DefaultConfigurer;
+import org.axonframework.eventhandling.PropagatingErrorHandler;
+import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
+import org.axonframework.eventsourcing.eventstore.jdbc.EventSchema;
+import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
+import org.axonframework.modelling.command.AggregateStreamCreationException;
+import org.axonframework.modelling.command.ConcurrencyException;
+import org.axonframework.serialization.json.JacksonSerializer;
+
+import javax.sql.DataSource;
+import java.time.Clock;
+
+/**
+ * The coordinator's event store: Axon 4 without Spring or Axon Server, JDBC storage with Jackson
+ * on every serializer slot (XStream is never instantiated), HikariCP, Flyway-owned schema.
+ * One agent = one event-sourced {@link AgentStream}; appends and the ingest ledger commit together.
+ */
+public final class AuditStore implements AutoCloseable {
+    /** Attempts when two writers raced on one agent's stream; the loser reloads and dedupes. */
+    private static final int ATTEMPTS = 3;
+
+    private final HikariDataSource dataSource;
+    private final Configuration axon;
+
+    private AuditStore(HikariDataSource dataSource, Configuration axon) {
+        this.dataSource = dataSource;
+        this.axon = axon;
+    }
+
+    public static AuditStore open(StoreSettings settings, Clock clock) {
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(settings.jdbcUrl());
+        hc.setUsername(settings.user());
+        hc.setPassword(settings.password());
+        hc.setMaximumPoolSize(settings.maxPoolSize());
+        hc.setPoolName("vigil-store");
+        HikariDataSource ds = new HikariDataSource(hc);
+        try {
+            StoreMigrations.migrate(ds, settings.vendor());
+            Configuration axon = configure(ds, settings, clock);
+            axon.start();
+            return new AuditStore(ds, axon);
+        } catch (RuntimeException e) {
+            ds.close();
+            throw e;
+        }
+    }
+
+    /** Appends a batch to one agent's stream; idempotent on (agent, boot, seq). Blocking: call off the event loop. */
+    public IngestOutcome record(RecordFacts command) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return axon.commandGateway().sendAndWait(command);
+            } catch (ConcurrencyException | AggregateStreamCreationException e) {
+                if (attempt == ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    @Override
+    public void close() {
+        try {
+            axon.shutdown();
+        } finally {
+            dataSource.close();
+        }
+    }
+
+    static ObjectMapper axonObjectMapper() {
+        return JsonMapper.builder()
+                .addModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .build();
+    }
+
+    private static Configuration configure(DataSource ds, StoreSettings settings, Clock clock) {
+        ThreadBoundJdbcTransactions tx = new ThreadBoundJdbcTransactions(ds);
+        JacksonSerializer json = JacksonSerializer.builder().objectMapper(axonObjectMapper())
+                .lenientDeserialization().build();
+        EventSchema schema = EventSchema.builder()
+                .eventTable("domain_event_entry").snapshotTable("snapshot_event_entry")
+                .globalIndexColumn("global_index").timestampColumn("time_stamp")
+                .eventIdentifierColumn("event_identifier").aggregateIdentifierColumn("aggregate_identifier")
+                .sequenceNumberColumn("sequence_number").typeColumn("type")
+                .payloadTypeColumn("payload_type").payloadRevisionColumn("payload_revision")
+                .payloadColumn("payload").metaDataColumn("meta_data")
+                .build();
+        return DefaultConfigurer.defaultConfiguration(false)
+                .configureTransactionManager(c -> tx)
+                .configureSerializer(c -> json)
+                .configureMessageSerializer(c -> json)
+                .configureEventSerializer(c -> json)
+                .configureEmbeddedEventStore(c -> JdbcEventStorageEngine.builder()
+                        .connectionProvider(tx).transactionManager(tx).schema(schema)
+                        .eventSerializer(json).snapshotSerializer(json)
+                        .batchSize(500)
+                        .build())
+                .configureAggregate(AggregateConfigurer.defaultConfiguration(AgentStream.class)
+                        .configureSnapshotTrigger(c -> new EventCountSnapshotTriggerDefinition(
+                                c.snapshotter(), settings.snapshotEvery())))
+                .eventProcessing(ep -> ep
+                        .usingSubscribingEventProcessors()
+                        .registerEventHandler(c -> new IngestLedger(tx, clock))
+                        .registerListenerInvocationErrorHandler(IngestLedger.GROUP,
+                                c -> PropagatingErrorHandler.instance()))
+                .buildConfiguration();
+    }
+}

@@ -1,0 +1,26 @@
+package dev.vigil.coordinator;
+
+import dev.vigil.coordinator.ingest.AgentTokens;
+import dev.vigil.coordinator.store.StoreSettings;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/** Everything a running coordinator needs, resolved from flags and the config file. */
+public record CoordinatorSettings(String listenHost, int listenPort, StoreSettings store, AgentTokens tokens,
+                                  Optional<TlsFiles> tls) {
+    public CoordinatorSettings {
+        Objects.requireNonNull(listenHost, "listenHost");
+        Objects.requireNonNull(store, "store");
+        Objects.requireNonNull(tokens, "tokens");
+        Objects.requireNonNull(tls, "tls");
+        if (listenPort < 0 || listenPort > 65535) {
+            throw new IllegalArgumentException("listen port must be 0..65535, was " + listenPort);
+        }
+    }
+
+    /** A PEM certificate chain and its PEM (PKCS#8) private key. */
+    public record TlsFiles(Path certificate, Path privateKey) {
+    }
+}

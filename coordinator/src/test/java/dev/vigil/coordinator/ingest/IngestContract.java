@@ -6,6 +6,16 @@ import dev.vigil.coordinator.Coordinator;
 import dev.vigil.coordinator.CoordinatorSettings;
 import dev.vigil.coordinator.domain.HashChain;
 import dev.vigil.coordinator.store.StoreSettings;
+import dev.vigil.coordinator.verify.ChainBreak;
+import dev.vigil.coordinator.verify.ChainVerdict;
+import dev.vigil.coordinator.verify.Checkpoint;
+import dev.vigil.coordinator.verify.SignedCheckpoint;
+import dev.vigil.coordinator.verify.StoreAudit;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import dev.vigil.model.AddressFamily;
 import dev.vigil.model.AgentFact;
 import dev.vigil.model.EnvelopeCodec;
@@ -236,5 +246,144 @@ abstract class IngestContract {
             previous = HashChain.next(previous, e.get("envelope").asText());
             assertThat(e.get("hash").asText()).isEqualTo(previous);
         }
+    }
+
+    // --- tamper evidence: verify names the first altered, removed or reordered event ---
+
+    private static final ObjectMapper TREE = new ObjectMapper();
+
+    static byte[] payload(Coordinator c, String agent, long position) throws Exception {
+        try (Connection conn = c.store().dataSource().getConnection();
+             PreparedStatement ps = conn.prepareStatement("SELECT payload FROM domain_event_entry"
+                     + " WHERE aggregate_identifier = ? AND sequence_number = ?")) {
+            ps.setString(1, agent);
+            ps.setLong(2, position);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                return rs.getBytes(1);
+            }
+        }
+    }
+
+    static void setPayload(Coordinator c, String agent, long position, byte[] payload) throws Exception {
+        try (Connection conn = c.store().dataSource().getConnection();
+             PreparedStatement ps = conn.prepareStatement("UPDATE domain_event_entry SET payload = ?"
+                     + " WHERE aggregate_identifier = ? AND sequence_number = ?")) {
+            ps.setBytes(1, payload);
+            ps.setString(2, agent);
+            ps.setLong(3, position);
+            assertThat(ps.executeUpdate()).isEqualTo(1);
+        }
+    }
+
+    static void delete(Coordinator c, String agent, long position) throws Exception {
+        try (Connection conn = c.store().dataSource().getConnection();
+             PreparedStatement ps = conn.prepareStatement("DELETE FROM domain_event_entry"
+                     + " WHERE aggregate_identifier = ? AND sequence_number = ?")) {
+            ps.setString(1, agent);
+            ps.setLong(2, position);
+            assertThat(ps.executeUpdate()).isEqualTo(1);
+        }
+    }
+
+    /** A stream of 6 facts for db1 and 3 for db2, verified intact before the test tampers. */
+    Coordinator twoStreams() throws Exception {
+        Coordinator c = start();
+        assertThat(post(c, DB1_TOKEN, facts("db1", "b", 1, 6)).statusCode()).isEqualTo(200);
+        assertThat(post(c, DB2_TOKEN, facts("db2", "b", 1, 3)).statusCode()).isEqualTo(200);
+        assertThat(new StoreAudit(c.store().dataSource()).verify(Optional.empty()))
+                .extracting(ChainVerdict::agentId, ChainVerdict::length, ChainVerdict::intact)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("db1", 6L, true),
+                        org.assertj.core.groups.Tuple.tuple("db2", 3L, true));
+        return c;
+    }
+
+    static ChainBreak breakOf(Coordinator c, String agent, Optional<Checkpoint> checkpoint) throws Exception {
+        ChainVerdict v = new StoreAudit(c.store().dataSource()).verify(checkpoint).stream()
+                .filter(x -> x.agentId().equals(agent)).findFirst().orElseThrow();
+        assertThat(v.firstBreak()).as("a break in " + agent).isPresent();
+        return v.firstBreak().get();
+    }
+
+    static boolean intact(Coordinator c, Optional<Checkpoint> checkpoint) throws Exception {
+        return new StoreAudit(c.store().dataSource()).verify(checkpoint).stream().allMatch(ChainVerdict::intact);
+    }
+
+    static byte[] withChangedCause(byte[] payload, String newCause) throws Exception {
+        ObjectNode event = (ObjectNode) TREE.readTree(payload);
+        ObjectNode envelope = (ObjectNode) TREE.readTree(event.get("envelope").asText());
+        ((ObjectNode) envelope.get("fact")).put("cause", newCause);
+        event.put("envelope", CODEC.encode(CODEC.decode(envelope.toString())));
+        return TREE.writeValueAsBytes(event);
+    }
+
+    @Test
+    void verifyFindsAnEventChangedBySql() throws Exception {
+        Coordinator c = twoStreams();
+        setPayload(c, "db1", 3, withChangedCause(payload(c, "db1", 3), "operator promoted db2 by hand"));
+        ChainBreak b = breakOf(c, "db1", Optional.empty());
+        assertThat(b.position()).isEqualTo(3);
+        assertThat(b.kind()).isEqualTo(ChainBreak.Kind.ALTERED);
+        assertThat(new StoreAudit(c.store().dataSource()).verify(Optional.empty()))
+                .filteredOn(v -> v.agentId().equals("db2")).allMatch(ChainVerdict::intact);
+    }
+
+    @Test
+    void verifyFindsADeletedEvent() throws Exception {
+        Coordinator c = twoStreams();
+        delete(c, "db1", 2);
+        ChainBreak b = breakOf(c, "db1", Optional.empty());
+        assertThat(b.position()).isEqualTo(2);
+        assertThat(b.kind()).isEqualTo(ChainBreak.Kind.REMOVED);
+    }
+
+    @Test
+    void verifyFindsTwoSwappedEvents() throws Exception {
+        Coordinator c = twoStreams();
+        byte[] two = payload(c, "db1", 2);
+        byte[] three = payload(c, "db1", 3);
+        setPayload(c, "db1", 2, three);
+        setPayload(c, "db1", 3, two);
+        ChainBreak b = breakOf(c, "db1", Optional.empty());
+        assertThat(b.position()).isEqualTo(2);
+        assertThat(b.kind()).isEqualTo(ChainBreak.Kind.REORDERED);
+    }
+
+    @Test
+    void aSignedCheckpointCatchesATruncatedTail(@org.junit.jupiter.api.io.TempDir Path checkpoints) throws Exception {
+        Coordinator c = twoStreams();
+        KeyPair key = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        Path file = StoreAudit.write(new StoreAudit(c.store().dataSource())
+                .checkpoint(Instant.now(), "test-key", key.getPrivate()), checkpoints);
+        Checkpoint checkpoint = SignedCheckpoint.parse(Files.readString(file)).verify(key.getPublic());
+        delete(c, "db1", 5);
+        delete(c, "db1", 4);
+        delete(c, "db2", 2);
+        assertThat(intact(c, Optional.empty())).as("a clean cut leaves a consistent chain").isTrue();
+        ChainBreak b = breakOf(c, "db1", Optional.of(checkpoint));
+        assertThat(b.kind()).isEqualTo(ChainBreak.Kind.TRUNCATED);
+        assertThat(b.position()).isEqualTo(4);
+        assertThat(breakOf(c, "db2", Optional.of(checkpoint)).position()).isEqualTo(2);
+    }
+
+    @Test
+    void aSignedCheckpointCatchesATailRewrittenWithRecomputedHashes() throws Exception {
+        Coordinator c = twoStreams();
+        KeyPair key = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        Checkpoint checkpoint = SignedCheckpoint.parse(new StoreAudit(c.store().dataSource())
+                .checkpoint(Instant.now(), "test-key", key.getPrivate()).text()).verify(key.getPublic());
+        // The forger rewrites positions 3..5 and recomputes every hash after the change.
+        String running = TREE.readTree(payload(c, "db1", 2)).get("hash").asText();
+        for (long p = 3; p <= 5; p++) {
+            ObjectNode event = (ObjectNode) TREE.readTree(withChangedCause(payload(c, "db1", p), "forged " + p));
+            event.put("previousHash", running);
+            running = HashChain.next(running, event.get("envelope").asText());
+            event.put("hash", running);
+            setPayload(c, "db1", p, TREE.writeValueAsBytes(event));
+        }
+        assertThat(intact(c, Optional.empty())).as("the forgery is self-consistent").isTrue();
+        ChainBreak b = breakOf(c, "db1", Optional.of(checkpoint));
+        assertThat(b.kind()).isEqualTo(ChainBreak.Kind.REWRITTEN);
+        assertThat(b.position()).isEqualTo(5);
     }
 }

@@ -28,26 +28,27 @@ import java.util.concurrent.CountDownLatch;
  */
 @Command(name = "vigil-coordinator", mixinStandardHelpOptions = true,
         description = "Vigil coordinator: authenticated ingest of agent facts into a hash-chained event store.",
-        subcommands = CoordinatorMain.HashToken.class)
+        subcommands = {CoordinatorMain.HashToken.class, AuditCommands.Verify.class, AuditCommands.TakeCheckpoint.class,
+                AuditCommands.GenerateCheckpointKey.class})
 public final class CoordinatorMain implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(CoordinatorMain.class);
 
-    @Option(names = {"-c", "--config"}, description = "JSON config file (agents and their token hashes, database, TLS)")
+    @Option(names = {"-c", "--config"}, scope = CommandLine.ScopeType.INHERIT, description = "JSON config file (agents and their token hashes, database, TLS)")
     Path config;
 
     @Option(names = "--listen", description = "HOST:PORT to serve HTTP on (default 127.0.0.1:7740)")
     String listen;
 
-    @Option(names = "--data-dir", description = "directory of the embedded H2 store (default ./data)")
+    @Option(names = "--data-dir", scope = CommandLine.ScopeType.INHERIT, description = "directory of the embedded H2 store (default ./data)")
     Path dataDir;
 
-    @Option(names = "--db-url", description = "JDBC URL, e.g. jdbc:postgresql://127.0.0.1:5432/vigil (default: embedded H2)")
+    @Option(names = "--db-url", scope = CommandLine.ScopeType.INHERIT, description = "JDBC URL, e.g. jdbc:postgresql://127.0.0.1:5432/vigil (default: embedded H2)")
     String dbUrl;
 
-    @Option(names = "--db-user", description = "database user")
+    @Option(names = "--db-user", scope = CommandLine.ScopeType.INHERIT, description = "database user")
     String dbUser;
 
-    @Option(names = "--db-password-file", description = "file holding the database password")
+    @Option(names = "--db-password-file", scope = CommandLine.ScopeType.INHERIT, description = "file holding the database password")
     Path dbPasswordFile;
 
     public static void main(String[] args) {

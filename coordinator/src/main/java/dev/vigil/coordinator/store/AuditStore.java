@@ -41,14 +41,19 @@ public final class AuditStore implements AutoCloseable {
         this.axon = axon;
     }
 
-    public static AuditStore open(StoreSettings settings, Clock clock) {
+    /** A connection pool on the store, for readers (verify, checkpoints) that need no Axon. */
+    public static HikariDataSource pool(StoreSettings settings) {
         HikariConfig hc = new HikariConfig();
         hc.setJdbcUrl(settings.jdbcUrl());
         hc.setUsername(settings.user());
         hc.setPassword(settings.password());
         hc.setMaximumPoolSize(settings.maxPoolSize());
         hc.setPoolName("vigil-store");
-        HikariDataSource ds = new HikariDataSource(hc);
+        return new HikariDataSource(hc);
+    }
+
+    public static AuditStore open(StoreSettings settings, Clock clock) {
+        HikariDataSource ds = pool(settings);
         try {
             StoreMigrations.migrate(ds, settings.vendor());
             Configuration axon = configure(ds, settings, clock);

@@ -386,4 +386,32 @@ abstract class IngestContract {
         assertThat(b.kind()).isEqualTo(ChainBreak.Kind.REWRITTEN);
         assertThat(b.position()).isEqualTo(5);
     }
+
+    /** Two coordinators on one database race on the same batch: each fact is stored once. */
+    @Test
+    void twoCoordinatorsRacingOnOneBatchStoreEachFactOnce() throws Exception {
+        Coordinator a = start();
+        Coordinator b = start();
+        List<EventEnvelope> batch = facts("db1", "race", 1, 50);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<HttpResponse<String>>> replies = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                Coordinator target = i % 2 == 0 ? a : b;
+                replies.add(pool.submit(() -> post(target, DB1_TOKEN, batch)));
+            }
+            int stored = 0;
+            for (var f : replies) {
+                HttpResponse<String> r = f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                assertThat(head(r, "race")).isEqualTo(50);
+                stored += json(r).get("stored").asInt();
+            }
+            assertThat(stored).isEqualTo(50);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(storedFacts(a, "db1")).isEqualTo(50);
+        assertThat(new StoreAudit(a.store().dataSource()).verify(Optional.empty())).allMatch(ChainVerdict::intact);
+    }
 }

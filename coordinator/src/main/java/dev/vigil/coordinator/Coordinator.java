@@ -10,11 +10,20 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 
+import dev.vigil.coordinator.verify.SignedCheckpoint;
+import dev.vigil.coordinator.verify.StoreAudit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.security.PrivateKey;
 import java.time.Clock;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.TimeUnit;
 
 /** A running coordinator: the store, and the HTTP server in front of it. */
 public final class Coordinator implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
     private final AuditStore store;
     private final Vertx vertx;
     private final HttpServer server;
@@ -37,12 +46,36 @@ public final class Coordinator implements AutoCloseable {
             HttpServer server = vertx.createHttpServer(options).requestHandler(router)
                     .listen(settings.listenPort(), settings.listenHost())
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            if (settings.checkpoints().isPresent()) {
+                scheduleCheckpoints(vertx, store, settings.checkpoints().get(), clock);
+            }
             return new Coordinator(store, vertx, server);
         } catch (Exception e) {
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             store.close();
             throw e;
         }
+    }
+
+    private static void scheduleCheckpoints(Vertx vertx, AuditStore store, CoordinatorSettings.CheckpointSchedule schedule,
+                                            Clock clock) throws Exception {
+        PrivateKey key = SignedCheckpoint.privateKeyFromPem(Files.readString(schedule.privateKey()));
+        StoreAudit audit = new StoreAudit(store.dataSource());
+        AtomicBoolean running = new AtomicBoolean();
+        vertx.setPeriodic(schedule.every().toMillis(), id -> {
+            if (!running.compareAndSet(false, true)) {
+                return; // the previous one is still verifying; never pile up
+            }
+            vertx.executeBlocking(() -> StoreAudit.write(audit.checkpoint(clock.instant(), schedule.keyId(), key),
+                    schedule.dir()), false).onComplete(ar -> {
+                running.set(false);
+                if (ar.failed()) {
+                    LOG.error("checkpoint failed: {}", ar.cause().toString());
+                } else {
+                    LOG.debug("checkpoint written to {}", ar.result());
+                }
+            });
+        });
     }
 
     public int port() {

@@ -108,12 +108,20 @@ public final class CoordinatorMain implements Callable<Integer> {
         }
         Optional<CoordinatorSettings.TlsFiles> tls = Optional.ofNullable(file.tls())
                 .map(t -> new CoordinatorSettings.TlsFiles(Path.of(t.certFile()), Path.of(t.keyFile())));
-        return new CoordinatorSettings(host, port, store, AgentTokens.of(hashes), tls);
+        Optional<CoordinatorSettings.CheckpointSchedule> checkpoints = Optional.ofNullable(file.checkpoints())
+                .map(c -> new CoordinatorSettings.CheckpointSchedule(Path.of(c.keyFile()),
+                        c.keyId() == null ? "vigil" : c.keyId(), Path.of(c.dir()),
+                        java.time.Duration.ofSeconds(c.everySeconds() == null ? 300 : c.everySeconds())));
+        return new CoordinatorSettings(host, port, store, AgentTokens.of(hashes), tls, checkpoints);
     }
 
     /** The config file; unknown keys are errors, because a typo here silently disables a setting. */
-    record ConfigFile(String listen, Database database, Tls tls, Map<String, Agent> agents, Integer snapshotEvery) {
-        static final ConfigFile EMPTY = new ConfigFile(null, null, null, null, null);
+    record ConfigFile(String listen, Database database, Tls tls, Map<String, Agent> agents, Integer snapshotEvery,
+                      Checkpoints checkpoints) {
+        static final ConfigFile EMPTY = new ConfigFile(null, null, null, null, null, null);
+
+        record Checkpoints(String keyFile, String keyId, String dir, Integer everySeconds) {
+        }
 
         record Database(String url, String user, String passwordFile) {
         }

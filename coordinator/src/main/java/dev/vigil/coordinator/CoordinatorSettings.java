@@ -9,14 +9,29 @@ import java.util.Optional;
 
 /** Everything a running coordinator needs, resolved from flags and the config file. */
 public record CoordinatorSettings(String listenHost, int listenPort, StoreSettings store, AgentTokens tokens,
-                                  Optional<TlsFiles> tls) {
+                                  Optional<TlsFiles> tls, Optional<CheckpointSchedule> checkpoints) {
     public CoordinatorSettings {
         Objects.requireNonNull(listenHost, "listenHost");
         Objects.requireNonNull(store, "store");
         Objects.requireNonNull(tokens, "tokens");
         Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(checkpoints, "checkpoints");
         if (listenPort < 0 || listenPort > 65535) {
             throw new IllegalArgumentException("listen port must be 0..65535, was " + listenPort);
+        }
+    }
+
+    public CoordinatorSettings(String listenHost, int listenPort, StoreSettings store, AgentTokens tokens,
+                               Optional<TlsFiles> tls) {
+        this(listenHost, listenPort, store, tokens, tls, Optional.empty());
+    }
+
+    /** Signed checkpoints of every stream head, written to {@code dir} (outside the database) every {@code every}. */
+    public record CheckpointSchedule(Path privateKey, String keyId, Path dir, java.time.Duration every) {
+        public CheckpointSchedule {
+            if (every.isNegative() || every.isZero()) {
+                throw new IllegalArgumentException("checkpoint interval must be positive");
+            }
         }
     }
 

@@ -49,6 +49,10 @@ public final class AuditStore implements AutoCloseable {
         hc.setPassword(settings.password());
         hc.setMaximumPoolSize(settings.maxPoolSize());
         hc.setPoolName("vigil-store");
+        if (settings.vendor() == DatabaseVendor.POSTGRESQL) {
+            // Server-side limits well below Axon's 60 s gap timeout: a stuck writer cannot hold a gap open.
+            hc.setConnectionInitSql("SET statement_timeout = '20s'; SET idle_in_transaction_session_timeout = '20s'");
+        }
         return new HikariDataSource(hc);
     }
 
@@ -98,6 +102,11 @@ public final class AuditStore implements AutoCloseable {
                 .build();
     }
 
+    private static JdbcEventStorageEngine.Builder engine(StoreSettings settings) {
+        JdbcEventStorageEngine.Builder b = JdbcEventStorageEngine.builder();
+        return settings.vendor() == DatabaseVendor.POSTGRESQL ? b.appendEvents(new SerializedAppends()) : b;
+    }
+
     private static Configuration configure(DataSource ds, StoreSettings settings, Clock clock) {
         ThreadBoundJdbcTransactions tx = new ThreadBoundJdbcTransactions(ds);
         JacksonSerializer json = JacksonSerializer.builder().objectMapper(axonObjectMapper())
@@ -115,7 +124,7 @@ public final class AuditStore implements AutoCloseable {
                 .configureSerializer(c -> json)
                 .configureMessageSerializer(c -> json)
                 .configureEventSerializer(c -> json)
-                .configureEmbeddedEventStore(c -> JdbcEventStorageEngine.builder()
+                .configureEmbeddedEventStore(c -> engine(settings)
                         .connectionProvider(tx).transactionManager(tx).schema(schema)
                         .eventSerializer(json).snapshotSerializer(json)
                         .batchSize(500)

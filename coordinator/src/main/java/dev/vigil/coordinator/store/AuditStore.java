@@ -31,7 +31,7 @@ import java.time.Clock;
  */
 public final class AuditStore implements AutoCloseable {
     /** Attempts when two writers raced on one agent's stream; the loser reloads and dedupes. */
-    private static final int ATTEMPTS = 3;
+    private static final int ATTEMPTS = 5;
 
     private final HikariDataSource dataSource;
     private final Configuration axon;
@@ -103,7 +103,8 @@ public final class AuditStore implements AutoCloseable {
     }
 
     private static JdbcEventStorageEngine.Builder engine(StoreSettings settings) {
-        JdbcEventStorageEngine.Builder b = JdbcEventStorageEngine.builder();
+        JdbcEventStorageEngine.Builder b = JdbcEventStorageEngine.builder()
+                .persistenceExceptionResolver(new DuplicateKeyResolver());
         return settings.vendor() == DatabaseVendor.POSTGRESQL ? b.appendEvents(new SerializedAppends()) : b;
     }
 

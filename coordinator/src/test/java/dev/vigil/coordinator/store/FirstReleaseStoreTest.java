@@ -13,7 +13,6 @@ import dev.vigil.model.RouterRef;
 import dev.vigil.model.RouterState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
@@ -66,22 +65,6 @@ class FirstReleaseStoreTest {
                     1_000_000_000L * i, 1, Optional.of("pg-main"), facts.get(i)));
         }
         return out;
-    }
-
-    /** Run once with -Dvigil.fixture.write=PATH to (re)create the fixture; the committed file is the first release's. */
-    @Test
-    @EnabledIfSystemProperty(named = "vigil.fixture.write", matches = ".+")
-    void writeFixture() throws Exception {
-        EnvelopeCodec codec = EnvelopeCodec.standard();
-        try (AuditStore store = AuditStore.open(StoreSettings.embedded(dir).withSnapshotEvery(5), Clock.systemUTC())) {
-            IngestService ingest = new IngestService(codec, store::record);
-            for (String agent : List.of("db1", "db2")) {
-                assertThat(ingest.ingest(agent, codec.encodeBatch(firstReleaseFacts(agent)))).isInstanceOf(IngestResult.Applied.class);
-            }
-            try (var out = Files.newBufferedWriter(Path.of(System.getProperty("vigil.fixture.write")))) {
-                StoreFixture.dump(store.dataSource(), out);
-            }
-        }
     }
 
     static void loadFixture(StoreSettings settings) throws Exception {

@@ -36,6 +36,25 @@ final class StoreFixture {
     private StoreFixture() {
     }
 
+    /**
+     * Writes a fixture store: {@code mvn -o -pl coordinator exec:java -Dexec.classpathScope=test
+     * -Dexec.mainClass=dev.vigil.coordinator.store.StoreFixture -Dexec.args=OUT.jsonl}. The committed
+     * fixtures/store-v1.jsonl was written by the first release and must never be regenerated.
+     */
+    public static void main(String[] args) throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("vigil-fixture");
+        dev.vigil.model.EnvelopeCodec codec = dev.vigil.model.EnvelopeCodec.standard();
+        try (AuditStore store = AuditStore.open(StoreSettings.embedded(dir).withSnapshotEvery(5), java.time.Clock.systemUTC())) {
+            var ingest = new dev.vigil.coordinator.ingest.IngestService(codec, store::record);
+            for (String agent : List.of("db1", "db2")) {
+                ingest.ingest(agent, codec.encodeBatch(FirstReleaseStoreTest.firstReleaseFacts(agent)));
+            }
+            try (var out = java.nio.file.Files.newBufferedWriter(java.nio.file.Path.of(args[0]))) {
+                dump(store.dataSource(), out);
+            }
+        }
+    }
+
     static void dump(DataSource ds, Writer out) throws Exception {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
             for (String table : ORDER) {

@@ -47,6 +47,7 @@ class ScheduledCheckpointTest {
             assertThat(new IngestService(codec, c.store()::record).ingest("db1", codec.encodeBatch(batch)))
                     .isInstanceOf(IngestResult.Applied.class);
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertThat(out).isDirectory();
                 try (var files = Files.list(out)) {
                     List<Checkpoint> seen = files.filter(f -> f.getFileName().toString().endsWith(".txt")).map(f -> {
                         try {

@@ -7,7 +7,9 @@ import org.axonframework.modelling.command.AggregateCreationPolicy;
 import org.axonframework.modelling.command.AggregateIdentifier;
 import org.axonframework.modelling.command.CreationPolicy;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -44,20 +46,23 @@ public class AgentStream {
         int duplicates = 0;
         int deferred = 0;
         Map<String, Long> heads = new LinkedHashMap<>();
+        List<FactRecorded> recorded = new ArrayList<>();
         for (IncomingFact f : command.facts()) {
             long head = bootHeads.getOrDefault(f.bootId(), 0L);
             if (f.seq() <= head) {
                 duplicates++;
             } else if (f.seq() == head + 1) {
-                apply(new FactRecorded(agentId, f.bootId(), f.seq(), chainLength, f.factType(), f.agentTime(),
-                        f.canonical(), chainHead, HashChain.next(chainHead, f.canonical())));
+                FactRecorded event = new FactRecorded(agentId, f.bootId(), f.seq(), chainLength, f.factType(),
+                        f.agentTime(), f.canonical(), chainHead, HashChain.next(chainHead, f.canonical()));
+                apply(event);
+                recorded.add(event);
                 stored++;
             } else {
                 deferred++;
             }
             heads.put(f.bootId(), bootHeads.getOrDefault(f.bootId(), 0L));
         }
-        return new IngestOutcome(stored, duplicates, deferred, heads);
+        return new IngestOutcome(stored, duplicates, deferred, heads, recorded);
     }
 
     @EventSourcingHandler

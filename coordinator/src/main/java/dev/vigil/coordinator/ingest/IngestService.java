@@ -47,7 +47,7 @@ public final class IngestService {
             }
         }
         if (events.isEmpty()) {
-            return new IngestResult.Applied(agentId, new IngestOutcome(0, 0, 0, Map.of()));
+            return new IngestResult.Applied(agentId, new IngestOutcome(0, 0, 0, Map.of(), List.of()));
         }
         return new IngestResult.Applied(agentId, store.apply(new RecordFacts(agentId, inStreamOrder(events))));
     }

@@ -13,7 +13,7 @@ import dev.vigil.coordinator.ingest.IngestLedger;
 import org.axonframework.config.AggregateConfigurer;
 import org.axonframework.config.Configuration;
 import org.axonframework.config.DefaultConfigurer;
-import org.axonframework.eventhandling.PropagatingErrorHandler;
+import org.axonframework.common.transaction.Transaction;
 import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.eventstore.jdbc.EventSchema;
 import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
@@ -22,6 +22,8 @@ import org.axonframework.modelling.command.ConcurrencyException;
 import org.axonframework.serialization.json.JacksonSerializer;
 
 import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
 
 /**
@@ -34,11 +36,15 @@ public final class AuditStore implements AutoCloseable {
     private static final int ATTEMPTS = 5;
 
     private final HikariDataSource dataSource;
+    private final ThreadBoundJdbcTransactions tx;
     private final Configuration axon;
+    private final IngestLedger ledger;
 
-    private AuditStore(HikariDataSource dataSource, Configuration axon) {
+    private AuditStore(HikariDataSource dataSource, ThreadBoundJdbcTransactions tx, Configuration axon, IngestLedger ledger) {
         this.dataSource = dataSource;
+        this.tx = tx;
         this.axon = axon;
+        this.ledger = ledger;
     }
 
     /** A connection pool on the store, for readers (verify, checkpoints) that need no Axon. */
@@ -60,24 +66,47 @@ public final class AuditStore implements AutoCloseable {
         HikariDataSource ds = pool(settings);
         try {
             StoreMigrations.migrate(ds, settings.vendor());
-            Configuration axon = configure(ds, settings, clock);
+            ThreadBoundJdbcTransactions tx = new ThreadBoundJdbcTransactions(ds);
+            Configuration axon = configure(tx, settings);
             axon.start();
-            return new AuditStore(ds, axon);
+            return new AuditStore(ds, tx, axon, new IngestLedger(clock));
         } catch (RuntimeException e) {
             ds.close();
             throw e;
         }
     }
 
-    /** Appends a batch to one agent's stream; idempotent on (agent, boot, seq). Blocking: call off the event loop. */
+    /**
+     * Appends a batch to one agent's stream; idempotent on (agent, boot, seq). One transaction holds
+     * the aggregate load, the event append (Axon joins it) and the ledger rows: all or nothing.
+     * Blocking: call off the event loop.
+     */
     public IngestOutcome record(RecordFacts command) {
         for (int attempt = 1; ; attempt++) {
+            Transaction t = tx.startTransaction();
             try {
-                return axon.commandGateway().sendAndWait(command);
+                IngestOutcome outcome = axon.commandGateway().sendAndWait(command);
+                try (Connection c = tx.getConnection()) {
+                    ledger.record(c, outcome.recorded());
+                }
+                t.commit();
+                return outcome;
             } catch (ConcurrencyException | AggregateStreamCreationException e) {
+                t.rollback();
                 if (attempt == ATTEMPTS) {
                     throw e;
                 }
+            } catch (SQLException e) {
+                t.rollback();
+                if (new DuplicateKeyResolver().isDuplicateKeyViolation(e)) {
+                    // The stream did not know a fact the ledger holds: the store is inconsistent, retrying won't help.
+                    throw new IllegalStateException("ingest ledger already holds a fact of this batch for agent "
+                            + command.agentId() + ": " + e.getMessage(), e);
+                }
+                throw new StoreUnavailableException("ingest ledger: " + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                t.rollback();
+                throw e;
             }
         }
     }
@@ -108,8 +137,7 @@ public final class AuditStore implements AutoCloseable {
         return settings.vendor() == DatabaseVendor.POSTGRESQL ? b.appendEvents(new SerializedAppends()) : b;
     }
 
-    private static Configuration configure(DataSource ds, StoreSettings settings, Clock clock) {
-        ThreadBoundJdbcTransactions tx = new ThreadBoundJdbcTransactions(ds);
+    private static Configuration configure(ThreadBoundJdbcTransactions tx, StoreSettings settings) {
         JacksonSerializer json = JacksonSerializer.builder().objectMapper(axonObjectMapper())
                 .lenientDeserialization().build();
         EventSchema schema = EventSchema.builder()
@@ -133,11 +161,6 @@ public final class AuditStore implements AutoCloseable {
                 .configureAggregate(AggregateConfigurer.defaultConfiguration(AgentStream.class)
                         .configureSnapshotTrigger(c -> new EventCountSnapshotTriggerDefinition(
                                 c.snapshotter(), settings.snapshotEvery())))
-                .eventProcessing(ep -> ep
-                        .usingSubscribingEventProcessors()
-                        .registerEventHandler(c -> new IngestLedger(tx, clock))
-                        .registerListenerInvocationErrorHandler(IngestLedger.GROUP,
-                                c -> PropagatingErrorHandler.instance()))
                 .buildConfiguration();
     }
 }

@@ -55,6 +55,8 @@ public final class AuditStore implements AutoCloseable {
         hc.setPassword(settings.password());
         hc.setMaximumPoolSize(settings.maxPoolSize());
         hc.setPoolName("vigil-store");
+        // An unreachable database must turn into a quick 503, so the agent keeps the facts and retries.
+        hc.setConnectionTimeout(5_000);
         if (settings.vendor() == DatabaseVendor.POSTGRESQL) {
             // Server-side limits well below Axon's 60 s gap timeout: a stuck writer cannot hold a gap open.
             hc.setConnectionInitSql("SET statement_timeout = '20s'; SET idle_in_transaction_session_timeout = '20s'");
@@ -105,10 +107,55 @@ public final class AuditStore implements AutoCloseable {
                 }
                 throw new StoreUnavailableException("ingest ledger: " + e.getMessage(), e);
             } catch (RuntimeException e) {
-                t.rollback();
-                throw e;
+                rollbackQuietly(t);
+                if (isUnavailable(e) || (involvesSql(e) && !reachable())) {
+                    throw new StoreUnavailableException("the database is unavailable: " + e.getMessage(), e);
+                }
+                if (!involvesSql(e) || attempt == ATTEMPTS) {
+                    throw e;
+                }
+                // The database answers again (e.g. restarted under a pooled connection): try once more.
             }
         }
+    }
+
+    private static boolean involvesSql(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean reachable() {
+        try (Connection c = dataSource.getConnection()) {
+            return c.isValid(2);
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    private static void rollbackQuietly(Transaction t) {
+        try {
+            t.rollback();
+        } catch (RuntimeException ignored) {
+            // The connection is already gone; the database discards the transaction.
+        }
+    }
+
+    /** Connection failures (SQLSTATE class 08), server shutdown (57P) and pool timeouts: worth retrying later. */
+    static boolean isUnavailable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof StoreUnavailableException || t instanceof java.sql.SQLTransientConnectionException) {
+                return true;
+            }
+            if (t instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public DataSource dataSource() {

@@ -45,6 +45,14 @@ public final class EnvelopeCodec {
     /** The schema version this build writes. */
     public static final int CURRENT_SCHEMA = 1;
 
+    /** getRecordComponents() copies and reflects on every call; decoding asks for them per envelope. */
+    private static final ClassValue<RecordComponent[]> COMPONENTS = new ClassValue<>() {
+        @Override
+        protected RecordComponent[] computeValue(Class<?> type) {
+            return type.getRecordComponents();
+        }
+    };
+
     private static final DateTimeFormatter TIME = DateTimeFormatter
             .ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
 
@@ -205,7 +213,7 @@ public final class EnvelopeCodec {
      */
     private static void requireFields(ObjectNode node, Class<?> recordType, String path)
             throws MalformedEnvelopeException {
-        for (RecordComponent c : recordType.getRecordComponents()) {
+        for (RecordComponent c : COMPONENTS.get(recordType)) {
             JsonNode value = node.get(c.getName());
             if (c.getType() == Optional.class) {
                 continue;

@@ -14,8 +14,8 @@ import java.util.List;
  */
 public final class Capture implements AutoCloseable {
 
-    /** dumpcap's read timeout is 250 ms; packets still in the kernel's ring block are lost on stop unless we wait it out. */
-    private static final long DRAIN_MILLIS = 600;
+    /** dumpcap reads the kernel ring every 250 ms and drops what it has not read when stopped: wait that out, with room for a loaded machine. */
+    private static final long DRAIN_MILLIS = 1000;
 
     private final Segment segment;
     private final Path file;
@@ -59,7 +59,7 @@ public final class Capture implements AutoCloseable {
     public void stop() {
         if (dumpcap.isAlive()) {
             HostProcess.sleep(DRAIN_MILLIS);
-            dumpcap.signal("INT");
+            Exec.run("kill", "-INT", Long.toString(dumpcap.pid()));
             if (dumpcap.waitFor(Duration.ofSeconds(10)).isEmpty()) {
                 dumpcap.kill();
             }

@@ -177,6 +177,20 @@ public final class PgCluster {
         }
     }
 
+    /**
+     * Immediate shutdown (SIGQUIT: no checkpoint, crash recovery on next start), for throwing a cluster away:
+     * as quick as {@link #crash()}, but the postmaster reaps its children, so no zombie is left for init.
+     */
+    synchronized void discard() {
+        if (!isRunning()) {
+            return;
+        }
+        postmasterPid().ifPresent(pid -> Exec.run("kill", "-QUIT", Long.toString(pid)));
+        if (server.waitFor(Duration.ofSeconds(10)).isEmpty()) {
+            crash();
+        }
+    }
+
     /** kill -9 of the postmaster and every child it has: committed data must survive, open transactions do not. */
     public synchronized void crash() {
         if (!isRunning()) {

@@ -45,6 +45,8 @@ class NetLabIT {
         assertThat(b.address6()).isEqualTo("2001:db8:1::12");
         assertThat(a.ifname()).isEqualTo("eth0");
         assertThat(a.mac()).matches("([0-9a-f]{2}:){5}[0-9a-f]{2}").isNotEqualTo(b.mac());
+        // No DAD anywhere: even the link-local address is usable at once (VRRPv3 over IPv6 sends from it).
+        assertThat(a.exec("ip", "-6", "addr", "show", "dev", "eth0").stdout()).contains("scope link").doesNotContain("tentative");
         assertThat(ping(a, b.address())).isTrue();
         assertThat(ping(b, a.address6())).isTrue();
 

@@ -1,6 +1,8 @@
 package dev.vigil.coordinator;
 
+import dev.vigil.coordinator.api.AuditApi;
 import dev.vigil.coordinator.ingest.IngestHttp;
+import dev.vigil.coordinator.projection.StoredFacts;
 import dev.vigil.coordinator.ingest.IngestService;
 import dev.vigil.coordinator.store.AuditStore;
 import dev.vigil.model.EnvelopeCodec;
@@ -40,6 +42,8 @@ public final class Coordinator implements AutoCloseable {
         try {
             Router router = Router.router(vertx);
             new IngestHttp(settings.tokens(), new IngestService(EnvelopeCodec.standard(), store::record)).mount(router);
+            new AuditApi(settings.operators(), new StoreAudit(store.dataSource()),
+                    new StoredFacts(store.dataSource(), EnvelopeCodec.standard())).mount(router);
             HttpServerOptions options = new HttpServerOptions();
             settings.tls().ifPresent(tls -> options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
                     .setCertPath(tls.certificate().toString()).setKeyPath(tls.privateKey().toString())));

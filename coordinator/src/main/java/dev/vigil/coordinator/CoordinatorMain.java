@@ -112,13 +112,18 @@ public final class CoordinatorMain implements Callable<Integer> {
                 .map(c -> new CoordinatorSettings.CheckpointSchedule(Path.of(c.keyFile()),
                         c.keyId() == null ? "vigil" : c.keyId(), Path.of(c.dir()),
                         java.time.Duration.ofSeconds(c.everySeconds() == null ? 300 : c.everySeconds())));
-        return new CoordinatorSettings(host, port, store, AgentTokens.of(hashes), tls, checkpoints);
+        Map<String, String> operatorHashes = new LinkedHashMap<>();
+        if (file.operators() != null) {
+            file.operators().forEach((name, a) -> operatorHashes.put(name, a.tokenSha256()));
+        }
+        return new CoordinatorSettings(host, port, store, AgentTokens.of(hashes), tls, checkpoints,
+                AgentTokens.of(operatorHashes));
     }
 
     /** The config file; unknown keys are errors, because a typo here silently disables a setting. */
     record ConfigFile(String listen, Database database, Tls tls, Map<String, Agent> agents, Integer snapshotEvery,
-                      Checkpoints checkpoints) {
-        static final ConfigFile EMPTY = new ConfigFile(null, null, null, null, null, null);
+                      Checkpoints checkpoints, Map<String, Agent> operators) {
+        static final ConfigFile EMPTY = new ConfigFile(null, null, null, null, null, null, null);
 
         record Checkpoints(String keyFile, String keyId, String dir, Integer everySeconds) {
         }

@@ -9,13 +9,15 @@ import java.util.Optional;
 
 /** Everything a running coordinator needs, resolved from flags and the config file. */
 public record CoordinatorSettings(String listenHost, int listenPort, StoreSettings store, AgentTokens tokens,
-                                  Optional<TlsFiles> tls, Optional<CheckpointSchedule> checkpoints) {
+                                  Optional<TlsFiles> tls, Optional<CheckpointSchedule> checkpoints,
+                                  AgentTokens operators) {
     public CoordinatorSettings {
         Objects.requireNonNull(listenHost, "listenHost");
         Objects.requireNonNull(store, "store");
         Objects.requireNonNull(tokens, "tokens");
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(checkpoints, "checkpoints");
+        Objects.requireNonNull(operators, "operators");
         if (listenPort < 0 || listenPort > 65535) {
             throw new IllegalArgumentException("listen port must be 0..65535, was " + listenPort);
         }
@@ -23,7 +25,11 @@ public record CoordinatorSettings(String listenHost, int listenPort, StoreSettin
 
     public CoordinatorSettings(String listenHost, int listenPort, StoreSettings store, AgentTokens tokens,
                                Optional<TlsFiles> tls) {
-        this(listenHost, listenPort, store, tokens, tls, Optional.empty());
+        this(listenHost, listenPort, store, tokens, tls, Optional.empty(), AgentTokens.none());
+    }
+
+    public CoordinatorSettings withOperators(AgentTokens operators) {
+        return new CoordinatorSettings(listenHost, listenPort, store, tokens, tls, checkpoints, operators);
     }
 
     /** Signed checkpoints of every stream head, written to {@code dir} (outside the database) every {@code every}. */

@@ -129,6 +129,8 @@ public final class AuditStore implements AutoCloseable {
     }
 
     private boolean reachable() {
+        // After a database restart every pooled connection is dead: drop them, probe with a fresh one.
+        dataSource.getHikariPoolMXBean().softEvictConnections();
         try (Connection c = dataSource.getConnection()) {
             return c.isValid(2);
         } catch (SQLException e) {

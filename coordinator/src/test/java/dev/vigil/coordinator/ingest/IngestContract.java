@@ -52,6 +52,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 abstract class IngestContract {
     static final String DB1_TOKEN = "db1-token-7f3c1e0b9a";
     static final String DB2_TOKEN = "db2-token-51d2aa08ce";
+    static final String OPERATOR_TOKEN = "alice-operator-token-0c5e";
     static final EnvelopeCodec CODEC = EnvelopeCodec.standard();
     static final RouterRef ROUTER = new RouterRef("VI_PG", 51, AddressFamily.IPV4);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -72,7 +73,8 @@ abstract class IngestContract {
         AgentTokens tokens = AgentTokens.of(Map.of("db1", AgentTokens.sha256Hex(DB1_TOKEN),
                 "db2", AgentTokens.sha256Hex(DB2_TOKEN)));
         Coordinator c = Coordinator.start(new CoordinatorSettings("127.0.0.1", 0, storeSettings().withSnapshotEvery(4),
-                tokens, Optional.empty()), Clock.systemUTC());
+                tokens, Optional.empty()).withOperators(AgentTokens.of(Map.of("alice", AgentTokens.sha256Hex(OPERATOR_TOKEN)))),
+                Clock.systemUTC());
         running.add(c);
         return c;
     }
@@ -413,5 +415,56 @@ abstract class IngestContract {
         }
         assertThat(storedFacts(a, "db1")).isEqualTo(50);
         assertThat(new StoreAudit(a.store().dataSource()).verify(Optional.empty())).allMatch(ChainVerdict::intact);
+    }
+
+    // --- the audit API: verify and review for operators ---
+
+    HttpResponse<String> get(Coordinator c, Optional<String> token, String pathAndQuery) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + c.port() + pathAndQuery))
+                .timeout(Duration.ofSeconds(30)).GET();
+        token.ifPresent(t -> b.header("Authorization", "Bearer " + t));
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    static EventEnvelope at(String agent, long seq, long millis, AgentFact f) {
+        return new EventEnvelope(agent, "boot", seq, Instant.parse("2026-11-25T03:12:00Z").plusMillis(millis), millis,
+                EnvelopeCodec.CURRENT_SCHEMA, Optional.of("pg-main"), f);
+    }
+
+    @Test
+    void theAuditApiVerifiesAndTellsTheStoryToOperatorsOnly() throws Exception {
+        Coordinator c = start();
+        AgentFact master = new AgentFact.RouterStateChanged(ROUTER, RouterState.BACKUP, RouterState.MASTER,
+                "master-down timer expired", 100, 100, Optional.empty());
+        AgentFact fault = new AgentFact.RouterStateChanged(ROUTER, RouterState.MASTER, RouterState.FAULT,
+                "check pg_primary failed", 100, 100, Optional.empty());
+        post(c, DB1_TOKEN, List.of(at("db1", 1, 0, master), at("db1", 2, 10_000, fault)));
+        // db2's takeover arrives after the fact, as after a partition.
+        post(c, DB2_TOKEN, List.of(at("db2", 1, 10_250, master)));
+
+        assertThat(get(c, Optional.empty(), "/v1/review").statusCode()).isEqualTo(401);
+        assertThat(get(c, Optional.of(DB1_TOKEN), "/v1/verify").statusCode()).as("an agent token is no operator token")
+                .isEqualTo(401);
+
+        HttpResponse<String> review = get(c, Optional.of(OPERATOR_TOKEN), "/v1/review?cluster=pg-main");
+        assertThat(review.statusCode()).as(review.body()).isEqualTo(200);
+        List<JsonNode> changes = new ArrayList<>();
+        json(review).get("facts").forEach(f -> {
+            if (f.get("type").asText().equals("MasterChanged")) {
+                changes.add(f);
+            }
+        });
+        assertThat(changes).hasSize(2);
+        assertThat(changes.get(1).get("fromAgent").asText()).isEqualTo("db1");
+        assertThat(changes.get(1).get("toAgent").asText()).isEqualTo("db2");
+        assertThat(changes.get(1).get("noMasterGapMs").asDouble()).isEqualTo(250.0);
+        assertThat(json(get(c, Optional.of(OPERATOR_TOKEN), "/v1/review?cluster=elsewhere")).get("facts")).isEmpty();
+        assertThat(get(c, Optional.of(OPERATOR_TOKEN), "/v1/review?since=yesterday").statusCode()).isEqualTo(400);
+
+        assertThat(json(get(c, Optional.of(OPERATOR_TOKEN), "/v1/verify")).get("intact").asBoolean()).isTrue();
+        delete(c, "db1", 0);
+        JsonNode broken = json(get(c, Optional.of(OPERATOR_TOKEN), "/v1/verify"));
+        assertThat(broken.get("intact").asBoolean()).isFalse();
+        assertThat(broken.get("streams").get(0).get("firstBreak").get("kind").asText()).isEqualTo("REMOVED");
     }
 }

@@ -39,7 +39,7 @@ class ScheduledCheckpointTest {
         Path out = dir.resolve("checkpoints");
         var schedule = new CoordinatorSettings.CheckpointSchedule(keyFile, "k1", out, Duration.ofMillis(200));
         try (Coordinator c = Coordinator.start(new CoordinatorSettings("127.0.0.1", 0, StoreSettings.embedded(dir.resolve("db")),
-                AgentTokens.none(), Optional.empty(), Optional.of(schedule)), Clock.systemUTC())) {
+                AgentTokens.none(), Optional.empty(), Optional.of(schedule), AgentTokens.none()), Clock.systemUTC())) {
             EnvelopeCodec codec = EnvelopeCodec.standard();
             List<EventEnvelope> batch = List.of(
                     new EventEnvelope("db1", "b", 1, Instant.now(), 1, 1, Optional.empty(), new AgentFact.AgentStopping("x")),

@@ -2,6 +2,8 @@ package dev.vigil.coordinator;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.vigil.coordinator.store.AuditStore;
+import dev.vigil.coordinator.store.DatabaseVendor;
+import dev.vigil.coordinator.store.StoreSettings;
 import dev.vigil.coordinator.verify.ChainVerdict;
 import dev.vigil.coordinator.verify.Checkpoint;
 import dev.vigil.coordinator.verify.SignedCheckpoint;
@@ -15,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -23,6 +26,23 @@ import java.util.concurrent.Callable;
 /** Offline audit commands: they read the store directly and never start the ingest server. */
 final class AuditCommands {
     private AuditCommands() {
+    }
+
+    /** Audit commands read a store, never create one: an embedded store must already exist. */
+    static StoreSettings existing(StoreSettings s) {
+        return s.vendor() == DatabaseVendor.H2
+                ? new StoreSettings(s.jdbcUrl() + ";IFEXISTS=TRUE", s.user(), s.password(), 2, s.snapshotEvery())
+                : s;
+    }
+
+    static String firstLine(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = String.valueOf(root.getMessage());
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
     }
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
@@ -50,8 +70,12 @@ final class AuditCommands {
                         .verify(SignedCheckpoint.publicKeyFromPem(Files.readString(publicKey))));
             }
             List<ChainVerdict> verdicts;
-            try (HikariDataSource ds = AuditStore.pool(parent.resolve().store())) {
+            StoreSettings store = existing(parent.resolve().store());
+            try (HikariDataSource ds = AuditStore.pool(store)) {
                 verdicts = new StoreAudit(ds).verify(anchor);
+            } catch (SQLException | RuntimeException e) {
+                System.err.println("verify: cannot read the store " + store.jdbcUrl() + ": " + firstLine(e));
+                return 2;
             }
             boolean intact = true;
             for (ChainVerdict v : verdicts) {
@@ -85,9 +109,13 @@ final class AuditCommands {
         @Override
         public Integer call() throws Exception {
             SignedCheckpoint signed;
-            try (HikariDataSource ds = AuditStore.pool(parent.resolve().store())) {
+            StoreSettings store = existing(parent.resolve().store());
+            try (HikariDataSource ds = AuditStore.pool(store)) {
                 signed = new StoreAudit(ds).checkpoint(Instant.now(), keyId,
                         SignedCheckpoint.privateKeyFromPem(Files.readString(key)));
+            } catch (SQLException | RuntimeException e) {
+                System.err.println("checkpoint: " + store.jdbcUrl() + ": " + firstLine(e));
+                return 2;
             }
             System.out.println(StoreAudit.write(signed, out));
             return 0;

@@ -90,10 +90,15 @@ public final class Coordinator implements AutoCloseable {
         return store;
     }
 
+    /** Stops serving, then closes the store; waits up to 30 s for in-flight requests. */
     @Override
-    public void close() throws Exception {
+    public void close() {
         try {
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.warn("HTTP server did not stop cleanly: {}", e.toString());
         } finally {
             store.close();
         }

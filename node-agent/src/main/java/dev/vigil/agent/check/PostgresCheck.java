@@ -1,0 +1,160 @@
+package dev.vigil.agent.check;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The native PostgreSQL check: one round trip on a kept-open connection tells role, timeline, streaming and replay
+ * lag; a custom query may follow; a primary with {@code peers} then asks them for their role and timeline (the
+ * split-brain guard). {@link PgVerdict} judges. Bounded by {@code timeout} as a whole, whatever the servers do.
+ */
+public final class PostgresCheck implements Probe {
+
+    /** Current timeline: a standby's from its last checkpoint, a primary's from its WAL insert position (exact at once after promotion). */
+    static final String TIMELINE = "case when pg_is_in_recovery() then (select timeline_id from pg_control_checkpoint())::bigint"
+            + " else ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::bigint end";
+
+    static final String OBSERVE = "select pg_is_in_recovery(),"
+            + " current_setting('transaction_read_only')::boolean,"
+            + " " + TIMELINE + ","
+            + " (select system_identifier from pg_control_system()),"
+            + " exists (select 1 from pg_stat_wal_receiver where status = 'streaming'),"
+            + " case when pg_is_in_recovery() then greatest(0, pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()))::bigint end,"
+            // age of the last replayed commit counts only while replay is behind receive: an idle, caught-up replica is not lagging
+            + " case when not pg_is_in_recovery() then null"
+            + " when pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn()"
+            + " then extract(epoch from clock_timestamp() - pg_last_xact_replay_timestamp())::float8 else 0 end";
+
+    static final String PEER = "select pg_is_in_recovery(), " + TIMELINE + ", (select system_identifier from pg_control_system())";
+
+    private final PgCheckSettings settings;
+    private final Duration timeout;
+    private final ScheduledExecutorService deadlines;
+    private final PgSession self;
+    private final List<PgSession> peers;
+
+    public PostgresCheck(String name, PgCheckSettings settings, Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("check " + name + ": timeout must be positive, got " + timeout);
+        }
+        this.settings = settings;
+        this.timeout = timeout;
+        this.deadlines = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "vigil-check-" + name + "-deadline");
+            t.setDaemon(true);
+            return t;
+        });
+        this.self = new PgSession(name, settings.endpoint(), settings, deadlines);
+        this.peers = settings.peers().stream().map(p -> new PgSession(name, p, settings, deadlines)).toList();
+    }
+
+    @Override
+    public CompletableFuture<ProbeResult> run() {
+        long t0 = System.nanoTime();
+        return self.call(this::observe, timeout).thenCompose(reply -> {
+            if (reply instanceof PgSession.Reply.Failure<PgObservation> f) {
+                return CompletableFuture.completedFuture(ProbeResult.fail(f.detail(), since(t0)));
+            }
+            PgObservation o = ((PgSession.Reply.Value<PgObservation>) reply).value();
+            PgVerdict.Verdict alone = PgVerdict.judge(settings, o, List.of());
+            if (!alone.passed() || o.inRecovery() || peers.isEmpty()) {
+                return CompletableFuture.completedFuture(new ProbeResult(alone.passed(), alone.detail(), since(t0)));
+            }
+            return askPeers(t0).thenApply(seen -> {
+                PgVerdict.Verdict v = PgVerdict.judge(settings, o, seen);
+                return new ProbeResult(v.passed(), v.detail(), since(t0));
+            });
+        });
+    }
+
+    private CompletableFuture<List<PeerObservation>> askPeers(long t0) {
+        Duration left = timeout.minus(since(t0));
+        List<CompletableFuture<PeerObservation>> asked = new ArrayList<>();
+        for (PgSession peer : peers) {
+            if (left.toMillis() < 1) {
+                asked.add(CompletableFuture.completedFuture(new PeerObservation.Unreachable(peer.endpoint(),
+                        "no time left within the check's timeout")));
+                continue;
+            }
+            asked.add(peer.call(c -> peerState(c, peer.endpoint()), left).thenApply(r -> {
+                if (r instanceof PgSession.Reply.Value<PeerObservation> v) {
+                    return v.value();
+                }
+                return new PeerObservation.Unreachable(peer.endpoint(), ((PgSession.Reply.Failure<PeerObservation>) r).detail());
+            }));
+        }
+        return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new))
+                .thenApply(done -> asked.stream().map(CompletableFuture::join).toList());
+    }
+
+    private PgObservation observe(Connection c) throws SQLException {
+        PgObservation o;
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(OBSERVE)) {
+            rs.next();
+            long behind = rs.getLong(6);
+            Optional<Long> replayBehind = rs.wasNull() ? Optional.empty() : Optional.of(behind);
+            double seconds = rs.getDouble(7);
+            Optional<Duration> behindTime = rs.wasNull() ? Optional.empty()
+                    : Optional.of(Duration.ofNanos(Math.max(0, Math.round(seconds * 1e9))));
+            o = new PgObservation(rs.getBoolean(1), rs.getBoolean(2), rs.getLong(3), rs.getLong(4), rs.getBoolean(5),
+                    replayBehind, behindTime, Optional.empty());
+        }
+        if (settings.query().isEmpty() || !PgVerdict.judge(settings, o, List.of()).passed()) {
+            return o;
+        }
+        return o.withQueryResult(custom(c, settings.query().get()));
+    }
+
+    private static PgObservation.QueryResult custom(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            if (!rs.next()) {
+                return new PgObservation.QueryResult.NoRow();
+            }
+            boolean value = rs.getBoolean(1);
+            return new PgObservation.QueryResult.Returned(value && !rs.wasNull());
+        } catch (SQLException e) {
+            if (PgFailures.isConnectionFailure(e) || c.isClosed()) {
+                throw e;
+            }
+            return new PgObservation.QueryResult.Failed(PgFailures.firstLine(e.getMessage()));
+        }
+    }
+
+    private static PeerObservation peerState(Connection c, PgEndpoint peer) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(PEER)) {
+            rs.next();
+            return new PeerObservation.Answered(peer, rs.getBoolean(1), rs.getLong(2), rs.getLong(3));
+        }
+    }
+
+    private static Duration since(long t0) {
+        return Duration.ofNanos(System.nanoTime() - t0);
+    }
+
+    /** Whether the check's own connection is open now (kept between checks). */
+    boolean connected() {
+        return self.connected();
+    }
+
+    @Override
+    public void close() {
+        self.close();
+        peers.forEach(PgSession::close);
+        deadlines.shutdownNow();
+        try {
+            deadlines.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -148,7 +148,7 @@ public final class PgCheckSyntax {
                 peers.add(p.get());
             }
         }
-        if (role != PgRole.PRIMARY && !peers.isEmpty()) {
+        if (role != PgRole.PRIMARY && !peerWords.isEmpty()) {
             problems.add(new Problem(peersLine, ctx + "'peers' guards a primary against a split brain; it needs 'role primary'"));
         }
         if (role == PgRole.PRIMARY && (lagBytes.isPresent() || lagTime.isPresent())) {

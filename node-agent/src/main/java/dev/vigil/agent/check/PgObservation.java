@@ -11,7 +11,7 @@ import java.util.Optional;
  * @param systemIdentifier  {@code pg_control_system().system_identifier}: the same for every server of one cluster
  * @param streaming         a WAL receiver is streaming ({@code pg_stat_wal_receiver.status = 'streaming'})
  * @param replayBehind      bytes received but not yet replayed (empty when nothing was received by streaming)
- * @param replayBehindTime  age of the last replayed commit, only when replay is behind receive (else zero)
+ * @param replayBehindTime  how long replay has been behind WAL it received ({@link ReplayLagClock}); zero when caught up
  * @param queryResult       the custom query's verdict, when one is configured and it ran
  */
 public record PgObservation(boolean inRecovery, boolean readOnly, long timeline, long systemIdentifier,

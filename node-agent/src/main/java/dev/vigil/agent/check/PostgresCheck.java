@@ -29,11 +29,8 @@ public final class PostgresCheck implements Probe {
             + " " + TIMELINE + ","
             + " (select system_identifier from pg_control_system()),"
             + " exists (select 1 from pg_stat_wal_receiver where status = 'streaming'),"
-            + " case when pg_is_in_recovery() then greatest(0, pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()))::bigint end,"
-            // age of the last replayed commit counts only while replay is behind receive: an idle, caught-up replica is not lagging
-            + " case when not pg_is_in_recovery() then null"
-            + " when pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn()"
-            + " then extract(epoch from clock_timestamp() - pg_last_xact_replay_timestamp())::float8 else 0 end";
+            + " pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0')::bigint,"
+            + " pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bigint";
 
     static final String PEER = "select pg_is_in_recovery(), " + TIMELINE + ", (select system_identifier from pg_control_system())";
 
@@ -42,6 +39,7 @@ public final class PostgresCheck implements Probe {
     private final ScheduledExecutorService deadlines;
     private final PgSession self;
     private final List<PgSession> peers;
+    private ReplayLagClock lagClock = ReplayLagClock.CAUGHT_UP;
 
     public PostgresCheck(String name, PgCheckSettings settings, Duration timeout) {
         if (timeout.isNegative() || timeout.isZero()) {
@@ -101,13 +99,22 @@ public final class PostgresCheck implements Probe {
         PgObservation o;
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(OBSERVE)) {
             rs.next();
-            long behind = rs.getLong(6);
-            Optional<Long> replayBehind = rs.wasNull() ? Optional.empty() : Optional.of(behind);
-            double seconds = rs.getDouble(7);
-            Optional<Duration> behindTime = rs.wasNull() ? Optional.empty()
-                    : Optional.of(Duration.ofNanos(Math.max(0, Math.round(seconds * 1e9))));
-            o = new PgObservation(rs.getBoolean(1), rs.getBoolean(2), rs.getLong(3), rs.getLong(4), rs.getBoolean(5),
-                    replayBehind, behindTime, Optional.empty());
+            boolean inRecovery = rs.getBoolean(1);
+            long received = rs.getLong(6);
+            boolean anyReceived = !rs.wasNull();
+            long replayed = rs.getLong(7);
+            Optional<Long> behind = Optional.empty();
+            Optional<Duration> behindTime = Optional.empty();
+            if (inRecovery && anyReceived) {
+                long now = System.nanoTime();
+                lagClock = lagClock.observe(received, replayed, now);   // only ever touched on the session's worker thread
+                behind = Optional.of(Math.max(0, received - replayed));
+                behindTime = Optional.of(lagClock.lag(now));
+            } else {
+                lagClock = ReplayLagClock.CAUGHT_UP;
+            }
+            o = new PgObservation(inRecovery, rs.getBoolean(2), rs.getLong(3), rs.getLong(4), rs.getBoolean(5),
+                    behind, behindTime, Optional.empty());
         }
         if (settings.query().isEmpty() || !PgVerdict.judge(settings, o, List.of()).passed()) {
             return o;

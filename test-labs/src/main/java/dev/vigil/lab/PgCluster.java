@@ -257,7 +257,9 @@ public final class PgCluster {
 
     /** Per-node settings, rewritten at every start: a standby copied from its primary gets its own. */
     private void writeNodeConf() {
-        String listen = host.map(h -> h.address() + ",127.0.0.1").orElse("127.0.0.1");
+        // Inside a host every address is the host's own (the namespace isolates it), and '*' also serves the
+        // VIPs an agent adds later, as listen_addresses = '*' does on a real database host.
+        String listen = host.map(h -> "*").orElse("127.0.0.1");
         String conf = "port = " + port + "\n"
                 + "listen_addresses = '" + listen + "'\n"
                 + "unix_socket_directories = '" + socketDir() + "'\n"

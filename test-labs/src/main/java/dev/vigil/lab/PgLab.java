@@ -195,7 +195,11 @@ public final class PgLab implements AutoCloseable, BeforeAllCallback, AfterAllCa
         Exec.check("chmod", "755", open.workDir().toString());
         Exec.check("chown", "-R", "postgres:postgres", home.toString());
         Exec.check("chmod", "700", home.toString());
-        int port = host.isPresent() ? 5432 + clusters.size() : PgCluster.freePort();
+        // In a host the first cluster gets 5432, as on a real database host, so a VIP that moves between
+        // hosts reaches PostgreSQL on the same port everywhere.
+        int port = host.isPresent()
+                ? 5432 + (int) clusters.values().stream().filter(c -> c.host().equals(host)).count()
+                : PgCluster.freePort();
         PgCluster cluster = new PgCluster(name, home, host, port);
         clusters.put(name, cluster);
         return cluster;

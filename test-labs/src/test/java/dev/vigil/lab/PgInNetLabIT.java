@@ -37,6 +37,16 @@ class PgInNetLabIT {
         assertThat(standby.query("select x from facts")).isEqualTo("42");
         assertThat(primary.query("select client_addr from pg_stat_replication")).isEqualTo(b.address());
 
+        // Like real database hosts, each host's first cluster is on 5432, and an address added later (a VIP)
+        // is served too: a client following a VIP finds PostgreSQL on the same port wherever the VIP is.
+        assertThat(primary.port()).isEqualTo(5432);
+        assertThat(standby.port()).isEqualTo(5432);
+        String vip = lan.ip4(100);
+        b.exec("ip", "addr", "add", vip + "/24", "dev", b.ifname()).orThrow();
+        ExecResult viaVip = a.exec(Requirements.PG_BIN.resolve("psql").toString(), "-X", "-At", "-h", vip,
+                "-p", "5432", "-U", "postgres", "-d", "postgres", "-c", "select pg_is_in_recovery()");
+        assertThat(viaVip.orThrow().stdout().strip()).isEqualTo("t");
+
         // The test JVM, in the root namespace, still reaches both through their unix sockets.
         try (var connection = standby.connect(); var rs = connection.createStatement().executeQuery("select pg_is_in_recovery()")) {
             rs.next();

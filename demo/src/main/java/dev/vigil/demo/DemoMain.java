@@ -1,0 +1,429 @@
+package dev.vigil.demo;
+
+import dev.vigil.lab.Capture;
+import dev.vigil.lab.ExecResult;
+import dev.vigil.lab.Host;
+import dev.vigil.lab.HostProcess;
+import dev.vigil.lab.NetLab;
+import dev.vigil.lab.PgCluster;
+import dev.vigil.lab.PgLab;
+import dev.vigil.lab.Requirements;
+import dev.vigil.lab.Segment;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code bin/vigil demo}: three database hosts in network namespaces, a PostgreSQL primary and two
+ * streaming standbys, a Vigil agent on each holding a write VIP and a read VIP, a client writing through
+ * the write VIP, and the coordinator keeping the record. Then the failures an operator fears, one by one,
+ * narrated with what the wire and the agents show.
+ *
+ * <p>It drives the real programs (bin/vigil-agent, bin/vigil-coordinator) as processes, and grows with
+ * them: a step whose program cannot do its part yet says so and the story goes on without it.
+ */
+public final class DemoMain {
+
+    private static final Duration AGENT_UP = Duration.ofSeconds(20);
+    private static final String WRITE_VRID = "51";
+    private static final String READ_VRID = "52";
+
+    private final Path top;
+    private final boolean keep;
+    private final Narrator say = new Narrator(10);
+    private final Map<String, HostProcess> agents = new LinkedHashMap<>();
+    private final List<String> story = new ArrayList<>();
+    private Process coordinator;
+
+    private DemoMain(Path top, boolean keep) {
+        this.top = top;
+        this.keep = keep;
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean keep = List.of(args).contains("--keep");
+        Path top = Path.of(System.getProperty("vigil.home", ".")).toAbsolutePath().normalize();
+        if (!"0".equals(new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes()).strip())) {
+            System.err.println("vigil demo: needs root (network namespaces, raw sockets, PostgreSQL clusters): run it with sudo");
+            System.exit(1);
+        }
+        try {
+            Requirements.requireNamespaces();
+            Requirements.requirePostgres();
+        } catch (RuntimeException | AssertionError e) {
+            System.err.println("vigil demo: " + e.getMessage());
+            System.exit(1);
+        }
+        int status = new DemoMain(top, keep).run();
+        System.exit(status);
+    }
+
+    private int run() throws Exception {
+        try (NetLab lab = NetLab.create("demo"); PgLab pg = PgLab.create()) {
+            try {
+                return story(lab, pg);
+            } finally {
+                agents.values().forEach(a -> a.stop(Duration.ofSeconds(2)));
+                if (coordinator != null) {
+                    coordinator.destroy();
+                    coordinator.waitFor();
+                }
+            }
+        }
+    }
+
+    private int story(NetLab lab, PgLab pg) throws Exception {
+        Path work = lab.workDir();
+
+        say.step("Network: a VRRP segment (192.0.2.0/24) for three database hosts and a client, "
+                + "and a management segment (198.51.100.0/24) to the coordinator");
+        Segment vrrp = lab.segment("vrrp");
+        Segment mgmt = lab.segment("mgmt", true);
+        Host db1 = lab.host("db1", vrrp, mgmt);
+        Host db2 = lab.host("db2", vrrp, mgmt);
+        Host db3 = lab.host("db3", vrrp, mgmt);
+        Host client = lab.host("client", vrrp);
+        client.sysctl("net.ipv4.conf.all.arp_accept", "1");
+        String writeVip = vrrp.ip4(100);
+        String readVip = vrrp.ip4(101);
+        say.detail("db1 " + db1.address() + ", db2 " + db2.address() + ", db3 " + db3.address()
+                + ", client " + client.address() + "; write VIP " + writeVip + ", read VIP " + readVip);
+
+        say.step("Coordinator on the embedded store, listening on the management segment");
+        String coordinatorUrl = "http://" + mgmt.ip4(1) + ":7740";
+        Map<String, String> tokens = new LinkedHashMap<>();
+        for (Host h : List.of(db1, db2, db3)) {
+            tokens.put(h.name(), randomToken());
+        }
+        boolean coordinatorUp = startCoordinator(work, mgmt.ip4(1) + ":7740", tokens);
+        say.detail(coordinatorUp ? "coordinator up at " + coordinatorUrl + ", store under " + work.resolve("store")
+                : "the coordinator did not start (see " + work.resolve("coordinator.log") + "); the story goes on without the audit trail");
+
+        say.step("PostgreSQL: the primary on db1, streaming standbys on db2 and db3");
+        PgCluster pg1 = pg.cluster("db1", db1);
+        PgCluster pg2 = pg.standbyOf("db2", pg1, db2);
+        PgCluster pg3 = pg.standbyOf("db3", pg1, db3);
+        pg1.query("create table orders(id bigserial primary key, note text, at timestamptz default now())");
+        pg2.awaitReplayOf(pg1);
+        pg3.awaitReplayOf(pg1);
+        say.detail("db1 primary on :5432; db2 and db3 in recovery, streaming from db1");
+
+        say.step("Agents: vigil-agent on every host, from an ordinary keepalived.conf (write VIP prefers db1, read VIP prefers db3)");
+        Map<Host, Path> configs = new LinkedHashMap<>();
+        int[] writePrio = {150, 100, 50};
+        int[] readPrio = {50, 100, 150};
+        List<Host> dbs = List.of(db1, db2, db3);
+        for (int i = 0; i < dbs.size(); i++) {
+            Host h = dbs.get(i);
+            configs.put(h, writeConfig(work, h, writePrio[i], readPrio[i], writeVip, readVip, coordinatorUrl, tokens.get(h.name())));
+        }
+        Capture wire = lab.capture(vrrp);
+        // db1 first, so that it is master before the others listen: with nopreempt, the first master stays.
+        if (!startAgent(db1, configs.get(db1), "Entering MASTER STATE")) {
+            return unfinished(wire);
+        }
+        for (Host h : List.of(db2, db3)) {
+            if (!startAgent(h, configs.get(h), "Entering BACKUP STATE")) {
+                return unfinished(wire);
+            }
+        }
+        awaitHolder(readVip, List.of(db3), Duration.ofSeconds(10));
+        say.detail("write VIP on " + holder(writeVip, dbs) + ", read VIP on " + holder(readVip, dbs));
+
+        say.step("The client writes through the write VIP");
+        say.detail(write(client, writeVip, "first order"));
+
+        say.step("Disaster: db1's host dies (every process killed, its link cut)");
+        long killedAt = System.nanoTime();
+        lab.kill(db1);
+        Optional<Host> newHolder = awaitHolder(writeVip, List.of(db2, db3), Duration.ofSeconds(15));
+        wire.stop();
+        double seen = (System.nanoTime() - killedAt) / 1e9;
+        if (newHolder.isEmpty()) {
+            say.detail("no agent took the write VIP within 15 s");
+            return unfinished(wire);
+        }
+        Host h2 = newHolder.get();
+        say.detail("the write VIP moved to " + h2.name() + " (" + String.format("%.2f", seen) + " s after the kill, as seen by polling)");
+        gapOnTheWire(wire, db1.address(), h2.address()).ifPresent(say::detail);
+        say.detail("a write now: " + write(client, writeVip, "during failover"));
+        say.detail("the VIP follows VRRP, not yet PostgreSQL: db2 is still a standby, so writes fail until someone promotes it");
+
+        say.step("The operator promotes " + h2.name() + "'s standby (Vigil never promotes)");
+        PgCluster promoted = h2 == db2 ? pg2 : pg3;
+        promoted.promote();
+        say.detail(write(client, writeVip, "after promotion"));
+
+        say.step("db1 comes back: its link is restored and its agent restarted (its PostgreSQL stays down until it is rebuilt)");
+        lab.restoreLink(db1);
+        boolean vipLeft = holds(db1, writeVip);
+        say.detail(vipLeft ? "the killed agent left its VIP on db1: the restarted agent must remove it first" : "no VIP left on db1");
+        startAgent(db1, configs.get(db1), "Entering BACKUP STATE");
+        say.detail("db1 holds the write VIP: " + holds(db1, writeVip) + "; it stays with " + holder(writeVip, dbs) + " (nopreempt)");
+
+        say.step("Split brain: the link between db2 and db3 is cut, then healed");
+        Host other = h2 == db2 ? db3 : db2;
+        Capture splitWire = lab.capture(vrrp);
+        lab.partition(h2, other);
+        boolean both = awaitCondition(() -> holds(h2, writeVip) && holds(other, writeVip), Duration.ofSeconds(10));
+        say.detail(both ? "both " + h2.name() + " and " + other.name() + " hold the write VIP: two masters for VRID " + WRITE_VRID
+                : "no second master appeared (the lower priority stayed backup)");
+        lab.heal(h2, other);
+        boolean one = awaitCondition(() -> holds(h2, writeVip) ^ holds(other, writeVip), Duration.ofSeconds(10));
+        splitWire.stop();
+        say.detail(one ? "after healing only " + holder(writeVip, dbs) + " holds it" : "still two holders 10 s after healing");
+        say.detail(write(client, writeVip, "after the split brain"));
+
+        tellStory();
+        if (keep) {
+            say.detail("keeping everything up (work directory " + work + "); Ctrl-C to stop and clean up");
+            new CountDownLatch(1).await();
+        }
+        return 0;
+    }
+
+    // ------------------------------------------------------------------ agents
+
+    private Path writeConfig(Path work, Host h, int writePrio, int readPrio, String writeVip, String readVip,
+                             String coordinatorUrl, String token) throws IOException {
+        Path dir = work.resolve(h.name());
+        Files.createDirectories(dir.resolve("state"));
+        Path tokenFile = dir.resolve("token");
+        Files.writeString(tokenFile, token + "\n");
+        String conf = """
+                ! keepalived.conf of %1$s, as a keepalived user would write it
+                global_defs {
+                    router_id %1$s
+                }
+                vigil {
+                    agent_id %1$s
+                    cluster pg-demo
+                    state_dir %2$s
+                    coordinator %3$s
+                    token_file %4$s
+                }
+                vrrp_instance VI_WRITE {
+                    state BACKUP
+                    interface eth0
+                    virtual_router_id %5$s
+                    priority %6$d
+                    advert_int 0.5
+                    version 3
+                    nopreempt
+                    garp_lower_prio_repeat 5
+                    virtual_ipaddress {
+                        %7$s/24
+                    }
+                }
+                vrrp_instance VI_READ {
+                    state BACKUP
+                    interface eth0
+                    virtual_router_id %8$s
+                    priority %9$d
+                    advert_int 0.5
+                    version 3
+                    virtual_ipaddress {
+                        %10$s/24
+                    }
+                }
+                """.formatted(h.name(), dir.resolve("state"), coordinatorUrl, tokenFile, WRITE_VRID, writePrio,
+                writeVip, READ_VRID, readPrio, readVip);
+        Path file = dir.resolve("keepalived.conf");
+        Files.writeString(file, conf);
+        return file;
+    }
+
+    private boolean startAgent(Host h, Path config, String awaited) {
+        HostProcess agent = h.start(top.resolve("bin/vigil-agent").toString(), "-n", "-l", "-f", config.toString());
+        agents.put(h.name(), agent);
+        try {
+            agent.awaitLog(awaited, AGENT_UP);
+            say.detail(h.name() + ": " + lastLine(agent, awaited));
+            return true;
+        } catch (AssertionError | RuntimeException e) {
+            String log = agent.log().strip();
+            say.detail(h.name() + ": the agent did not reach '" + awaited + "'" + (agent.isAlive() ? "" : " and exited")
+                    + (log.isEmpty() ? "" : ": " + log.lines().reduce((a, b) -> b).orElse("")));
+            return false;
+        }
+    }
+
+    private static String lastLine(HostProcess agent, String containing) {
+        return agent.log().lines().filter(l -> l.contains(containing)).reduce((a, b) -> b).orElse(containing).strip();
+    }
+
+    private int unfinished(Capture wire) {
+        if (wire.isRunning()) {
+            wire.stop();
+        }
+        say.detail("the story stops here: this build's agent cannot play its part yet (see the module READMEs)");
+        tellStory();
+        return 0;
+    }
+
+    // ------------------------------------------------------------------ coordinator
+
+    private boolean startCoordinator(Path work, String listen, Map<String, String> tokens) throws Exception {
+        Path jar = top.resolve("coordinator/target/coordinator.jar");
+        if (!Files.exists(jar)) {
+            return false;
+        }
+        StringBuilder agentsJson = new StringBuilder();
+        for (Map.Entry<String, String> t : tokens.entrySet()) {
+            if (agentsJson.length() > 0) {
+                agentsJson.append(',');
+            }
+            agentsJson.append('"').append(t.getKey()).append("\":{\"tokenSha256\":\"").append(sha256(t.getValue())).append("\"}");
+        }
+        Path config = work.resolve("coordinator.json");
+        Files.writeString(config, "{\"agents\":{" + agentsJson + "}}\n");
+        coordinator = new ProcessBuilder(top.resolve("bin/vigil-coordinator").toString(),
+                "--config", config.toString(), "--data-dir", work.resolve("store").toString(), "--listen", listen)
+                .redirectErrorStream(true).redirectOutput(work.resolve("coordinator.log").toFile()).start();
+        String[] hostPort = listen.split(":");
+        return awaitCondition(() -> {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])), 200);
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }, Duration.ofSeconds(30)) && coordinator.isAlive();
+    }
+
+    private static String randomToken() {
+        byte[] b = new byte[24];
+        new SecureRandom().nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    private static String sha256(String s) throws NoSuchAlgorithmException {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    // ------------------------------------------------------------------ observing
+
+    private static boolean holds(Host h, String vip) {
+        ExecResult r = h.exec("ip", "-o", "-4", "addr", "show", "dev", h.ifname());
+        return r.ok() && r.stdout().contains(" " + vip + "/");
+    }
+
+    private static String holder(String vip, List<Host> hosts) {
+        List<String> names = hosts.stream().filter(h -> holds(h, vip)).map(Host::name).toList();
+        return names.isEmpty() ? "nobody" : String.join(" and ", names);
+    }
+
+    private static Optional<Host> awaitHolder(String vip, List<Host> candidates, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (Host h : candidates) {
+                if (holds(h, vip)) {
+                    return Optional.of(h);
+                }
+            }
+            sleep(50);
+        }
+        return Optional.empty();
+    }
+
+    private static boolean awaitCondition(java.util.function.BooleanSupplier condition, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            sleep(50);
+        }
+        return condition.getAsBoolean();
+    }
+
+    /** The gap with no master on the wire: the old master's last advert to the new master's first. */
+    private Optional<String> gapOnTheWire(Capture wire, String oldMaster, String newMaster) {
+        List<List<String>> rows = wire.rows("vrrp.virt_rtr_id == " + WRITE_VRID, "frame.time_epoch", "ip.src", "vrrp.prio");
+        double lastOld = -1;
+        double firstNew = -1;
+        for (List<String> row : rows) {
+            double t = Double.parseDouble(row.get(0));
+            if (row.get(1).equals(oldMaster)) {
+                lastOld = t;
+            } else if (row.get(1).equals(newMaster) && lastOld > 0 && firstNew < 0) {
+                firstNew = t;
+            }
+        }
+        if (lastOld < 0 || firstNew < 0) {
+            return Optional.empty();
+        }
+        String line = String.format("on the wire: db1's last advert to %s's first: %.0f ms with no master "
+                + "(VRRPv3 bound for priority 100 at 0.5 s: 3 x 500 + 195 = 1695 ms)", newMaster, (firstNew - lastOld) * 1000);
+        story.add(line);
+        return Optional.of(line);
+    }
+
+    private static String write(Host client, String vip, String note) {
+        ExecResult r = client.exec(Duration.ofSeconds(10), Requirements.PG_BIN.resolve("psql").toString(), "-X", "-At",
+                "-h", vip, "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c",
+                "insert into orders(note) values ('" + note + "') returning id, inet_server_addr()");
+        if (r.ok()) {
+            String[] f = r.stdout().strip().split("\\|");
+            return "order " + f[0] + " written through " + vip + " (served by " + f[f.length - 1] + ")";
+        }
+        String err = r.stderr().strip();
+        return "write through " + vip + " failed: " + err.lines().reduce((a, b) -> b).orElse(err);
+    }
+
+    /** What the agents themselves said about each transition, in their own log lines. */
+    private void tellStory() {
+        say.step("What happened, as the agents logged it");
+        for (Map.Entry<String, HostProcess> e : agents.entrySet()) {
+            e.getValue().log().lines()
+                    .filter(l -> l.contains("Entering") || l.contains("cause") || l.contains("VIP"))
+                    .forEach(l -> say.detail(e.getKey() + ": " + l.strip()));
+        }
+        story.forEach(say::detail);
+        say.detail("the audit trail: agents report to the coordinator once their outbox ships (coming with the reporting work)");
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** One progress line per step, details indented under it. */
+    private static final class Narrator {
+        private final int steps;
+        private int step;
+
+        Narrator(int steps) {
+            this.steps = steps;
+        }
+
+        void step(String text) {
+            step++;
+            System.out.printf("%n[%d/%d] %s%n", step, Math.max(step, steps), text);
+        }
+
+        void detail(String text) {
+            System.out.println("      " + text);
+        }
+    }
+}

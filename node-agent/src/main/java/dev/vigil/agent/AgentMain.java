@@ -1,0 +1,109 @@
+package dev.vigil.agent;
+
+import dev.vigil.agent.config.ConfigResult;
+import dev.vigil.agent.config.Finding;
+import dev.vigil.agent.config.KeepalivedConfigParser;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code bin/vigil-agent}: keepalived's command line where it makes sense. Only {@code -t} does its
+ * real work so far; the daemon is wired later.
+ */
+@Command(name = "vigil-agent", mixinStandardHelpOptions = true, version = "vigil-agent 0.1.0",
+        description = "VRRP daemon reading keepalived.conf.")
+public final class AgentMain implements Callable<Integer> {
+
+    /** Exit status of {@code -t} when the file has errors (keepalived uses 1..5 for its own reasons). */
+    public static final int EXIT_CONFIG_ERROR = 1;
+    public static final int EXIT_NOT_WIRED = 2;
+
+    @Option(names = {"-f", "--use-file"}, paramLabel = "FILE", defaultValue = "/etc/keepalived/keepalived.conf",
+            description = "configuration file (default: ${DEFAULT-VALUE})")
+    Path file;
+
+    @Option(names = {"-n", "--dont-fork"}, description = "stay in the foreground")
+    boolean dontFork;
+
+    @Option(names = {"-l", "--log-console"}, description = "log to the console")
+    boolean logConsole;
+
+    @Option(names = {"-D", "--log-detail"}, description = "detailed logging")
+    boolean logDetail;
+
+    @Option(names = {"-t", "--config-test"}, description = "check the configuration, print findings, exit")
+    boolean configTest;
+
+    @Option(names = {"-p", "--pid"}, paramLabel = "FILE", description = "pid file")
+    Optional<Path> pidFile;
+
+    @Option(names = {"-i", "--config-id"}, paramLabel = "ID",
+            description = "config id matched by @ID lines (default: the short host name)")
+    Optional<String> configId;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new AgentMain()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Optional<String> id = configId.isPresent() ? configId : shortHostName();
+        ConfigResult result = KeepalivedConfigParser.parse(file, id, AgentMain::interfaceExists);
+        if (configTest) {
+            result.findings().forEach(f -> err.println(f.format()));
+            err.flush();
+            if (result instanceof ConfigResult.Valid v) {
+                long warnings = v.findings().stream().filter(f -> !f.isError()).count();
+                out.println(file + ": configuration is valid: " + v.config().instances().size()
+                        + " vrrp_instance(s), " + warnings + " warning(s)");
+                out.flush();
+                return 0;
+            }
+            long errors = result.findings().stream().filter(Finding::isError).count();
+            out.println(file + ": configuration has " + errors + " error(s)");
+            out.flush();
+            return EXIT_CONFIG_ERROR;
+        }
+        if (result instanceof ConfigResult.Invalid) {
+            result.findings().forEach(f -> err.println(f.format()));
+            err.flush();
+            return EXIT_CONFIG_ERROR;
+        }
+        err.println("vigil-agent: daemon not yet wired; use -t to check a configuration");
+        err.flush();
+        return EXIT_NOT_WIRED;
+    }
+
+    /** Whether this host (this network namespace) has a link of that name. */
+    static boolean interfaceExists(String name) {
+        if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
+            return false;
+        }
+        return Files.exists(Path.of("/sys/class/net", name));
+    }
+
+    /** keepalived's default config id: the host name up to its first dot. */
+    static Optional<String> shortHostName() {
+        try {
+            String name = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+            int dot = name.indexOf('.');
+            String shortName = dot >= 0 ? name.substring(0, dot) : name;
+            return shortName.isEmpty() ? Optional.empty() : Optional.of(shortName);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package dev.vigil.agent.config;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The whole validated configuration of one agent, immutable. Only {@link KeepalivedConfigParser}
+ * builds one, and only from a file without errors.
+ */
+public record AgentConfig(GlobalDefs global, VigilSettings vigil, List<VrrpInstance> instances,
+                          List<VrrpScript> scripts, List<TrackFile> trackFiles, List<SyncGroup> syncGroups) {
+
+    public AgentConfig {
+        instances = List.copyOf(instances);
+        scripts = List.copyOf(scripts);
+        trackFiles = List.copyOf(trackFiles);
+        syncGroups = List.copyOf(syncGroups);
+    }
+
+    public Optional<VrrpInstance> instance(String name) {
+        return instances.stream().filter(i -> i.name().equals(name)).findFirst();
+    }
+
+    public Optional<VrrpScript> script(String name) {
+        return scripts.stream().filter(s -> s.name().equals(name)).findFirst();
+    }
+
+    public Optional<TrackFile> trackFile(String name) {
+        return trackFiles.stream().filter(s -> s.name().equals(name)).findFirst();
+    }
+
+    public Optional<SyncGroup> syncGroup(String name) {
+        return syncGroups.stream().filter(s -> s.name().equals(name)).findFirst();
+    }
+}

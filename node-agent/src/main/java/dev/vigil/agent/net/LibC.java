@@ -1,0 +1,39 @@
+package dev.vigil.agent.net;
+
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+
+/**
+ * The glibc functions the data plane calls, bound by jnr-ffi (pattern of jnr-unixsocket's {@code Native.java}).
+ * errno is saved by jnr after each call; {@link Syscalls} reads it on the same thread.
+ */
+public interface LibC {
+    int socket(int domain, int type, int protocol);
+
+    int setsockopt(int fd, int level, int name, @In byte[] value, int length);
+
+    int bind(int fd, @In byte[] address, int length);
+
+    int getsockname(int fd, @Out byte[] address, @In @Out int[] length);
+
+    @ssize_t long sendto(int fd, @In byte[] buffer, @size_t long length, int flags, @In byte[] address, int addressLength);
+
+    @ssize_t long sendmsg(int fd, Pointer message, int flags);
+
+    @ssize_t long recvmsg(int fd, Pointer message, int flags);
+
+    int shutdown(int fd, int how);
+
+    int close(int fd);
+
+    int open(String path, int flags);
+
+    int setns(int fd, int nsType);
+
+    int if_nametoindex(String name);
+
+    String strerror(int errno);
+}

@@ -1,0 +1,39 @@
+package dev.vigil.agent.vrrp;
+
+import java.util.List;
+
+/** What the shell must do for a router, in order. */
+public sealed interface RouterAction {
+
+    /** Send this advert from the primary address to the multicast group or to each unicast peer. */
+    record SendAdvert(Advert advert) implements RouterAction {
+    }
+
+    /** Add the VIPs; with accept mode off the shell also drops traffic to them (RFC 5798 §6.1 Accept_Mode). */
+    record AddVips(List<IpAddress> vips, boolean acceptMode) implements RouterAction {
+    }
+
+    /** Remove the VIPs (also at start, to clear what a crashed run left behind, as keepalived does). */
+    record RemoveVips(List<IpAddress> vips) implements RouterAction {
+    }
+
+    /** Send {@code repeat} gratuitous ARPs (IPv4) or unsolicited neighbour advertisements (IPv6) per VIP. */
+    record AnnounceVips(List<IpAddress> vips, int repeat) implements RouterAction {
+    }
+
+    /** Arm (or re-arm) the timer of this kind at a monotonic deadline. */
+    record ArmTimer(TimerKind kind, long deadlineNanos) implements RouterAction {
+    }
+
+    record CancelTimer(TimerKind kind) implements RouterAction {
+    }
+
+    /** A state change, with its cause in words a reviewer can read. */
+    record Transition(RouterState from, RouterState to, TransitionReason reason, String cause, long atNanos)
+            implements RouterAction {
+    }
+
+    /** The effective priority changed; it goes out in the next advert, not at once (keepalived). */
+    record PriorityChanged(int from, int to, String cause) implements RouterAction {
+    }
+}

@@ -1,0 +1,29 @@
+package dev.vigil.agent.vrrp;
+
+/** What can happen to a router; the current monotonic time travels beside it in {@link VrrpRouter#handle}. */
+public sealed interface RouterInput {
+
+    /** Leave INITIALIZE (RFC 5798 §6.4.1 Startup event). */
+    record Start() implements RouterInput {
+    }
+
+    /** A decoded advert for this VRID, with its IP source, destination and TTL; arrival time is "now". */
+    record AdvertReceived(ReceivedAdvert packet) implements RouterInput {
+    }
+
+    /** A timer the router armed has reached its deadline. */
+    record TimerFired(TimerKind kind) implements RouterInput {
+    }
+
+    /** A tracker (script, interface, file) changed between OK and failed. */
+    record TrackerChanged(String tracker, boolean ok) implements RouterInput {
+    }
+
+    /** The VRRP interface's link went up or down. */
+    record InterfaceChanged(boolean up) implements RouterInput {
+    }
+
+    /** RFC 5798 §6.4 Shutdown event (SIGTERM or the instance removed by a reload). */
+    record ShutdownRequested() implements RouterInput {
+    }
+}

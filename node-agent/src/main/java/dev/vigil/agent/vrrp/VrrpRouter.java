@@ -1,0 +1,542 @@
+package dev.vigil.agent.vrrp;
+
+import dev.vigil.agent.vrrp.RouterAction.AddVips;
+import dev.vigil.agent.vrrp.RouterAction.AnnounceVips;
+import dev.vigil.agent.vrrp.RouterAction.ArmTimer;
+import dev.vigil.agent.vrrp.RouterAction.CancelTimer;
+import dev.vigil.agent.vrrp.RouterAction.PriorityChanged;
+import dev.vigil.agent.vrrp.RouterAction.RemoveVips;
+import dev.vigil.agent.vrrp.RouterAction.SendAdvert;
+import dev.vigil.agent.vrrp.RouterAction.Transition;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * One VRRP virtual router (one {@code vrrp_instance}): the RFC 5798 §6.4 state machine with
+ * keepalived's FAULT state and its deviations (answering a lower-priority master, preempt_delay,
+ * tracker weights). Pure: it owns no socket, clock, thread or randomness; the shell calls
+ * {@link #handle} with an input and the current monotonic time (nanoseconds) and carries out the
+ * returned actions in order. Not thread-safe: one event loop owns it.
+ */
+public final class VrrpRouter {
+    private static final long NONE = Long.MIN_VALUE;
+
+    private final RouterConfig config;
+    private final Advert baseAdvert;
+    private final Map<String, TrackerSpec> trackers = new HashMap<>();
+    private final Set<String> failedTrackers = new HashSet<>();
+    private final long[] deadlines = new long[TimerKind.values().length];
+    private final DropCounters drops = new DropCounters();
+    private final List<RouterAction> scratch = new ArrayList<>(16); // reused: the router is single-threaded
+
+    private RouterState state = RouterState.INITIALIZE;
+    private boolean interfaceUp = true;
+    private int effectivePriority;
+    private Advert advert;
+    private int masterAdverIntervalCentis;
+    private long backupSince;
+    private long downTimerResetAt;
+    private boolean downTimerIsSkew;
+    private IpAddress masterAddress;
+    private int masterPriority;
+    private long masterHeardAt;
+    private IpAddress lowerMaster;
+    private int lowerMasterPriority;
+    private long preemptAllowedAt = NONE;
+
+    private long advertsReceived;
+    private long advertsSent;
+    private long becameMaster;
+    private long releasedMaster;
+    private long priorityZeroReceived;
+    private long priorityZeroSent;
+
+    public VrrpRouter(RouterConfig config) {
+        this.config = config;
+        for (TrackerSpec t : config.trackers()) {
+            trackers.put(t.name(), t);
+        }
+        java.util.Arrays.fill(deadlines, NONE);
+        this.baseAdvert = new Advert(config.version(), config.family(), config.vrid(), config.priority(),
+                config.advertIntervalCentis(), config.vips(), config.auth().type().wire(), config.auth().data());
+        this.effectivePriority = computeEffectivePriority(); // trackers start OK, positive weights count
+        this.advert = baseAdvert.withPriority(effectivePriority);
+        this.masterAdverIntervalCentis = config.advertIntervalCentis();
+    }
+
+    public RouterConfig config() {
+        return config;
+    }
+
+    public RouterState state() {
+        return state;
+    }
+
+    public int effectivePriority() {
+        return effectivePriority;
+    }
+
+    /** Master_Down_Interval as this router computes it now (v3 backups use the master's interval). */
+    public long masterDownIntervalNanos() {
+        return MasterDownTimer.masterDownIntervalNanos(config.version(), effectivePriority, masterAdverIntervalCentis,
+                config.downTimerAdverts());
+    }
+
+    public OptionalLong deadline(TimerKind kind) {
+        long d = deadlines[kind.ordinal()];
+        return d == NONE ? OptionalLong.empty() : OptionalLong.of(d);
+    }
+
+    public RouterView view() {
+        Map<TimerKind, Long> armed = new EnumMap<>(TimerKind.class);
+        for (TimerKind k : TimerKind.values()) {
+            if (deadlines[k.ordinal()] != NONE) {
+                armed.put(k, deadlines[k.ordinal()]);
+            }
+        }
+        return new RouterView(state, effectivePriority, masterAdverIntervalCentis, Optional.ofNullable(masterAddress),
+                masterPriority, Collections.unmodifiableMap(armed));
+    }
+
+    public RouterCounters counters() {
+        return new RouterCounters(advertsReceived, advertsSent, becameMaster, releasedMaster, priorityZeroReceived,
+                priorityZeroSent, drops.snapshot());
+    }
+
+    /** Drops found by this router's checks (the decoder's own drops are counted by whoever decodes). */
+    public DropCounters drops() {
+        return drops;
+    }
+
+    /** Feeds one input at monotonic time {@code now}; returns what the shell must do, in order. */
+    public List<RouterAction> handle(RouterInput input, long now) {
+        List<RouterAction> out = scratch;
+        out.clear();
+        if (input instanceof RouterInput.AdvertReceived r) {
+            onAdvert(r.packet(), now, out);
+        } else if (input instanceof RouterInput.TimerFired t) {
+            onTimer(t.kind(), now, out);
+        } else if (input instanceof RouterInput.Start) {
+            if (state == RouterState.INITIALIZE) {
+                out.add(new RemoveVips(config.vips())); // what a crashed run may have left (keepalived does this)
+                enterRunning(now, TransitionReason.START, "start", out);
+            }
+        } else if (input instanceof RouterInput.TrackerChanged t) {
+            onTracker(t.tracker(), t.ok(), now, out);
+        } else if (input instanceof RouterInput.InterfaceChanged i) {
+            onInterface(i.up(), now, out);
+        } else if (input instanceof RouterInput.ShutdownRequested) {
+            onShutdown(now, out);
+        }
+        List<RouterAction> actions = switch (out.size()) { // immutable, without List.copyOf's array copy
+            case 0 -> List.of();
+            case 1 -> List.of(out.get(0));
+            case 2 -> List.of(out.get(0), out.get(1));
+            default -> List.copyOf(out);
+        };
+        out.clear();
+        return actions;
+    }
+
+    // ---------------------------------------------------------------- adverts
+
+    private void onAdvert(ReceivedAdvert p, long now, List<RouterAction> out) {
+        DropReason reason = check(p);
+        if (reason != null) {
+            drops.count(reason);
+            return;
+        }
+        Advert a = p.advert();
+        advertsReceived++;
+        if (a.priority() == 0) {
+            priorityZeroReceived++;
+        }
+        if (state == RouterState.BACKUP) {
+            backupReceives(a, p.source(), now, out);
+        } else {
+            masterReceives(a, p.source(), now, out);
+        }
+    }
+
+    /** RFC 5798 §7.1 checks that need this router's configuration and state; null when the advert is valid. */
+    private DropReason check(ReceivedAdvert p) {
+        Advert a = p.advert();
+        if (state != RouterState.BACKUP && state != RouterState.MASTER) {
+            return DropReason.NOT_LISTENING;
+        }
+        if (a.vrid() != config.vrid()) {
+            return DropReason.UNKNOWN_VRID;
+        }
+        if (a.family() != config.family()) {
+            return DropReason.FAMILY_MISMATCH;
+        }
+        if (!config.unicast() && p.ttl() != 255) {
+            return DropReason.TTL_NOT_255;
+        }
+        if (a.version() != config.version()) {
+            return DropReason.VERSION_MISMATCH;
+        }
+        if (a.version() == VrrpVersion.V3 && a.family() == IpFamily.IPV4
+                && !config.v3Ipv4Checksum().accepts(p.checksumForm())) {
+            return DropReason.CHECKSUM_FORM_MISMATCH;
+        }
+        if (a.version() == VrrpVersion.V2) {
+            if (a.authType() != config.auth().type().wire()) {
+                return DropReason.AUTH_TYPE_MISMATCH;
+            }
+            if (config.auth().type() == Authentication.AuthType.PASS && a.authData() != config.auth().data()) {
+                return DropReason.AUTH_FAILURE;
+            }
+            if (a.intervalCentis() != config.advertIntervalCentis()) {
+                return DropReason.INTERVAL_MISMATCH;
+            }
+        }
+        if (p.destination().isMulticast() == config.unicast()) {
+            return DropReason.DESTINATION_MISMATCH;
+        }
+        if (p.source().equals(config.primaryAddress())) {
+            return DropReason.OWN_ADVERT;
+        }
+        if (config.addressOwner() && config.ownerIgnoresAdverts()) {
+            return DropReason.OWNER_IGNORES;
+        }
+        if (config.unicast() && config.checkUnicastSource() && !config.unicastPeers().contains(p.source())) {
+            return DropReason.UNKNOWN_PEER;
+        }
+        if (config.checkAdvertAddresses() && !sameAddresses(a.addresses(), config.vips())) {
+            return DropReason.ADDRESS_LIST_MISMATCH;
+        }
+        return null;
+    }
+
+    private static boolean sameAddresses(List<IpAddress> received, List<IpAddress> ours) {
+        if (received.size() != ours.size()) {
+            return false;
+        }
+        for (int i = 0; i < ours.size(); i++) {
+            if (!received.contains(ours.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** RFC 5798 §6.4.2, with keepalived's preempt_delay. */
+    private void backupReceives(Advert a, IpAddress source, long now, List<RouterAction> out) {
+        if (a.priority() == 0) {
+            hear(source, 0, now);
+            downTimerIsSkew = true;
+            arm(TimerKind.MASTER_DOWN, now + MasterDownTimer.skewNanos(config.version(), effectivePriority,
+                    masterAdverIntervalCentis), out);
+            return;
+        }
+        boolean atLeastOurs = a.priority() >= effectivePriority;
+        if (!config.preempt() || atLeastOurs || preemptionDeferred(now)) {
+            if (config.version() == VrrpVersion.V3) {
+                masterAdverIntervalCentis = a.intervalCentis();
+            }
+            hear(source, a.priority(), now);
+            if (atLeastOurs) {
+                lowerMaster = null;
+            }
+            restartDownTimer(now, out);
+        } else {
+            // discard: the down timer runs out and we preempt the lower-priority master
+            lowerMaster = source;
+            lowerMasterPriority = a.priority();
+        }
+    }
+
+    private boolean preemptionDeferred(long now) {
+        if (config.preemptDelay().isZero()) {
+            return false;
+        }
+        if (preemptAllowedAt == NONE) {
+            preemptAllowedAt = now + config.preemptDelay().toNanos();
+        }
+        return now < preemptAllowedAt;
+    }
+
+    /** RFC 5798 §6.4.3, with keepalived's answer to a lower-priority master. */
+    private void masterReceives(Advert a, IpAddress source, long now, List<RouterAction> out) {
+        if (a.priority() == 0) {
+            send(advert, out);
+            arm(TimerKind.ADVERT, now + MasterDownTimer.intervalNanos(config.advertIntervalCentis()), out);
+            return;
+        }
+        boolean equal = a.priority() == effectivePriority;
+        if (a.priority() > effectivePriority || (equal && source.compareTo(config.primaryAddress()) > 0)) {
+            if (config.higherPrioSendAdvert()) {
+                send(advert, out); // lets the winner hear us and re-announce (keepalived #542)
+            }
+            out.add(new Transition(RouterState.MASTER, RouterState.BACKUP, TransitionReason.PREEMPTED,
+                    "preempted by " + source + " with priority " + a.priority()
+                            + (equal ? " (equal priority, higher address)" : ""), now));
+            state = RouterState.BACKUP;
+            releasedMaster++;
+            cancel(TimerKind.ADVERT, out);
+            cancel(TimerKind.GARP_REPEAT, out);
+            out.add(new RemoveVips(config.vips()));
+            if (config.version() == VrrpVersion.V3) {
+                masterAdverIntervalCentis = a.intervalCentis();
+            }
+            backupSince = now;
+            lowerMaster = null;
+            preemptAllowedAt = NONE;
+            hear(source, a.priority(), now);
+            restartDownTimer(now, out);
+        } else {
+            // RFC 5798 says discard; keepalived answers at once so the other master hears who wins
+            if (!config.lowerPrioNoAdvert()) {
+                send(advert, out);
+            }
+            if (config.garpLowerPrioRepeat() > 0) {
+                out.add(new AnnounceVips(config.vips(), config.garpLowerPrioRepeat()));
+            }
+        }
+    }
+
+    private void hear(IpAddress source, int priority, long now) {
+        masterAddress = source;
+        masterPriority = priority;
+        masterHeardAt = now;
+    }
+
+    // ---------------------------------------------------------------- timers
+
+    private void onTimer(TimerKind kind, long now, List<RouterAction> out) {
+        long deadline = deadlines[kind.ordinal()];
+        if (deadline == NONE) {
+            return; // cancelled or already handled: a stale wake-up
+        }
+        if (now < deadline) {
+            out.add(new ArmTimer(kind, deadline)); // early wake-up: keep waiting
+            return;
+        }
+        deadlines[kind.ordinal()] = NONE;
+        switch (kind) {
+            case MASTER_DOWN -> {
+                if (state == RouterState.BACKUP) {
+                    becomeMaster(now, TransitionReason.MASTER_DOWN_TIMER_EXPIRED, masterDownCause(now), out);
+                }
+            }
+            case ADVERT -> {
+                if (state == RouterState.MASTER) {
+                    send(advert, out);
+                    arm(TimerKind.ADVERT, now + MasterDownTimer.intervalNanos(config.advertIntervalCentis()), out);
+                }
+            }
+            case GARP_REPEAT -> {
+                if (state == RouterState.MASTER) {
+                    out.add(new AnnounceVips(config.vips(), config.garpMasterRepeat()));
+                }
+            }
+        }
+    }
+
+    private String masterDownCause(long now) {
+        StringBuilder s = new StringBuilder("master-down timer expired ");
+        if (masterAddress == null) {
+            s.append("with no advert accepted in ").append(millis(now - backupSince)).append(" ms since entering BACKUP");
+        } else if (masterPriority == 0) {
+            s.append(millis(now - masterHeardAt)).append(" ms (skew time) after ").append(masterAddress)
+                    .append(" resigned with a priority-0 advert");
+        } else {
+            s.append(millis(now - masterHeardAt)).append(" ms after the last advert from ").append(masterAddress)
+                    .append(" (priority ").append(masterPriority).append(')');
+        }
+        if (lowerMaster != null) {
+            s.append("; preempting ").append(lowerMaster).append(" with lower priority ").append(lowerMasterPriority);
+        }
+        return s.toString();
+    }
+
+    private static long millis(long nanos) {
+        return Math.round(nanos / 1e6);
+    }
+
+    private void restartDownTimer(long now, List<RouterAction> out) {
+        downTimerResetAt = now;
+        downTimerIsSkew = false;
+        arm(TimerKind.MASTER_DOWN, now + masterDownIntervalNanos(), out);
+    }
+
+    private void arm(TimerKind kind, long deadline, List<RouterAction> out) {
+        deadlines[kind.ordinal()] = deadline;
+        out.add(new ArmTimer(kind, deadline));
+    }
+
+    private void cancel(TimerKind kind, List<RouterAction> out) {
+        if (deadlines[kind.ordinal()] != NONE) {
+            deadlines[kind.ordinal()] = NONE;
+            out.add(new CancelTimer(kind));
+        }
+    }
+
+    private void cancelAll(List<RouterAction> out) {
+        for (TimerKind k : TimerKind.values()) {
+            cancel(k, out);
+        }
+    }
+
+    // ---------------------------------------------------------------- transitions
+
+    /** Leave INITIALIZE or FAULT: FAULT again if something is still broken, else MASTER (owner) or BACKUP. */
+    private void enterRunning(long now, TransitionReason reason, String cause, List<RouterAction> out) {
+        String fault = faultCause();
+        if (fault != null) {
+            if (state != RouterState.FAULT) {
+                out.add(new Transition(state, RouterState.FAULT, reason == TransitionReason.START
+                        ? (interfaceUp ? TransitionReason.TRACKER_FAILED : TransitionReason.INTERFACE_DOWN) : reason,
+                        fault + " at " + cause, now));
+                state = RouterState.FAULT;
+            }
+            return;
+        }
+        if (config.addressOwner()) {
+            becomeMaster(now, reason, cause + " as address owner (priority 255)", out);
+            return;
+        }
+        out.add(new Transition(state, RouterState.BACKUP, reason, cause, now));
+        state = RouterState.BACKUP;
+        masterAdverIntervalCentis = config.advertIntervalCentis();
+        backupSince = now;
+        masterAddress = null;
+        lowerMaster = null;
+        preemptAllowedAt = NONE;
+        restartDownTimer(now, out);
+    }
+
+    private void becomeMaster(long now, TransitionReason reason, String cause, List<RouterAction> out) {
+        out.add(new Transition(state, RouterState.MASTER, reason, cause, now));
+        state = RouterState.MASTER;
+        becameMaster++;
+        masterAdverIntervalCentis = config.advertIntervalCentis();
+        masterAddress = null;
+        lowerMaster = null;
+        preemptAllowedAt = NONE;
+        cancel(TimerKind.MASTER_DOWN, out);
+        send(advert, out); // first, so that the old master drops the VIPs before we announce them (keepalived)
+        out.add(new AddVips(config.vips(), config.acceptMode()));
+        if (config.garpMasterRepeat() > 0) {
+            out.add(new AnnounceVips(config.vips(), config.garpMasterRepeat()));
+            if (!config.garpMasterDelay().isZero()) {
+                arm(TimerKind.GARP_REPEAT, now + config.garpMasterDelay().toNanos(), out);
+            }
+        }
+        arm(TimerKind.ADVERT, now + MasterDownTimer.intervalNanos(config.advertIntervalCentis()), out);
+    }
+
+    private void enterFault(long now, TransitionReason reason, String cause, List<RouterAction> out) {
+        out.add(new Transition(state, RouterState.FAULT, reason, cause, now));
+        leaveMaster(reason != TransitionReason.INTERFACE_DOWN, out);
+        state = RouterState.FAULT;
+        cancelAll(out);
+    }
+
+    /** Resign if master: a priority-0 advert (when the link can carry it) and the VIPs removed. */
+    private void leaveMaster(boolean resign, List<RouterAction> out) {
+        if (state != RouterState.MASTER) {
+            return;
+        }
+        if (resign) {
+            send(advert.withPriority(0), out);
+            priorityZeroSent++;
+        }
+        out.add(new RemoveVips(config.vips()));
+        releasedMaster++;
+    }
+
+    private void onShutdown(long now, List<RouterAction> out) {
+        if (state == RouterState.INITIALIZE) {
+            return;
+        }
+        out.add(new Transition(state, RouterState.INITIALIZE, TransitionReason.SHUTDOWN, "shutdown", now));
+        leaveMaster(true, out);
+        state = RouterState.INITIALIZE;
+        cancelAll(out);
+    }
+
+    private void onInterface(boolean up, long now, List<RouterAction> out) {
+        if (up == interfaceUp) {
+            return;
+        }
+        interfaceUp = up;
+        if (!up && (state == RouterState.BACKUP || state == RouterState.MASTER)) {
+            enterFault(now, TransitionReason.INTERFACE_DOWN, "interface down", out);
+        } else if (up && state == RouterState.FAULT) {
+            enterRunning(now, TransitionReason.INTERFACE_UP, "interface up", out);
+        }
+    }
+
+    private void onTracker(String name, boolean ok, long now, List<RouterAction> out) {
+        TrackerSpec spec = trackers.get(name);
+        if (spec == null || (ok ? !failedTrackers.remove(name) : !failedTrackers.add(name))) {
+            return; // not ours, or no change
+        }
+        String verb = ok ? "recovered" : "failed";
+        if (spec.weight() == 0) {
+            if (!ok && (state == RouterState.BACKUP || state == RouterState.MASTER)) {
+                enterFault(now, TransitionReason.TRACKER_FAILED, "tracker " + name + " failed", out);
+            } else if (ok && state == RouterState.FAULT) {
+                enterRunning(now, TransitionReason.TRACKER_RECOVERED, "tracker " + name + " recovered", out);
+            }
+            return;
+        }
+        int before = effectivePriority;
+        effectivePriority = computeEffectivePriority();
+        if (effectivePriority == before) {
+            return;
+        }
+        advert = baseAdvert.withPriority(effectivePriority); // goes out with the next periodic advert
+        out.add(new PriorityChanged(before, effectivePriority,
+                "tracker " + name + " " + verb + " (weight " + spec.weight() + ")"));
+        if (state == RouterState.BACKUP && !downTimerIsSkew && deadlines[TimerKind.MASTER_DOWN.ordinal()] != NONE) {
+            // keepalived shifts the pending deadline to the new Master_Down_Interval
+            arm(TimerKind.MASTER_DOWN, downTimerResetAt + masterDownIntervalNanos(), out);
+        }
+    }
+
+    /** base + weights, clamped to 1..254; the address owner (255) is never adjusted (keepalived). */
+    private int computeEffectivePriority() {
+        if (config.addressOwner()) {
+            return 255;
+        }
+        int total = config.priority();
+        for (TrackerSpec t : config.trackers()) {
+            boolean failed = failedTrackers.contains(t.name());
+            if (t.weight() > 0 && !failed) {
+                total += t.weight();
+            } else if (t.weight() < 0 && failed) {
+                total += t.weight();
+            }
+        }
+        return Math.max(1, Math.min(254, total));
+    }
+
+    private String faultCause() {
+        if (!interfaceUp) {
+            return "interface down";
+        }
+        for (TrackerSpec t : config.trackers()) {
+            if (t.weight() == 0 && failedTrackers.contains(t.name())) {
+                return "tracker " + t.name() + " failed";
+            }
+        }
+        return null;
+    }
+
+    private void send(Advert a, List<RouterAction> out) {
+        advertsSent++;
+        out.add(new SendAdvert(a));
+    }
+}

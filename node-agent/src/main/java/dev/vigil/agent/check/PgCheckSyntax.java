@@ -30,18 +30,18 @@ import java.util.Optional;
  */
 public final class PgCheckSyntax {
 
-    /** One statement of the block. */
-    public record Line(String keyword, List<String> args, int line) {
+    /** One statement of the block, with where it was written ({@code P}: the config parser's file:line). */
+    public record Line<P>(String keyword, List<String> args, P at) {
         public Line {
             args = List.copyOf(args);
         }
     }
 
-    /** What is wrong, and on which line of the block. */
-    public record Problem(int line, String message) {}
+    /** What is wrong, and where. */
+    public record Problem<P>(P at, String message) {}
 
     /** Settings when the block has no problem; the problems otherwise. */
-    public record Parsed(Optional<PgCheckSettings> settings, List<Problem> problems) {
+    public record Parsed<P>(Optional<PgCheckSettings> settings, List<Problem<P>> problems) {
         public Parsed {
             problems = List.copyOf(problems);
         }
@@ -53,10 +53,11 @@ public final class PgCheckSyntax {
     private PgCheckSyntax() {
     }
 
-    public static Parsed read(String scriptName, List<Line> lines) {
+    /** {@code blockAt}: where the {@code pg_check} keyword is, for problems of the block as a whole. */
+    public static <P> Parsed<P> read(String scriptName, List<Line<P>> lines, P blockAt) {
         String ctx = "vrrp_script " + scriptName + " pg_check: ";
-        List<Problem> problems = new ArrayList<>();
-        Map<String, Integer> seen = new HashMap<>();
+        List<Problem<P>> problems = new ArrayList<>();
+        Map<String, P> seen = new HashMap<>();
         PgRole role = PgRole.ANY;
         String host = PgCheckSettings.DEFAULT_SOCKET_DIR.toString();
         int port = PgCheckSettings.DEFAULT_PORT;
@@ -67,29 +68,29 @@ public final class PgCheckSyntax {
         Optional<Duration> lagTime = Optional.empty();
         Optional<String> query = Optional.empty();
         List<String> peerWords = new ArrayList<>();
-        int peersLine = 0;
-        for (Line l : lines) {
+        P peersAt = blockAt;
+        for (Line<P> l : lines) {
             String k = l.keyword();
             if (!KEYWORDS.contains(k)) {
-                problems.add(new Problem(l.line(), ctx + "unknown keyword '" + k + "' (expected one of "
+                problems.add(new Problem<>(l.at(), ctx + "unknown keyword '" + k + "' (expected one of "
                         + String.join(", ", KEYWORDS) + ")"));
                 continue;
             }
-            Integer before = seen.put(k, l.line());
+            P before = seen.put(k, l.at());
             if (before != null) {
-                problems.add(new Problem(l.line(), ctx + "'" + k + "' given twice (first on line " + before + ")"));
+                problems.add(new Problem<>(l.at(), ctx + "'" + k + "' given twice (first at " + before + ")"));
                 continue;
             }
             if (k.equals("peers")) {
                 if (l.args().isEmpty()) {
-                    problems.add(new Problem(l.line(), ctx + "'peers' needs at least one address"));
+                    problems.add(new Problem<>(l.at(), ctx + "'peers' needs at least one address"));
                 }
                 peerWords.addAll(l.args());
-                peersLine = l.line();
+                peersAt = l.at();
                 continue;
             }
             if (l.args().size() != 1) {
-                problems.add(new Problem(l.line(), ctx + "'" + k + "' takes exactly one value, got " + l.args().size()));
+                problems.add(new Problem<>(l.at(), ctx + "'" + k + "' takes exactly one value, got " + l.args().size()));
                 continue;
             }
             String v = l.args().get(0);
@@ -97,7 +98,7 @@ public final class PgCheckSyntax {
                 case "role" -> {
                     Optional<PgRole> r = PgRole.parse(v);
                     if (r.isEmpty()) {
-                        problems.add(new Problem(l.line(), ctx + "role '" + v + "' is not primary, replica or any"));
+                        problems.add(new Problem<>(l.at(), ctx + "role '" + v + "' is not primary, replica or any"));
                     } else {
                         role = r.get();
                     }
@@ -106,7 +107,7 @@ public final class PgCheckSyntax {
                 case "port" -> {
                     Optional<Integer> p = port(v);
                     if (p.isEmpty()) {
-                        problems.add(new Problem(l.line(), ctx + "port '" + v + "' is not a number in 1..65535"));
+                        problems.add(new Problem<>(l.at(), ctx + "port '" + v + "' is not a number in 1..65535"));
                     } else {
                         port = p.get();
                     }
@@ -117,20 +118,20 @@ public final class PgCheckSyntax {
                 case "max_lag_bytes" -> {
                     lagBytes = Magnitudes.parseBytes(v);
                     if (lagBytes.isEmpty()) {
-                        problems.add(new Problem(l.line(), ctx + "max_lag_bytes '" + v
+                        problems.add(new Problem<>(l.at(), ctx + "max_lag_bytes '" + v
                                 + "' is not a size (e.g. 16MB, 512kB, 1048576)"));
                     }
                 }
                 case "max_lag_time" -> {
                     lagTime = Magnitudes.parseDuration(v);
                     if (lagTime.isEmpty() || lagTime.get().isZero()) {
-                        problems.add(new Problem(l.line(), ctx + "max_lag_time '" + v
+                        problems.add(new Problem<>(l.at(), ctx + "max_lag_time '" + v
                                 + "' is not a positive duration (e.g. 5s, 500ms, 0.5)"));
                     }
                 }
                 case "query" -> {
                     if (v.isBlank()) {
-                        problems.add(new Problem(l.line(), ctx + "query is empty"));
+                        problems.add(new Problem<>(l.at(), ctx + "query is empty"));
                     } else {
                         query = Optional.of(v);
                     }
@@ -142,25 +143,25 @@ public final class PgCheckSyntax {
         for (String w : peerWords) {
             Optional<PgEndpoint> p = peer(w, port);
             if (p.isEmpty()) {
-                problems.add(new Problem(peersLine, ctx + "peer '" + w
+                problems.add(new Problem<>(peersAt, ctx + "peer '" + w
                         + "' is not ADDRESS or ADDRESS:PORT (IPv6 as [ADDRESS]:PORT)"));
             } else {
                 peers.add(p.get());
             }
         }
         if (role != PgRole.PRIMARY && !peerWords.isEmpty()) {
-            problems.add(new Problem(peersLine, ctx + "'peers' guards a primary against a split brain; it needs 'role primary'"));
+            problems.add(new Problem<>(peersAt, ctx + "'peers' guards a primary against a split brain; it needs 'role primary'"));
         }
         if (role == PgRole.PRIMARY && (lagBytes.isPresent() || lagTime.isPresent())) {
-            int at = seen.getOrDefault("max_lag_bytes", seen.getOrDefault("max_lag_time", 0));
-            problems.add(new Problem(at, ctx + "lag thresholds apply to servers in recovery; 'role primary' never has lag"));
+            P at = seen.getOrDefault("max_lag_bytes", seen.getOrDefault("max_lag_time", blockAt));
+            problems.add(new Problem<>(at, ctx + "lag thresholds apply to servers in recovery; 'role primary' never has lag"));
         }
         if (!problems.isEmpty()) {
-            return new Parsed(Optional.empty(), problems);
+            return new Parsed<>(Optional.empty(), problems);
         }
         PgEndpoint endpoint = host.startsWith("/") ? new PgEndpoint.UnixSocket(Path.of(host), port)
                 : new PgEndpoint.Tcp(stripBrackets(host), port);
-        return new Parsed(Optional.of(new PgCheckSettings(role, endpoint, db, user, password, lagBytes, lagTime, query,
+        return new Parsed<>(Optional.of(new PgCheckSettings(role, endpoint, db, user, password, lagBytes, lagTime, query,
                 peers)), List.of());
     }
 

@@ -42,6 +42,16 @@ public record PgCheckSettings(PgRole role, PgEndpoint endpoint, String database,
                 "postgres", Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), List.of());
     }
 
+    /** Never prints the password (settings end up in logs and config dumps). */
+    @Override
+    public String toString() {
+        return "PgCheckSettings[role=" + role.word() + ", endpoint=" + endpoint.describe() + ", database=" + database
+                + ", user=" + user + ", password=" + (password.isPresent() ? "(set)" : "(none)") + ", maxLagBytes="
+                + maxLagBytes.map(Magnitudes::bytes).orElse("-") + ", maxLagTime="
+                + maxLagTime.map(Magnitudes::duration).orElse("-") + ", query=" + query.orElse("-") + ", peers="
+                + peers.stream().map(PgEndpoint::describe).toList() + "]";
+    }
+
     public PgCheckSettings withEndpoint(PgEndpoint e) {
         return new PgCheckSettings(role, e, database, user, password, maxLagBytes, maxLagTime, query, peers);
     }

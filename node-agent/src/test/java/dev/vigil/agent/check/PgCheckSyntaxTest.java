@@ -31,6 +31,7 @@ class PgCheckSyntaxTest {
         assertThat(s.user()).isEqualTo("vigil");
         assertThat(s.password()).contains("s3cret");
         assertThat(s.query()).contains("select true");
+        assertThat(s.toString()).doesNotContain("s3cret").contains("password=(set)");
         assertThat(s.peers()).containsExactly(new PgEndpoint.Tcp("192.0.2.12", 5433), new PgEndpoint.Tcp("192.0.2.13", 6432),
                 new PgEndpoint.Tcp("2001:db8::12", 5434), new PgEndpoint.Tcp("2001:db8::13", 5433));
     }

@@ -83,15 +83,17 @@ final class PgSession implements AutoCloseable {
                 }
             }, budget.toNanos(), TimeUnit.NANOSECONDS);
             worker.execute(() -> {
+                Reply<T> reply;
                 try {
-                    answer.complete(perform(work, budget, expired));
+                    reply = perform(work, budget, expired);
                 } catch (RuntimeException | Error e) {
-                    answer.complete(new Reply.Failure<>("check failed: " + e));
+                    reply = new Reply.Failure<>("check failed: " + e);
                 } finally {
                     deadline.cancel(false);
                     PgSocketFactory.forget(token);
-                    busy.set(false);
+                    busy.set(false);   // before answering: the caller may call again as soon as it has the answer
                 }
+                answer.complete(reply);
             });
         } catch (RejectedExecutionException closed) {
             busy.set(false);

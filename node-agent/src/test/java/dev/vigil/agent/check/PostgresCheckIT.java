@@ -66,11 +66,11 @@ class PostgresCheckIT {
             assertThat(replica.detail()).startsWith("replica streaming, replay lag ");
             assertThat(run(primaryAsReplica)).extracting(ProbeResult::passed, ProbeResult::detail)
                     .containsExactly(false, "not in recovery");
-            assertThat(run(standbyAsAny).passed()).isTrue();
+            assertPasses(standbyAsAny);
 
             String backendStart = primary.query("select backend_start from pg_stat_activity where application_name = 'vigil check keep'");
             for (int i = 0; i < 5; i++) {
-                assertThat(run(primaryOnSocket).passed()).isTrue();
+                assertPasses(primaryOnSocket);
             }
             // one backend, the same one, for all six checks
             assertThat(primary.query("select count(*) from pg_stat_activity where application_name = 'vigil check keep'")).isEqualTo("1");
@@ -126,8 +126,8 @@ class PostgresCheckIT {
         PgCheckSettings replica = PgCheckSettings.of(PgRole.REPLICA).withEndpoint(socket(standby));
         try (PostgresCheck bytes = check("lag-bytes", replica.withMaxLagBytes(1L << 20));
              PostgresCheck time = check("lag-time", replica.withMaxLagTime(Duration.ofSeconds(1)))) {
-            assertThat(run(bytes).passed()).isTrue();
-            assertThat(run(time).passed()).isTrue();
+            assertPasses(bytes);
+            assertPasses(time);
 
             standby.query("select pg_wal_replay_pause()");
             primary.query("insert into t select 1 from generate_series(1, 10)");
@@ -147,7 +147,7 @@ class PostgresCheckIT {
 
             standby.query("select pg_wal_replay_resume()");
             standby.awaitReplayOf(primary);
-            assertThat(run(bytes).passed()).isTrue();
+            assertPasses(bytes);
             ProbeResult caughtUp = run(time);
             assertThat(caughtUp.passed()).as(caughtUp.detail()).isTrue();
         }
@@ -185,8 +185,8 @@ class PostgresCheckIT {
         PgCluster db = pg.cluster("db");
         try (PostgresCheck onSocket = check("hang-s", PgCheckSettings.of(PgRole.PRIMARY).withEndpoint(socket(db)));
              PostgresCheck onTcp = check("hang-t", PgCheckSettings.of(PgRole.PRIMARY).withEndpoint(tcp(db)))) {
-            assertThat(run(onSocket).passed()).isTrue();
-            assertThat(run(onTcp).passed()).isTrue();
+            assertPasses(onSocket);
+            assertPasses(onTcp);
             List<String> pids = serverPids(db);
             signal("STOP", pids);
             try {
@@ -207,8 +207,8 @@ class PostgresCheckIT {
                         .ifPresent(parent -> signalQuietly("CONT", parent.pid()));
             }
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-                assertThat(run(onSocket).passed()).isTrue();
-                assertThat(run(onTcp).passed()).isTrue();
+                assertPasses(onSocket);
+                assertPasses(onTcp);
             });
         }
     }
@@ -218,8 +218,8 @@ class PostgresCheckIT {
         PgCluster db = pg.cluster("db");
         try (PostgresCheck onSocket = check("dead-s", PgCheckSettings.of(PgRole.PRIMARY).withEndpoint(socket(db)));
              PostgresCheck onTcp = check("dead-t", PgCheckSettings.of(PgRole.PRIMARY).withEndpoint(tcp(db)))) {
-            assertThat(run(onSocket).passed()).isTrue();
-            assertThat(run(onTcp).passed()).isTrue();
+            assertPasses(onSocket);
+            assertPasses(onTcp);
 
             db.crash();   // kill -9 leaves the socket file behind: connecting to it is refused
             String sock = db.socketDir().resolve(".s.PGSQL." + db.port()).toString();
@@ -231,13 +231,13 @@ class PostgresCheckIT {
 
             db.start();
             // first run after the restart passes: the broken kept connection is replaced within the same run
-            assertThat(run(onSocket).passed()).isTrue();
-            assertThat(run(onTcp).passed()).isTrue();
+            assertPasses(onSocket);
+            assertPasses(onTcp);
 
             db.stop();    // a clean shutdown removes the socket file
             assertThat(run(onSocket).detail()).isEqualTo("socket " + sock + " missing (server not running?)");
             db.start();
-            assertThat(run(onSocket).passed()).isTrue();
+            assertPasses(onSocket);
         }
     }
 
@@ -249,13 +249,13 @@ class PostgresCheckIT {
              PostgresCheck no = check("q-no", base.withQuery("select 1 = 2"));
              PostgresCheck none = check("q-none", base.withQuery("select true where false"));
              PostgresCheck broken = check("q-bad", base.withQuery("select ok from nope"))) {
-            assertThat(run(yes).passed()).isTrue();
+            assertPasses(yes);
             assertThat(run(no)).extracting(ProbeResult::passed, ProbeResult::detail).containsExactly(false, "query returned false");
             assertThat(run(none)).extracting(ProbeResult::passed, ProbeResult::detail).containsExactly(false, "query returned no row");
             assertThat(run(broken)).extracting(ProbeResult::passed, ProbeResult::detail)
                     .containsExactly(false, "query failed: ERROR: relation \"nope\" does not exist");
             db.query("create table nope(ok boolean); insert into nope values (true)");
-            assertThat(run(broken).passed()).as("the connection survived the failed query").isTrue();
+            assertPasses(broken);
             assertThat(broken.connected()).isTrue();
         }
     }
@@ -288,6 +288,12 @@ class PostgresCheckIT {
             assertThat(alone.passed()).isTrue();
             assertThat(alone.detail()).contains("peer 127.0.0.1:" + old.port() + " unreachable (connection refused");
         }
+    }
+
+    private static ProbeResult assertPasses(PostgresCheck check) throws Exception {
+        ProbeResult r = run(check);
+        assertThat(r.passed()).as(r.detail()).isTrue();
+        return r;
     }
 
     private static void awaitReceived(PgCluster standby, PgCluster primary) {

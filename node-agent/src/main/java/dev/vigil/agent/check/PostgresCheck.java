@@ -38,7 +38,7 @@ public final class PostgresCheck implements Probe {
     private final Duration timeout;
     private final ScheduledExecutorService deadlines;
     private final PgSession self;
-    private final List<PgSession> peers;
+    private final List<Peer> peers;
     private ReplayLagClock lagClock = ReplayLagClock.CAUGHT_UP;
 
     public PostgresCheck(String name, PgCheckSettings settings, Duration timeout) {
@@ -53,7 +53,22 @@ public final class PostgresCheck implements Probe {
             return t;
         });
         this.self = new PgSession(name, settings.endpoint(), settings, deadlines);
-        this.peers = settings.peers().stream().map(p -> new PgSession(name, p, settings, deadlines)).toList();
+        this.peers = settings.peers().stream().map(p -> new Peer(new PgSession(name, p, settings, deadlines))).toList();
+    }
+
+    /**
+     * A peer's session and what the last ask said. A peer that did not answer last time is not waited for: it is
+     * asked again in the background and reported unreachable with the last reason, so a dead peer host costs a
+     * primary's check one timeout once, not at every run. A standby asks its peers in the background too, so that
+     * right after its promotion it already knows which peers are dead.
+     */
+    private static final class Peer {
+        final PgSession session;
+        volatile Optional<String> unreachable = Optional.empty();
+
+        Peer(PgSession session) {
+            this.session = session;
+        }
     }
 
     @Override
@@ -65,6 +80,9 @@ public final class PostgresCheck implements Probe {
             }
             PgObservation o = ((PgSession.Reply.Value<PgObservation>) reply).value();
             PgVerdict.Verdict alone = PgVerdict.judge(settings, o, List.of());
+            if (o.inRecovery() && settings.role() == PgRole.PRIMARY && !peers.isEmpty()) {
+                askPeers(t0);   // not awaited: keeps the peers' state fresh for the moment this server is promoted
+            }
             if (!alone.passed() || o.inRecovery() || peers.isEmpty()) {
                 return CompletableFuture.completedFuture(new ProbeResult(alone.passed(), alone.detail(), since(t0)));
             }
@@ -78,18 +96,28 @@ public final class PostgresCheck implements Probe {
     private CompletableFuture<List<PeerObservation>> askPeers(long t0) {
         Duration left = timeout.minus(since(t0));
         List<CompletableFuture<PeerObservation>> asked = new ArrayList<>();
-        for (PgSession peer : peers) {
+        for (Peer peer : peers) {
+            PgEndpoint at = peer.session.endpoint();
             if (left.toMillis() < 1) {
-                asked.add(CompletableFuture.completedFuture(new PeerObservation.Unreachable(peer.endpoint(),
+                asked.add(CompletableFuture.completedFuture(new PeerObservation.Unreachable(at,
                         "no time left within the check's timeout")));
                 continue;
             }
-            asked.add(peer.call(c -> peerState(c, peer.endpoint()), left).thenApply(r -> {
+            Optional<String> before = peer.unreachable;
+            CompletableFuture<PeerObservation> answer = peer.session.call(c -> peerState(c, at), left).thenApply(r -> {
                 if (r instanceof PgSession.Reply.Value<PeerObservation> v) {
+                    peer.unreachable = Optional.empty();
                     return v.value();
                 }
-                return new PeerObservation.Unreachable(peer.endpoint(), ((PgSession.Reply.Failure<PeerObservation>) r).detail());
-            }));
+                String why = ((PgSession.Reply.Failure<PeerObservation>) r).detail();
+                if (!why.startsWith("timeout: the previous check")) {   // still blocked: keep the reason it blocked for
+                    peer.unreachable = Optional.of(why);
+                }
+                return new PeerObservation.Unreachable(at, peer.unreachable.orElse(why));
+            });
+            asked.add(before.isPresent()
+                    ? CompletableFuture.completedFuture(new PeerObservation.Unreachable(at, before.get()))
+                    : answer);
         }
         return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new))
                 .thenApply(done -> asked.stream().map(CompletableFuture::join).toList());
@@ -156,7 +184,7 @@ public final class PostgresCheck implements Probe {
     @Override
     public void close() {
         self.close();
-        peers.forEach(PgSession::close);
+        peers.forEach(p -> p.session.close());
         deadlines.shutdownNow();
         try {
             deadlines.awaitTermination(1, TimeUnit.SECONDS);

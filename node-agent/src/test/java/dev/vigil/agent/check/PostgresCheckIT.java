@@ -290,6 +290,39 @@ class PostgresCheckIT {
         }
     }
 
+    /**
+     * A peer host that never answers (a listening socket nobody serves: connections complete, the handshake hangs)
+     * costs a primary's check one timeout once; after that it is not waited for. A standby with the same check asks
+     * its peers in the background, so right after promotion its first check is fast.
+     */
+    @Test
+    void silentPeerCostsOneTimeoutOnceAndAStandbyLearnsItBeforePromotion() throws Exception {
+        PgCluster primary = pg.cluster("primary");
+        PgCluster standby = pg.standbyOf("standby", primary);
+        try (ServerSocket silent = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            PgEndpoint peer = new PgEndpoint.Tcp("127.0.0.1", silent.getLocalPort());
+            PgCheckSettings guarded = PgCheckSettings.of(PgRole.PRIMARY).withPeers(List.of(peer));
+            try (PostgresCheck onPrimary = check("silent-p", guarded.withEndpoint(socket(primary)));
+                 PostgresCheck onStandby = check("silent-s", guarded.withEndpoint(socket(standby)))) {
+                ProbeResult first = assertPasses(onPrimary);
+                assertThat(first.took()).isLessThan(TIMEOUT.plus(MARGIN));
+                assertThat(first.detail()).startsWith("primary on timeline 1; peer 127.0.0.1:" + silent.getLocalPort()
+                        + " unreachable (timeout after ").endsWith("), not blocking");
+                ProbeResult second = assertPasses(onPrimary);
+                assertThat(second.took()).isLessThan(MARGIN);
+
+                assertThat(run(onStandby).detail()).isEqualTo("in recovery");   // asks the peer in the background
+                Thread.sleep(TIMEOUT.plus(MARGIN).toMillis());
+                primary.crash();
+                standby.promote();
+                ProbeResult promoted = assertPasses(onStandby);
+                assertThat(promoted.took()).isLessThan(MARGIN);
+                assertThat(promoted.detail()).startsWith("primary on timeline 2; peer 127.0.0.1:" + silent.getLocalPort()
+                        + " unreachable (timeout after ");
+            }
+        }
+    }
+
     private static ProbeResult assertPasses(PostgresCheck check) throws Exception {
         ProbeResult r = run(check);
         assertThat(r.passed()).as(r.detail()).isTrue();

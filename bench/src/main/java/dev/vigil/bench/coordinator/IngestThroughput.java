@@ -1,0 +1,195 @@
+package dev.vigil.bench.coordinator;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.coordinator.Coordinator;
+import dev.vigil.coordinator.CoordinatorSettings;
+import dev.vigil.coordinator.ingest.AgentTokens;
+import dev.vigil.coordinator.projection.Observed;
+import dev.vigil.coordinator.projection.ReviewFold;
+import dev.vigil.coordinator.projection.ReviewPolicy;
+import dev.vigil.coordinator.store.StoreSettings;
+import dev.vigil.model.AddressFamily;
+import dev.vigil.model.AgentFact;
+import dev.vigil.model.EnvelopeCodec;
+import dev.vigil.model.EventEnvelope;
+import dev.vigil.model.RouterRef;
+import dev.vigil.model.RouterState;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Sustained ingest through {@code POST /v1/events} from simulated agents, the plain batched-JDBC
+ * figure in the same run (for the ratio), and replay of the whole store through the review fold.
+ * Usage: IngestThroughput [jdbc-url|h2] [agents] [events-per-batch] [seconds] [senders]
+ */
+public final class IngestThroughput {
+    private static final RouterRef VI = new RouterRef("VI_PG", 51, AddressFamily.IPV4);
+
+    public static void main(String[] args) throws Exception {
+        String url = args.length > 0 ? args[0] : "h2";
+        int agents = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
+        int batch = args.length > 2 ? Integer.parseInt(args[2]) : 100;
+        int seconds = args.length > 3 ? Integer.parseInt(args[3]) : 30;
+        int senders = args.length > 4 ? Integer.parseInt(args[4]) : 8;
+        Path dir = Files.createTempDirectory("vigil-bench");
+        StoreSettings store = url.equals("h2") ? StoreSettings.embedded(dir)
+                : new StoreSettings(url, System.getProperty("db.user", "postgres"), System.getProperty("db.password", ""), 16, 1000);
+        Map<String, String> hashes = new HashMap<>();
+        for (int a = 0; a < agents; a++) {
+            hashes.put("agent" + a, AgentTokens.sha256Hex("token-" + a));
+        }
+        EnvelopeCodec codec = EnvelopeCodec.standard();
+        try (Coordinator c = Coordinator.start(new CoordinatorSettings("127.0.0.1", 0, store, AgentTokens.of(hashes),
+                Optional.empty()), Clock.systemUTC())) {
+            ExecutorService httpThreads = Executors.newFixedThreadPool(2, r -> {
+                Thread t = new Thread(r, "bench-http");
+                t.setDaemon(true);
+                return t;
+            });
+            HttpClient http = HttpClient.newBuilder().executor(httpThreads).build();
+            URI uri = URI.create("http://127.0.0.1:" + c.port() + "/v1/events");
+            AtomicLong stored = new AtomicLong();
+            long[] nextSeq = new long[agents];
+            String[] boots = new String[agents];
+            for (int a = 0; a < agents; a++) {
+                boots[a] = UUID.randomUUID().toString();
+                nextSeq[a] = 1;
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+            long start = System.nanoTime();
+            ExecutorService pool = Executors.newFixedThreadPool(senders);
+            List<Future<?>> work = new ArrayList<>();
+            for (int s = 0; s < senders; s++) {
+                int sender = s;
+                work.add(pool.submit(() -> {
+                    for (int a = sender; System.nanoTime() < deadline; a = (a + senders) % agents) {
+                        List<EventEnvelope> events = new ArrayList<>(batch);
+                        synchronized (nextSeq) {
+                            for (int i = 0; i < batch; i++) {
+                                long seq = nextSeq[a]++;
+                                events.add(new EventEnvelope("agent" + a, boots[a], seq, Instant.now(), System.nanoTime(), 1,
+                                        Optional.of("cluster" + (a / 2)), fact(seq)));
+                            }
+                        }
+                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri)
+                                .header("Authorization", "Bearer token-" + a)
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(codec.encodeBatch(events))).build(),
+                                HttpResponse.BodyHandlers.ofString());
+                        if (r.statusCode() != 200) {
+                            throw new IllegalStateException(r.statusCode() + " " + r.body());
+                        }
+                        stored.addAndGet(new ObjectMapper().readTree(r.body()).get("stored").asLong());
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : work) {
+                f.get();
+            }
+            pool.shutdown();
+            double ingestSeconds = (System.nanoTime() - start) / 1e9;
+            double ingestRate = stored.get() / ingestSeconds;
+            double plainRate = plainJdbc(c, batch, Math.min(stored.get(), 200_000));
+            double replayRate = replay(c, codec);
+            System.out.printf("store %s, %d agents, %d events/batch, %d senders%n", store.vendor(), agents, batch, senders);
+            System.out.printf("ingest via HTTP: %d events in %.1f s = %.0f events/s%n", stored.get(), ingestSeconds, ingestRate);
+            System.out.printf("plain batched JDBC (same shape, same run): %.0f events/s; ingest ratio %.2f%n", plainRate,
+                    ingestRate / plainRate);
+            System.out.printf("replay through the review fold: %.0f events/s%n", replayRate);
+            System.out.printf("heap used after GC: %d MiB%n", heapAfterGc() / (1024 * 1024));
+        }
+        System.exit(0); // the JDK HttpClient keeps a selector thread alive
+    }
+
+    private static AgentFact fact(long seq) {
+        return switch ((int) (seq % 4)) {
+            case 0 -> new AgentFact.RouterStateChanged(VI, RouterState.BACKUP, RouterState.MASTER,
+                    "master-down timer expired 361 ms after the last advert from 192.0.2.11 (priority 150)", 100, 100,
+                    Optional.of("192.0.2.11"));
+            case 1 -> new AgentFact.VipsAdded(VI, List.of("192.0.2.100/32"), true, "ok");
+            case 2 -> new AgentFact.TrackerResultChanged("pg_primary", "postgresql", seq % 8 == 2, "server is in recovery", 3_500_000);
+            default -> new AgentFact.PriorityChanged(VI, 150, 100, "pg_primary");
+        };
+    }
+
+    private static double plainJdbc(Coordinator c, int batch, long events) throws Exception {
+        byte[] payload = new byte[600];
+        java.util.Arrays.fill(payload, (byte) 'x');
+        try (Connection conn = c.store().dataSource().getConnection(); Statement s = conn.createStatement()) {
+            s.execute("CREATE TABLE bench_plain (global_index BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+                    + " aggregate_identifier VARCHAR(255) NOT NULL, sequence_number BIGINT NOT NULL, payload "
+                    + (c.store().dataSource().getConnection().getMetaData().getDatabaseProductName().contains("H2") ? "VARBINARY" : "BYTEA")
+                    + " NOT NULL, UNIQUE (aggregate_identifier, sequence_number))");
+            long start = System.nanoTime();
+            conn.setAutoCommit(false);
+            try (PreparedStatement ps = conn.prepareStatement(
+                    "INSERT INTO bench_plain (aggregate_identifier, sequence_number, payload) VALUES (?, ?, ?)")) {
+                for (long i = 0; i < events; i++) {
+                    ps.setString(1, "agent" + (i / batch % 1000));
+                    ps.setLong(2, i);
+                    ps.setBytes(3, payload);
+                    ps.addBatch();
+                    if ((i + 1) % batch == 0) {
+                        ps.executeBatch();
+                        conn.commit();
+                    }
+                }
+                ps.executeBatch();
+                conn.commit();
+            }
+            double rate = events / ((System.nanoTime() - start) / 1e9);
+            conn.setAutoCommit(true);
+            s.execute("DROP TABLE bench_plain");
+            return rate;
+        }
+    }
+
+    private static double replay(Coordinator c, EnvelopeCodec codec) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        List<Observed> facts = new ArrayList<>();
+        long start = System.nanoTime();
+        try (Connection conn = c.store().dataSource().getConnection()) {
+            conn.setAutoCommit(false);
+            try (PreparedStatement ps = conn.prepareStatement("SELECT payload FROM domain_event_entry ORDER BY global_index")) {
+                ps.setFetchSize(1000);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        var event = json.readTree(rs.getBytes(1));
+                        facts.add(new Observed(codec.decode(event.get("envelope").asText()), Instant.now()));
+                    }
+                }
+            }
+            conn.rollback();
+        }
+        ReviewFold.derive(facts, ReviewPolicy.DEFAULT);
+        return facts.size() / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static long heapAfterGc() {
+        System.gc();
+        Runtime r = Runtime.getRuntime();
+        return r.totalMemory() - r.freeMemory();
+    }
+}

@@ -1,0 +1,106 @@
+package dev.vigil.coordinator;
+
+import dev.vigil.coordinator.api.AuditApi;
+import dev.vigil.coordinator.ingest.IngestHttp;
+import dev.vigil.coordinator.projection.StoredFacts;
+import dev.vigil.coordinator.ingest.IngestService;
+import dev.vigil.coordinator.store.AuditStore;
+import dev.vigil.model.EnvelopeCodec;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.ext.web.Router;
+
+import dev.vigil.coordinator.verify.SignedCheckpoint;
+import dev.vigil.coordinator.verify.StoreAudit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.security.PrivateKey;
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.TimeUnit;
+
+/** A running coordinator: the store, and the HTTP server in front of it. */
+public final class Coordinator implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
+    private final AuditStore store;
+    private final Vertx vertx;
+    private final HttpServer server;
+
+    private Coordinator(AuditStore store, Vertx vertx, HttpServer server) {
+        this.store = store;
+        this.vertx = vertx;
+        this.server = server;
+    }
+
+    public static Coordinator start(CoordinatorSettings settings, Clock clock) throws Exception {
+        AuditStore store = AuditStore.open(settings.store(), clock);
+        Vertx vertx = Vertx.vertx();
+        try {
+            Router router = Router.router(vertx);
+            new IngestHttp(settings.tokens(), new IngestService(EnvelopeCodec.standard(), store::record)).mount(router);
+            new AuditApi(settings.operators(), new StoreAudit(store.dataSource()),
+                    new StoredFacts(store.dataSource(), EnvelopeCodec.standard())).mount(router);
+            HttpServerOptions options = new HttpServerOptions();
+            settings.tls().ifPresent(tls -> options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+                    .setCertPath(tls.certificate().toString()).setKeyPath(tls.privateKey().toString())));
+            HttpServer server = vertx.createHttpServer(options).requestHandler(router)
+                    .listen(settings.listenPort(), settings.listenHost())
+                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            if (settings.checkpoints().isPresent()) {
+                scheduleCheckpoints(vertx, store, settings.checkpoints().get(), clock);
+            }
+            return new Coordinator(store, vertx, server);
+        } catch (Exception e) {
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            store.close();
+            throw e;
+        }
+    }
+
+    private static void scheduleCheckpoints(Vertx vertx, AuditStore store, CoordinatorSettings.CheckpointSchedule schedule,
+                                            Clock clock) throws Exception {
+        PrivateKey key = SignedCheckpoint.privateKeyFromPem(Files.readString(schedule.privateKey()));
+        StoreAudit audit = new StoreAudit(store.dataSource());
+        AtomicBoolean running = new AtomicBoolean();
+        vertx.setPeriodic(schedule.every().toMillis(), id -> {
+            if (!running.compareAndSet(false, true)) {
+                return; // the previous one is still verifying; never pile up
+            }
+            vertx.executeBlocking(() -> StoreAudit.write(audit.checkpoint(clock.instant(), schedule.keyId(), key),
+                    schedule.dir()), false).onComplete(ar -> {
+                running.set(false);
+                if (ar.failed()) {
+                    LOG.error("checkpoint failed: {}", ar.cause().toString());
+                } else {
+                    LOG.debug("checkpoint written to {}", ar.result());
+                }
+            });
+        });
+    }
+
+    public int port() {
+        return server.actualPort();
+    }
+
+    public AuditStore store() {
+        return store;
+    }
+
+    /** Stops serving, then closes the store; waits up to 30 s for in-flight requests. */
+    @Override
+    public void close() {
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.warn("HTTP server did not stop cleanly: {}", e.toString());
+        } finally {
+            store.close();
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package dev.vigil.coordinator.domain;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The per-agent hash chain: {@code h(n) = SHA-256(h(n-1) || utf8(canonical envelope n))}, with
+ * {@code h(-1)} = 32 zero bytes. h is the raw 32-byte digest; it is stored as lowercase hex.
+ * The canonical envelope is {@code EnvelopeCodec.encode}: exactly the string stored in
+ * {@link FactRecorded#envelope()}, so a verifier needs nothing but the stored events.
+ */
+public final class HashChain {
+    public static final String GENESIS = "0".repeat(64);
+    private static final HexFormat HEX = HexFormat.of();
+
+    private HashChain() {
+    }
+
+    public static String next(String previousHex, String canonicalEnvelope) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(HEX.parseHex(previousHex));
+            sha.update(canonicalEnvelope.getBytes(StandardCharsets.UTF_8));
+            return HEX.formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+}

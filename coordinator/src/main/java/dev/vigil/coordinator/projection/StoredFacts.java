@@ -1,0 +1,63 @@
+package dev.vigil.coordinator.projection;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.model.EnvelopeCodec;
+import dev.vigil.model.MalformedEnvelopeException;
+
+import javax.sql.DataSource;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Reads stored facts back for the review fold: each envelope (upcast by the codec) with its arrival time. Blocking. */
+public final class StoredFacts {
+    private static final String QUERY = "SELECT d.payload, f.recorded_at FROM domain_event_entry d"
+            + " JOIN ingested_fact f ON f.agent_id = d.aggregate_identifier AND f.stream_index = d.sequence_number"
+            + " WHERE f.agent_time >= ? AND f.agent_time < ? ORDER BY d.global_index";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final DataSource dataSource;
+    private final EnvelopeCodec codec;
+
+    public StoredFacts(DataSource dataSource, EnvelopeCodec codec) {
+        this.dataSource = dataSource;
+        this.codec = codec;
+    }
+
+    /** Facts whose agent time lies in [since, until), optionally of one cluster. */
+    public List<Observed> read(Instant since, Instant until, Optional<String> cluster) throws SQLException {
+        List<Observed> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection()) {
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(QUERY)) {
+                ps.setObject(1, OffsetDateTime.ofInstant(since, ZoneOffset.UTC));
+                ps.setObject(2, OffsetDateTime.ofInstant(until, ZoneOffset.UTC));
+                ps.setFetchSize(1000);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Observed o = new Observed(codec.decode(JSON.readTree(rs.getBytes(1)).get("envelope").asText()),
+                                rs.getObject(2, OffsetDateTime.class).toInstant());
+                        if (cluster.isEmpty() || cluster.equals(o.envelope().cluster())) {
+                            out.add(o);
+                        }
+                    }
+                }
+            } catch (IOException | MalformedEnvelopeException e) {
+                throw new SQLException("a stored fact does not decode (run verify): " + e.getMessage(), e);
+            } finally {
+                c.rollback();
+                c.setAutoCommit(autoCommit);
+            }
+        }
+        return out;
+    }
+}

@@ -24,7 +24,7 @@ public record Tracker(String name, Hysteresis hysteresis, int streak, boolean la
         TrackerStatus from = hysteresis.status();
         TrackerStatus to = next.status();
         Optional<TrackerChange> change = from == to ? Optional.empty()
-                : Optional.of(new TrackerChange(name, from, to, result.detail(), run, atNanos));
+                : Optional.of(new TrackerChange(name, from, to, result.detail(), run, result.took(), atNanos));
         return new Step(after, change);
     }
 

@@ -56,7 +56,7 @@ class CheckRunnerTest {
             first.complete(ProbeResult.pass("primary on timeline 1", Duration.ofMillis(2)));
             await().until(() -> changes.size() == 1);
             assertThat(changes.get(0)).isEqualTo(new TrackerChange("chk", TrackerStatus.PENDING, TrackerStatus.OK,
-                    "primary on timeline 1", 1, 1_000));
+                    "primary on timeline 1", 1, Duration.ofMillis(2), 1_000));
 
             clock.set(2_000);
             probe.runs.poll(5, TimeUnit.SECONDS).complete(ProbeResult.fail("in recovery", Duration.ofMillis(2)));
@@ -64,7 +64,7 @@ class CheckRunnerTest {
             probe.runs.poll(5, TimeUnit.SECONDS).complete(ProbeResult.fail("in recovery", Duration.ofMillis(2)));
             await().until(() -> changes.size() == 2);
             assertThat(changes.get(1)).isEqualTo(new TrackerChange("chk", TrackerStatus.OK, TrackerStatus.FAILED,
-                    "in recovery", 2, 3_000));
+                    "in recovery", 2, Duration.ofMillis(2), 3_000));
             assertThat(results).hasSize(3);
             assertThat(runner.tracker().status()).isEqualTo(TrackerStatus.FAILED);
         } finally {

@@ -46,11 +46,14 @@ class TrackerTest {
         }
         assertThat(changes).hasSize(3);
         assertThat(changes.get(0)).isEqualTo(new TrackerChange("chk_pg_primary", TrackerStatus.PENDING, TrackerStatus.OK,
-                "primary on timeline 1", 1, 200_000_000L));
+                "primary on timeline 1", 1, Duration.ofMillis(3), 200_000_000L));
         // fall 2: the second failure decides, 200 ms after the first
         assertThat(changes.get(1)).isEqualTo(new TrackerChange("chk_pg_primary", TrackerStatus.OK, TrackerStatus.FAILED,
-                "in recovery", 2, 800_000_000L));
+                "in recovery", 2, Duration.ofMillis(3), 800_000_000L));
         assertThat(changes.get(1).describe()).isEqualTo("check chk_pg_primary failed: in recovery (2 consecutive failures)");
+        assertThat(changes.get(1).toFact("postgresql")).isEqualTo(new dev.vigil.model.AgentFact.TrackerResultChanged(
+                "chk_pg_primary", "postgresql", false, "check chk_pg_primary failed: in recovery (2 consecutive failures)",
+                3_000_000L));
         assertThat(changes.get(2).to()).isEqualTo(TrackerStatus.OK);
         assertThat(changes.get(2).atNanos()).isEqualTo(1_200_000_000L);
         assertThat(changes.get(2).describe()).isEqualTo("check chk_pg_primary succeeded: primary on timeline 2 (1 consecutive success)");
@@ -60,7 +63,7 @@ class TrackerTest {
     void pendingTrackerFailsAtItsFirstFailure() {
         Tracker.Step s = Tracker.start("chk", 3, 3, false).apply(fail("timeout after 1 s"), 42);
         assertThat(s.change()).contains(new TrackerChange("chk", TrackerStatus.PENDING, TrackerStatus.FAILED,
-                "timeout after 1 s", 1, 42));
+                "timeout after 1 s", 1, Duration.ofMillis(3), 42));
     }
 
     @Test

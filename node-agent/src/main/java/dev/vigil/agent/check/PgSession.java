@@ -144,6 +144,7 @@ final class PgSession implements AutoCloseable {
         // pgjdbc's TCP connect timeout (whole seconds); the deadline bounds everything else.
         p.setProperty("connectTimeout", Long.toString(Math.max(1, (budget.toMillis() + 999) / 1000)));
         p.setProperty("tcpKeepAlive", "true");
+        p.setProperty("prepareThreshold", "1");   // the check's statement is named on the server from its first run
         // A slow custom query is also stopped by the server while it is alive.
         p.setProperty("options", "-c statement_timeout=" + Math.max(1, budget.toMillis()));
         String db = URLEncoder.encode(settings.database(), StandardCharsets.UTF_8);

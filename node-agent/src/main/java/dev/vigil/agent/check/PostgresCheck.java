@@ -1,6 +1,7 @@
 package dev.vigil.agent.check;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -27,7 +28,6 @@ public final class PostgresCheck implements Probe {
     static final String OBSERVE = "select pg_is_in_recovery(),"
             + " current_setting('transaction_read_only')::boolean,"
             + " " + TIMELINE + ","
-            + " (select system_identifier from pg_control_system()),"
             + " exists (select 1 from pg_stat_wal_receiver where status = 'streaming'),"
             + " pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0')::bigint,"
             + " pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bigint";
@@ -39,7 +39,13 @@ public final class PostgresCheck implements Probe {
     private final ScheduledExecutorService deadlines;
     private final PgSession self;
     private final List<Peer> peers;
+    // Touched only on the own session's worker thread:
     private ReplayLagClock lagClock = ReplayLagClock.CAUGHT_UP;
+    /** The kept connection the statement below belongs to (a new connection prepares again). */
+    private Connection preparedOn;
+    private PreparedStatement observeStatement;
+    /** Cannot change while a connection lives; asked once per connection (pg_control_system reads pg_control). */
+    private long systemIdentifier;
 
     public PostgresCheck(String name, PgCheckSettings settings, Duration timeout) {
         if (timeout.isNegative() || timeout.isZero()) {
@@ -125,12 +131,21 @@ public final class PostgresCheck implements Probe {
 
     private PgObservation observe(Connection c) throws SQLException {
         PgObservation o;
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(OBSERVE)) {
+        if (c != preparedOn) {
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("select system_identifier from pg_control_system()")) {
+                rs.next();
+                systemIdentifier = rs.getLong(1);
+            }
+            observeStatement = c.prepareStatement(OBSERVE);
+            preparedOn = c;
+        }
+        try (ResultSet rs = observeStatement.executeQuery()) {
             rs.next();
             boolean inRecovery = rs.getBoolean(1);
-            long received = rs.getLong(6);
+            long received = rs.getLong(5);
             boolean anyReceived = !rs.wasNull();
-            long replayed = rs.getLong(7);
+            long replayed = rs.getLong(6);
             Optional<Long> behind = Optional.empty();
             Optional<Duration> behindTime = Optional.empty();
             if (inRecovery && anyReceived) {
@@ -141,7 +156,7 @@ public final class PostgresCheck implements Probe {
             } else {
                 lagClock = ReplayLagClock.CAUGHT_UP;
             }
-            o = new PgObservation(inRecovery, rs.getBoolean(2), rs.getLong(3), rs.getLong(4), rs.getBoolean(5),
+            o = new PgObservation(inRecovery, rs.getBoolean(2), rs.getLong(3), systemIdentifier, rs.getBoolean(4),
                     behind, behindTime, Optional.empty());
         }
         if (settings.query().isEmpty() || !PgVerdict.judge(settings, o, List.of()).passed()) {

@@ -5,8 +5,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The shell around one tracked check: runs its {@link Probe} every {@code interval} on a scheduler (never an event
@@ -22,7 +25,9 @@ public final class CheckRunner implements AutoCloseable {
     private final LongSupplier nanoClock;
     private final Consumer<TrackerChange> onChange;
     private final Consumer<ProbeResult> onResult;
+    private static final Logger LOG = LoggerFactory.getLogger(CheckRunner.class);
     private final AtomicBoolean running = new AtomicBoolean();
+    private final AtomicLong skipped = new AtomicLong();
     private volatile Tracker tracker;
     private volatile ScheduledFuture<?> task;
 
@@ -41,12 +46,19 @@ public final class CheckRunner implements AutoCloseable {
         task = scheduler.scheduleAtFixedRate(this::tick, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
     }
 
+    /** Runs skipped because the previous one was still going. */
+    public long skippedRuns() {
+        return skipped.get();
+    }
+
     public Tracker tracker() {
         return tracker;
     }
 
     private void tick() {
         if (!running.compareAndSet(false, true)) {
+            skipped.incrementAndGet();
+            LOG.info("Track script {} is already running, expect idle - skipping run", tracker.name());
             return;
         }
         probe.run().whenComplete((result, error) -> {

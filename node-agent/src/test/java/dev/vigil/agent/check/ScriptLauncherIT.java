@@ -121,6 +121,42 @@ class ScriptLauncherIT {
         assertThat(run(secure, secure.prepare(rootGroup.toString(), Optional.empty())).succeeded()).isTrue();
     }
 
+    /** Started in its own JVM by the test below: runs one script through a launcher, then waits to be killed. */
+    public static final class ScriptParent {
+        public static void main(String[] args) throws Exception {
+            ScriptLauncher launcher = new ScriptLauncher(false, Optional.empty(), 1, System::nanoTime);
+            Optional<ScriptUser> user = args[1].equals("root") ? Optional.empty()
+                    : Optional.of(new ScriptUser(args[1], Optional.empty()));
+            launcher.run((ScriptLauncher.Ready) launcher.prepare(args[0], user), List.of(), Duration.ofMinutes(5));
+            Thread.sleep(60_000);
+        }
+    }
+
+    @Test
+    void scriptsGetSigtermWhenTheAgentDies() throws Exception {
+        // setpriv --pdeathsig: a SIGKILLed agent leaves no script behind, also for a switched user (a credential
+        // change clears the signal, so setpriv must set it after switching).
+        for (String user : List.of("root", "nobody")) {
+            String marker = "vigil-test-pdeath-" + java.util.UUID.randomUUID();
+            Path script = Scripts.write(dir, marker + ".sh", "while :; do sleep 0.1; done");
+            // The agent's own command line names the script too: match the shell running it only.
+            String running = "^/bin/sh " + script;
+            Process agent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), ScriptParent.class.getName(), script.toString(),
+                    user).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            try {
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
+                        .until(() -> !Scripts.pgrep(running).isEmpty());
+                agent.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                org.awaitility.Awaitility.await(user + "'s script is gone").atMost(Duration.ofSeconds(3))
+                        .until(() -> Scripts.pgrep(running).isEmpty());
+            } finally {
+                agent.destroyForcibly();
+                Scripts.killAll(marker);
+            }
+        }
+    }
+
     @Test
     void aStickyWorldWritableDirectoryIsAllowedAsKeepalivedDoes() throws Exception {
         Path sticky = Files.createDirectory(dir.resolve("sticky"));

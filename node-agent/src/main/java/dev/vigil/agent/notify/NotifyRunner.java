@@ -109,7 +109,14 @@ public final class NotifyRunner implements AutoCloseable {
             }
             List<NotifyPlan.Run> runs = NotifyPlan.runs(scripts, event);
             if (!runs.isEmpty()) {
-                scriptQueue.execute(() -> runs.forEach(run -> runOne(event, run)));
+                scriptQueue.execute(() -> runs.forEach(run -> {
+                    try {
+                        runOne(event, run);
+                    } catch (RuntimeException e) {
+                        // A failing fact sink must not drop the rest of the queue.
+                        LOG.warn("{} for {} {}: {}", run.keyword(), event.scopeText(), state, e.toString());
+                    }
+                }));
             }
         } catch (RejectedExecutionException e) {
             LOG.warn("notify for {} {} {} not run: the agent is stopping", scope, name, state);

@@ -161,6 +161,11 @@ final class Outbox implements AutoCloseable {
         return acked;
     }
 
+    /** True when every durable record has been acknowledged (nothing left to ship). */
+    boolean fullyAcknowledged() throws IOException {
+        return read(acked, 1, 1).isEmpty();
+    }
+
     /** Waits until something beyond {@code from} is durable, or the timeout passes. */
     boolean awaitBeyond(Position from, long timeoutMillis) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);

@@ -19,6 +19,11 @@ final class OutboxReporting implements Reporting {
         outbox.record(fact);
     }
 
+    /** For tests and metrics in this package: the outbox behind this reporting. */
+    Outbox outbox() {
+        return outbox;
+    }
+
     @Override
     public String bootId() {
         return outbox.identity().bootId();

@@ -77,11 +77,6 @@ final class Shipper implements AutoCloseable {
         thread.start();
     }
 
-    /** True once everything durable when asked has been stored (used by close and tests). */
-    boolean caughtUp() {
-        return outbox.acked().compareTo(outbox.durableEnd()) >= 0 || drained;
-    }
-
     /** Keeps shipping for up to {@code graceMillis} until caught up, then stops. */
     void stop(long graceMillis) {
         long deadline = System.currentTimeMillis() + graceMillis;

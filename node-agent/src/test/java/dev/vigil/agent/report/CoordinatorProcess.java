@@ -34,10 +34,17 @@ final class CoordinatorProcess implements AutoCloseable {
     private final Path home;
     private final int port;
     private final List<String> agents;
+    private final boolean quickStart;
     private Process process;
 
     CoordinatorProcess(Path home, List<String> agents) throws IOException {
+        this(home, agents, true);
+    }
+
+    /** {@code quickStart}: C1 only, for tests that restart it often; false for figures. */
+    CoordinatorProcess(Path home, List<String> agents, boolean quickStart) throws IOException {
         this.home = home;
+        this.quickStart = quickStart;
         this.agents = agents;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             this.port = s.getLocalPort();
@@ -64,7 +71,7 @@ final class CoordinatorProcess implements AutoCloseable {
     /** Starts the coordinator and waits until it accepts connections. */
     void start() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        process = new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1",
+        process = new ProcessBuilder(java, "-Xmx256m", quickStart ? "-XX:TieredStopAtLevel=1" : "-XX:+TieredCompilation",
                 "-Daxoniq.update-checker.disabled=true", "-Ddisable-axoniq-console-message=true",
                 "-cp", System.getProperty("java.class.path"), "dev.vigil.coordinator.CoordinatorMain",
                 "-c", home.resolve("coordinator.json").toString(), "--listen", "127.0.0.1:" + port,

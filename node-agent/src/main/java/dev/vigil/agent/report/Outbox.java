@@ -95,6 +95,8 @@ final class Outbox implements AutoCloseable {
 
     private volatile Position durableEnd;
     private volatile Position acked;
+    private Position cursorWritten = new Position(0, 0);
+    private long cursorWrittenAt = System.nanoTime();
     private volatile boolean closing;
     private volatile long lastSeq;
     private long nextSeq = 1;
@@ -234,29 +236,47 @@ final class Outbox implements AutoCloseable {
         return out;
     }
 
-    /** The coordinator stored everything up to {@code upTo}: persist the cursor, drop whole segments. */
+    /**
+     * The coordinator stored everything up to {@code upTo}. The cursor file is rewritten at most once
+     * a second, and whenever whole segments can go: a lost cursor only costs duplicates, which the
+     * coordinator recognises, while a write per batch costs a file, a rename and an fsync.
+     */
     void acknowledge(Position upTo) throws IOException {
         if (upTo.compareTo(acked) <= 0) {
             return;
         }
-        Path tmp = dir.resolve("acked.tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(ByteBuffer.wrap((upTo.segment() + " " + upTo.offset() + "\n").getBytes(StandardCharsets.US_ASCII)));
-            ch.force(true);
-        }
-        Files.move(tmp, dir.resolve("acked"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         acked = upTo;
         long current = durableEnd.segment();
+        List<Long> done = new ArrayList<>();
         for (long id : segmentIds()) {
             boolean fullyAcked = id < upTo.segment()
-                    || id == upTo.segment() && id != current && upTo.offset() >= sizeOrMinusOne(segmentFile(id));
+                    || id == upTo.segment() && upTo.offset() >= sizeOrMinusOne(segmentFile(id));
             if (fullyAcked && id != current) {
-                long size = Math.max(0, sizeOrMinusOne(segmentFile(id)));
-                Files.deleteIfExists(segmentFile(id));
-                liveBytes.addAndGet(-size);
+                done.add(id);
             }
         }
+        if (done.isEmpty() && System.nanoTime() - cursorWrittenAt < TimeUnit.SECONDS.toNanos(1)) {
+            return;
+        }
+        persistAcknowledged();
+        for (long id : done) {
+            long size = Math.max(0, sizeOrMinusOne(segmentFile(id)));
+            Files.deleteIfExists(segmentFile(id));
+            liveBytes.addAndGet(-size);
+        }
+    }
+
+    /** Writes the acknowledgement cursor now (atomically: a temp file renamed over the old one). */
+    void persistAcknowledged() throws IOException {
+        Position upTo = acked;
+        if (upTo.equals(cursorWritten)) {
+            return;
+        }
+        Path tmp = dir.resolve("acked.tmp");
+        Files.writeString(tmp, upTo.segment() + " " + upTo.offset() + "\n", StandardCharsets.US_ASCII);
+        Files.move(tmp, dir.resolve("acked"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        cursorWritten = upTo;
+        cursorWrittenAt = System.nanoTime();
     }
 
     /**

@@ -90,6 +90,11 @@ final class Shipper implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        try {
+            outbox.persistAcknowledged();
+        } catch (IOException e) {
+            LOG.warn("cannot save the acknowledgement cursor ({}); the next start resends what was stored", e.toString());
+        }
     }
 
     @Override
@@ -168,6 +173,15 @@ final class Shipper implements AutoCloseable {
         }
         if (stored == 0) {
             RecordFrame first = batch.get(0).frame();
+            long head = heads.getOrDefault(first.bootId(), 0L);
+            if (head < first.seq() - 1 && !lastProblem.startsWith("lost")) {
+                LOG.error("the coordinator at {} stores boot {} only up to seq {}, but this outbox had already been "
+                        + "told up to seq {} was stored and trimmed it: the coordinator lost acknowledged facts, "
+                        + "which cannot be resent, and it defers every later fact of this boot", uri,
+                        first.bootId(), head, first.seq() - 1);
+                lastProblem = "lost";
+                return Optional.empty();
+            }
             problem(uri + ": nothing of the batch stored (boot " + first.bootId() + " seq " + first.seq()
                     + ", coordinator's head " + heads.getOrDefault(first.bootId(), 0L) + ")");
             return Optional.empty();

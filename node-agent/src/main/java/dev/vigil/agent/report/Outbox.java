@@ -22,9 +22,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -51,6 +52,7 @@ final class Outbox implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
     private static final String SUFFIX = ".seg";
     private static final int QUEUE_SOFT_LIMIT = 100_000;
+    private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     /** A tally of drops is recorded at the latest this long after its first drop. */
     private static final long THINNING_REPORT_NANOS = TimeUnit.SECONDS.toNanos(5);
 
@@ -74,8 +76,6 @@ final class Outbox implements AutoCloseable {
     private record Pending(AgentFact fact, Instant time, long monotonicNanos) {
     }
 
-    /** Wakes the writer for close(); an interrupt would close its FileChannel mid-write. */
-    private static final Pending WAKE = new Pending(new AgentFact.AgentStopping("wake"), Instant.EPOCH, 0);
 
     private final Path dir;
     private final long limitBytes;
@@ -84,7 +84,9 @@ final class Outbox implements AutoCloseable {
     private final Clock clock;
     private final LongSupplier monotonic;
     private final EnvelopeCodec codec = EnvelopeCodec.standard();
-    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    /** Lock-free and never signalled: waking the writer from record() would cost the caller a syscall. */
+    private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
     private final ConcurrentHashMap<String, Long> droppedBeforeQueue = new ConcurrentHashMap<>();
     private final ThinningPolicy policy = new ThinningPolicy();
     private final ThinningPolicy.Tally tally = new ThinningPolicy.Tally();
@@ -135,10 +137,11 @@ final class Outbox implements AutoCloseable {
             return;
         }
         // A stalled disk must not grow the heap without bound; essential facts still queue.
-        if (queue.size() >= QUEUE_SOFT_LIMIT && new ThinningPolicy().worth(fact) != ThinningPolicy.Worth.ESSENTIAL) {
+        if (queued.get() >= QUEUE_SOFT_LIMIT && new ThinningPolicy().worth(fact) != ThinningPolicy.Worth.ESSENTIAL) {
             droppedBeforeQueue.merge(FactType.nameOf(fact), 1L, Long::sum);
             return;
         }
+        queued.incrementAndGet();
         queue.add(p);
     }
 
@@ -285,7 +288,7 @@ final class Outbox implements AutoCloseable {
      */
     void close(long timeoutMillis) {
         closing = true;
-        queue.add(WAKE);
+        LockSupport.unpark(writer);
         try {
             writer.join(timeoutMillis);
         } catch (InterruptedException e) {
@@ -306,22 +309,25 @@ final class Outbox implements AutoCloseable {
 
     // ---- writer thread -------------------------------------------------------------------------
 
+    /**
+     * Group commit: take everything queued, write it in one go, fsync, publish. When the queue is
+     * empty the writer sleeps {@link #IDLE_NANOS}, so a fact waits at most that long plus one fsync.
+     */
     private void writeLoop() {
         List<Pending> batch = new ArrayList<>();
         while (true) {
-            try {
-                if (!closing) {
-                    Pending first = queue.poll(250, TimeUnit.MILLISECONDS);
-                    if (first != null) {
-                        batch.add(first);
-                    }
-                }
-            } catch (InterruptedException e) {
-                closing = true; // flag cleared on purpose: an interrupted FileChannel closes itself
+            boolean last = closing;
+            for (Pending p; (p = queue.poll()) != null; ) {
+                queued.decrementAndGet();
+                batch.add(p);
             }
-            queue.drainTo(batch);
-            batch.removeIf(p -> p == WAKE);
-            boolean last = closing && queue.isEmpty();
+            if (batch.isEmpty() && !last) {
+                LockSupport.parkNanos(IDLE_NANOS);
+                Thread.interrupted(); // an interrupt would close the FileChannel on the next write
+                if (tally.isEmpty()) {
+                    continue;
+                }
+            }
             try {
                 writeBatch(batch, last);
                 batch.clear();
@@ -330,7 +336,7 @@ final class Outbox implements AutoCloseable {
                 if (last) {
                     return;
                 }
-                sleepQuietly(1000);
+                LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
                 continue;
             }
             if (last) {
@@ -554,11 +560,4 @@ final class Outbox implements AutoCloseable {
         }
     }
 
-    private static void sleepQuietly(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            // close() may follow; the loop checks the flag
-        }
-    }
 }

@@ -510,7 +510,8 @@ final class Outbox implements AutoCloseable {
             total += scan.validEnd();
         }
         liveBytes.set(total);
-        long next = ids.isEmpty() ? Math.max(1, cursor.segment()) : Math.max(ids.last() + 1, cursor.segment());
+        // Never reuse the cursor's segment number: its offset would then skip records of the new file.
+        long next = Math.max(ids.isEmpty() ? 1 : ids.last() + 1, cursor.segment() + 1);
         acked = cursor.segment() == 0 ? new Position(0, 0) : cursor;
         durableEnd = new Position(next, 0);
         openSegment(next);

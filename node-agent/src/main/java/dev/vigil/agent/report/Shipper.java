@@ -43,7 +43,6 @@ final class Shipper implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private final Thread thread;
     private volatile boolean stopping;
-    private volatile boolean drained;
     private Optional<String> token = Optional.empty();
     private int endpoint;
     private String lastProblem = "";
@@ -58,7 +57,8 @@ final class Shipper implements AutoCloseable {
         this.tokenFile = tokenFile;
         this.backoff = backoff;
         this.onStored = onStored;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        // HTTP/1.1 with keep-alive: one request in flight at a time gains nothing from h2c, which costs more CPU.
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
         this.thread = new Thread(this::shipLoop, "vigil-shipper");
         this.thread.setDaemon(true);
     }
@@ -80,7 +80,7 @@ final class Shipper implements AutoCloseable {
     /** Keeps shipping for up to {@code graceMillis} until caught up, then stops. */
     void stop(long graceMillis) {
         long deadline = System.currentTimeMillis() + graceMillis;
-        while (System.currentTimeMillis() < deadline && !drained && thread.isAlive()) {
+        while (System.currentTimeMillis() < deadline && thread.isAlive() && !fullyAcknowledged()) {
             sleep(20);
         }
         stopping = true;
@@ -102,6 +102,14 @@ final class Shipper implements AutoCloseable {
         stop(0);
     }
 
+    private boolean fullyAcknowledged() {
+        try {
+            return outbox.fullyAcknowledged();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private void shipLoop() {
         Outbox.Position position = outbox.acked();
         int failures = 0;
@@ -110,11 +118,9 @@ final class Shipper implements AutoCloseable {
                 Outbox.Position seen = outbox.durableEnd();
                 List<Outbox.Stored> batch = outbox.read(position, MAX_BATCH_FACTS, MAX_BATCH_BYTES);
                 if (batch.isEmpty()) {
-                    drained = true;
                     outbox.awaitBeyond(seen, 1_000);
                     continue;
                 }
-                drained = false;
                 Optional<Outbox.Position> storedUpTo = send(batch);
                 if (storedUpTo.isPresent()) {
                     position = storedUpTo.get();

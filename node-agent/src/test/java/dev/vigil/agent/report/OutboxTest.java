@@ -135,6 +135,16 @@ class OutboxTest {
     }
 
     @Test
+    void aCursorIntoASegmentThatIsGoneNeverSkipsFactsOfTheNextBoot() throws Exception {
+        Files.writeString(dir.resolve("acked"), "7 4096\n"); // its segment was compacted away
+        try (Outbox o = open("boot-b", 1 << 20)) {
+            o.record(state(1));
+            awaitDurable(o, 1);
+            assertThat(readAll(o)).extracting(e -> e.bootId() + "/" + e.seq()).containsExactly("boot-b/1");
+        }
+    }
+
+    @Test
     void aFullOutboxKeepsEveryEssentialFactAndRecordsWhatItThinned() throws Exception {
         long limit = 64 << 10;
         int rejected = 0;

@@ -210,7 +210,11 @@ class ShippingIT {
             r.record(transition(i));
         }
         await().atMost(Duration.ofSeconds(15)).until(() -> stored.get() == 50);
-        assertThat(coordinator.verify()).contains("\"agentId\":\"twoends\",\"length\":50");
+        // close() writes what is still queued and ships it within its grace
+        r.record(new AgentFact.AgentStopping("SIGTERM"));
+        r.close();
+        assertThat(stored.get()).isEqualTo(51);
+        assertThat(coordinator.verify()).contains("\"agentId\":\"twoends\",\"length\":51");
     }
 
     @Test

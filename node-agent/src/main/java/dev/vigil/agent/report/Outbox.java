@@ -274,6 +274,33 @@ final class Outbox implements AutoCloseable {
         }
     }
 
+    /**
+     * Where the record {@code (bootId, seq)} starts, if it is still on disk: the coordinator lost facts
+     * it had acknowledged (a store that acknowledges before it is durable) and they must be resent.
+     */
+    Optional<Position> positionBefore(String bootId, long seq) throws IOException {
+        Position at = new Position(0, 0);
+        while (true) {
+            List<Stored> batch = read(at, 1000, 1 << 20);
+            if (batch.isEmpty()) {
+                return Optional.empty();
+            }
+            for (Stored s : batch) {
+                if (s.frame().seq() == seq && s.frame().bootId().equals(bootId)) {
+                    return Optional.of(at);
+                }
+                at = s.end();
+            }
+        }
+    }
+
+    /** Moves the acknowledgement back (see {@link #positionBefore}); saved with the next acknowledgement. */
+    void rewind(Position to) {
+        if (to.compareTo(acked) < 0) {
+            acked = to;
+        }
+    }
+
     /** Writes the acknowledgement cursor now (atomically: a temp file renamed over the old one). */
     void persistAcknowledged() throws IOException {
         Position upTo = acked;

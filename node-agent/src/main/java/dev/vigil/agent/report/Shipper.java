@@ -180,6 +180,14 @@ final class Shipper implements AutoCloseable {
         if (stored == 0) {
             RecordFrame first = batch.get(0).frame();
             long head = heads.getOrDefault(first.bootId(), 0L);
+            Optional<Outbox.Position> lostFrom = head < first.seq() - 1
+                    ? outbox.positionBefore(first.bootId(), head + 1) : Optional.empty();
+            if (lostFrom.isPresent()) {
+                LOG.warn("the coordinator at {} lost facts it had acknowledged (boot {} seq {} to {}); "
+                        + "resending them from the outbox", uri, first.bootId(), head + 1, first.seq() - 1);
+                outbox.rewind(lostFrom.get());
+                return lostFrom;
+            }
             if (head < first.seq() - 1 && !lastProblem.startsWith("lost")) {
                 LOG.error("the coordinator at {} stores boot {} only up to seq {}, but this outbox had already been "
                         + "told up to seq {} was stored and trimmed it: the coordinator lost acknowledged facts, "

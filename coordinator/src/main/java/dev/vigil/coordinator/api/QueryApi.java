@@ -134,7 +134,7 @@ public final class QueryApi {
                     if (end.isBefore(w.from) || i.start().isAfter(w.to)) {
                         continue;
                     }
-                    JsonObject o = router(f.router()).put("kind", i.kind().name()).put("at", f.at().toString())
+                    JsonObject o = router(f.router()).put("kind", i.kind().name()).put("at", i.start().toString())
                             .put("agents", new JsonArray(List.copyOf(i.agents()))).put("detail", i.detail());
                     i.until().ifPresent(u -> o.put("until", u.toString()).put("durationMs", millis(Duration.between(i.start(), u))));
                     JsonArray ids = new JsonArray();

@@ -133,7 +133,7 @@ public final class StoredEvents {
                     }
                 }
             } catch (IOException | MalformedEnvelopeException e) {
-                throw new SQLException("a stored fact does not decode (run verify): " + e.getMessage(), e);
+                throw new UndecodableStoredFact(e);
             } finally {
                 c.rollback();
                 c.setAutoCommit(autoCommit);

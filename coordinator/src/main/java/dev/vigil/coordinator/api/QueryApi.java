@@ -4,6 +4,8 @@ import dev.vigil.coordinator.projection.Narrative;
 import dev.vigil.coordinator.projection.ReviewFact;
 import dev.vigil.coordinator.projection.ReviewFold;
 import dev.vigil.coordinator.projection.ReviewPolicy;
+import dev.vigil.coordinator.projection.ReviewReadModel;
+import dev.vigil.coordinator.projection.ReviewRows;
 import dev.vigil.coordinator.projection.RouterKey;
 import dev.vigil.coordinator.projection.RouterView;
 import dev.vigil.coordinator.projection.StateFold;
@@ -11,7 +13,6 @@ import dev.vigil.coordinator.projection.StoredEvent;
 import dev.vigil.coordinator.projection.StoredEvents;
 import dev.vigil.model.AgentFact;
 import dev.vigil.model.EventEnvelope;
-import dev.vigil.model.RouterRef;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -28,11 +29,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Predicate;
-import java.util.stream.Collectors;
 
 /**
  * The audit query API (documented by {@code /v1/openapi.yaml}, a file in the jar). Parameters are
@@ -46,11 +46,9 @@ public final class QueryApi {
     /** Longer than the store's statement and idle-in-transaction timeouts (20 s). */
     public static final Duration GAP_FILL_WINDOW = Duration.ofSeconds(60);
 
-    /** The kinds of incident the API reports. */
-    enum IncidentKind { SplitBrain, NoMaster, Flapping, Failover, TrackerFailedOnMaster }
-
     private final ReadAccess access;
     private final StoredEvents events;
+    private final ReviewReadModel readModel;
     private final Clock clock;
     private final Duration gapFillWindow;
     private final Buffer openApi;
@@ -58,6 +56,7 @@ public final class QueryApi {
     public QueryApi(ReadAccess access, StoredEvents events, Clock clock, Duration gapFillWindow) {
         this.access = access;
         this.events = events;
+        this.readModel = new ReviewReadModel(events.dataSource(), events);
         this.clock = clock;
         this.gapFillWindow = gapFillWindow;
         try (InputStream in = QueryApi.class.getResourceAsStream(OPENAPI_RESOURCE)) {
@@ -87,24 +86,19 @@ public final class QueryApi {
             Optional<Integer> vrid = p.integer("vrid", 1, 255);
             Optional<String> cluster = p.name("cluster");
             Optional<String> node = p.name("node");
-            Optional<String> cause = p.text("cause");
+            Optional<String> cause = p.text("cause").map(c -> c.toLowerCase(Locale.ROOT));
             Window w = window(p);
             return () -> {
-                List<ReviewFact> review = review(w.to, cluster);
+                readModel.refresh();
                 JsonArray out = new JsonArray();
-                for (ReviewFact f : review) {
-                    if (!(f instanceof ReviewFact.VipMoved m) || !w.contains(m.at())
-                            || vrid.isPresent() && vrid.get() != m.router().vrid()
-                            || node.isPresent() && !node.get().equals(m.fromAgent()) && !node.get().equals(m.toAgent())
-                            || vip.isPresent() && m.addresses().stream().noneMatch(a -> sameAddress(a, vip.get()))) {
+                for (ReviewRows.Move m : readModel.moves(cluster, vrid, w.from, w.to)) {
+                    if (node.isPresent() && !node.get().equals(m.from()) && !node.get().equals(m.to())
+                            || vip.isPresent() && m.addresses().stream().noneMatch(a -> sameAddress(a, vip.get()))
+                            || cause.isPresent() && !m.cause().toLowerCase(Locale.ROOT).contains(cause.get())) {
                         continue;
                     }
-                    String why = causeOf(review, m);
-                    if (cause.isPresent() && !why.toLowerCase(java.util.Locale.ROOT).contains(cause.get().toLowerCase(java.util.Locale.ROOT))) {
-                        continue;
-                    }
-                    JsonObject o = router(m.router()).put("at", m.at().toString()).put("from", m.fromAgent())
-                            .put("to", m.toAgent()).put("addresses", new JsonArray(m.addresses())).put("cause", why);
+                    JsonObject o = router(m.router()).put("at", m.at().toString()).put("from", m.from())
+                            .put("to", m.to()).put("addresses", new JsonArray(m.addresses())).put("cause", m.cause());
                     m.gap().ifPresent(g -> o.put("gapMs", millis(g)));
                     out.add(o);
                 }
@@ -117,29 +111,16 @@ public final class QueryApi {
         handle(ctx, Set.of("cluster", "vrid", "kind", "from", "to"), p -> {
             Optional<String> cluster = p.name("cluster");
             Optional<Integer> vrid = p.integer("vrid", 1, 255);
-            Optional<IncidentKind> kind = p.oneOf("kind", IncidentKind.class);
+            Optional<ReviewRows.IncidentKind> kind = p.oneOf("kind", ReviewRows.IncidentKind.class);
             Window w = window(p);
             return () -> {
-                List<StoredEvent> facts = events.inWindow(QueryParams.BEGINNING, w.to, cluster);
-                List<ReviewFact> review = ReviewFold.derive(facts.stream().map(StoredEvent::observed).toList(), ReviewPolicy.DEFAULT);
+                readModel.refresh();
                 JsonArray out = new JsonArray();
-                for (ReviewFact f : review) {
-                    Optional<Incident> incident = Incident.of(f);
-                    if (incident.isEmpty() || vrid.isPresent() && vrid.get() != f.router().vrid()
-                            || kind.isPresent() && kind.get() != incident.get().kind()) {
-                        continue;
-                    }
-                    Incident i = incident.get();
-                    Instant end = i.until().orElse(clock.instant());
-                    if (end.isBefore(w.from) || i.start().isAfter(w.to)) {
-                        continue;
-                    }
-                    JsonObject o = router(f.router()).put("kind", i.kind().name()).put("at", i.start().toString())
-                            .put("agents", new JsonArray(List.copyOf(i.agents()))).put("detail", i.detail());
+                for (ReviewRows.Incident i : readModel.incidents(cluster, vrid, kind, w.from, w.to)) {
+                    JsonObject o = router(i.router()).put("kind", i.kind().name()).put("at", i.start().toString())
+                            .put("agents", new JsonArray(i.agents())).put("detail", i.detail());
                     i.until().ifPresent(u -> o.put("until", u.toString()).put("durationMs", millis(Duration.between(i.start(), u))));
-                    JsonArray ids = new JsonArray();
-                    facts.stream().filter(e -> partOf(e, f.router(), i)).forEach(e -> ids.add(e.id()));
-                    out.add(o.put("events", ids));
+                    out.add(o.put("events", new JsonArray(i.events())));
                 }
                 return new JsonObject().put("incidents", out);
             };
@@ -225,7 +206,7 @@ public final class QueryApi {
                 List<ReviewFact> review = ReviewFold.derive(facts.stream().map(StoredEvent::observed).toList(), ReviewPolicy.DEFAULT);
                 Predicate<RouterKey> routers = vipRouters(facts, vip);
                 List<StoredEvent> shown = facts.stream().filter(e -> !e.observed().envelope().time().isBefore(from))
-                        .filter(e -> routerOf(e.observed().envelope()).map(routers::test).orElse(vip.isEmpty()
+                        .filter(e -> ReviewRows.routerOf(e.observed().envelope()).map(routers::test).orElse(vip.isEmpty()
                                 || holdsRouter(facts, e.observed().envelope().agentId(), routers)))
                         .toList();
                 List<ReviewFact> concluded = review.stream().filter(f -> !f.at().isBefore(from) && routers.test(f.router())).toList();
@@ -243,25 +224,6 @@ public final class QueryApi {
 
     // ---- shared pieces
 
-    private List<ReviewFact> review(Instant to, Optional<String> cluster) throws Exception {
-        return ReviewFold.derive(events.inWindow(QueryParams.BEGINNING, to, cluster).stream()
-                .map(StoredEvent::observed).toList(), ReviewPolicy.DEFAULT);
-    }
-
-    /** A move's cause is the cause the new holder gave for becoming master of that router. */
-    private static String causeOf(List<ReviewFact> review, ReviewFact.VipMoved m) {
-        String cause = "unknown: no state change of " + m.toAgent() + " to MASTER before the move";
-        for (ReviewFact f : review) {
-            if (f.at().isAfter(m.at())) {
-                break;
-            }
-            if (f instanceof ReviewFact.MasterChanged c && c.router().equals(m.router()) && c.toAgent().equals(m.toAgent())) {
-                cause = c.cause();
-            }
-        }
-        return cause;
-    }
-
     private static boolean sameAddress(String stored, String asked) {
         return stored.equals(asked) || stored.startsWith(asked + "/") || asked.startsWith(stored + "/");
     }
@@ -274,7 +236,7 @@ public final class QueryApi {
         for (StoredEvent e : facts) {
             EventEnvelope env = e.observed().envelope();
             if (env.fact() instanceof AgentFact.VipsAdded v && v.addresses().stream().anyMatch(a -> sameAddress(a, vip.get()))) {
-                routerOf(env).ifPresent(keys::add);
+                ReviewRows.routerOf(env).ifPresent(keys::add);
             }
         }
         return keys::contains;
@@ -282,59 +244,7 @@ public final class QueryApi {
 
     private static boolean holdsRouter(List<StoredEvent> facts, String agent, Predicate<RouterKey> routers) {
         return facts.stream().anyMatch(e -> e.observed().envelope().agentId().equals(agent)
-                && routerOf(e.observed().envelope()).map(routers::test).orElse(false));
-    }
-
-    static Optional<RouterKey> routerOf(EventEnvelope env) {
-        AgentFact f = env.fact();
-        RouterRef r = f instanceof AgentFact.RouterStateChanged s ? s.router()
-                : f instanceof AgentFact.VipsAdded v ? v.router()
-                : f instanceof AgentFact.VipsRemoved v ? v.router()
-                : f instanceof AgentFact.PriorityChanged p ? p.router()
-                : f instanceof AgentFact.AdvertsRejected a ? a.router() : null;
-        return Optional.ofNullable(r).map(x -> new RouterKey(env.cluster().orElse(RouterKey.NO_CLUSTER), x.vrid(), x.family()));
-    }
-
-    /** An incident as the API reports it: a review fact that is trouble, its span and who was in it. */
-    record Incident(IncidentKind kind, Instant start, Optional<Instant> until, Set<String> agents, String detail) {
-        static Optional<Incident> of(ReviewFact f) {
-            if (f instanceof ReviewFact.SplitBrain s) {
-                return Optional.of(new Incident(IncidentKind.SplitBrain, s.at(), s.until(), s.masters(),
-                        "masters " + String.join(", ", s.masters()) + " by " + s.basis()));
-            } else if (f instanceof ReviewFact.NoMaster n) {
-                return Optional.of(new Incident(IncidentKind.NoMaster, n.at(), n.until(), Set.of(n.lastMaster()),
-                        "no master after " + n.lastMaster()));
-            } else if (f instanceof ReviewFact.Flapping fl) {
-                return Optional.of(new Incident(IncidentKind.Flapping, fl.at(), Optional.of(fl.until()), Set.of(fl.agentId()),
-                        fl.transitions() + " transitions"));
-            } else if (f instanceof ReviewFact.MasterChanged m && m.fromAgent().isPresent() && m.noMasterGap().isPresent()) {
-                Instant start = m.at().minus(m.noMasterGap().get());
-                return Optional.of(new Incident(IncidentKind.Failover, start, Optional.of(m.at()),
-                        new TreeSet<>(List.of(m.fromAgent().get(), m.toAgent())),
-                        m.fromAgent().get() + " -> " + m.toAgent() + ": " + m.cause()));
-            } else if (f instanceof ReviewFact.TrackerFailedOnMaster t) {
-                return Optional.of(new Incident(IncidentKind.TrackerFailedOnMaster, t.at(), Optional.of(t.at()),
-                        Set.of(t.agentId()), t.tracker() + ": " + t.detail()));
-            }
-            return Optional.empty();
-        }
-    }
-
-    /** The stored facts an incident is made of: its router's facts and its agents' own facts in its span. */
-    private static boolean partOf(StoredEvent e, RouterKey key, Incident i) {
-        EventEnvelope env = e.observed().envelope();
-        Instant t = env.time();
-        if (t.isBefore(i.start()) || t.isAfter(i.until().orElse(QueryParams.END))) {
-            return false;
-        }
-        Optional<RouterKey> r = routerOf(env);
-        if (r.isPresent()) {
-            return r.get().equals(key) && (i.kind() != IncidentKind.Flapping || i.agents().contains(env.agentId()));
-        }
-        AgentFact f = env.fact();
-        return i.agents().contains(env.agentId()) && key.cluster().equals(env.cluster().orElse(RouterKey.NO_CLUSTER))
-                && (f instanceof AgentFact.TrackerResultChanged || f instanceof AgentFact.AgentStopping
-                || f instanceof AgentFact.AgentStarted);
+                && ReviewRows.routerOf(e.observed().envelope()).map(routers::test).orElse(false));
     }
 
     static JsonObject stateJson(Instant at, List<RouterView> views) {

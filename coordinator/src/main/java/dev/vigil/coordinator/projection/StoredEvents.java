@@ -50,6 +50,10 @@ public final class StoredEvents {
         this.codec = codec;
     }
 
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
     /** Facts whose agent time lies in [from, to], optionally of one cluster, in global index order. */
     public List<StoredEvent> inWindow(Instant from, Instant to, Optional<String> cluster) throws SQLException {
         return read(IN_WINDOW, ps -> {

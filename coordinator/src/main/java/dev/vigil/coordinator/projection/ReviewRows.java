@@ -65,14 +65,40 @@ public final class ReviewRows {
     }
 
     public static List<Incident> incidents(List<StoredEvent> facts, List<ReviewFact> review) {
+        // By agent time, so each incident looks only at the facts within its span (not at the whole history).
+        List<StoredEvent> byTime = new ArrayList<>(facts);
+        byTime.sort(java.util.Comparator.comparing((StoredEvent e) -> e.observed().envelope().time())
+                .thenComparingLong(StoredEvent::id));
         List<Incident> out = new ArrayList<>();
         for (ReviewFact f : review) {
             span(f).ifPresent(s -> {
-                List<Long> ids = facts.stream().filter(e -> partOf(e, f.router(), s)).map(StoredEvent::id).toList();
+                List<Long> ids = new ArrayList<>();
+                Instant end = s.until.orElse(END_OF_TIME);
+                for (int i = firstAtOrAfter(byTime, s.start); i < byTime.size()
+                        && !byTime.get(i).observed().envelope().time().isAfter(end); i++) {
+                    if (partOf(byTime.get(i), f.router(), s)) {
+                        ids.add(byTime.get(i).id());
+                    }
+                }
+                ids.sort(null);
                 out.add(new Incident(f.router(), s.kind, s.start, s.until, List.copyOf(s.agents), s.detail, ids));
             });
         }
         return List.copyOf(out);
+    }
+
+    private static int firstAtOrAfter(List<StoredEvent> byTime, Instant t) {
+        int lo = 0;
+        int hi = byTime.size();
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (byTime.get(mid).observed().envelope().time().isBefore(t)) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
     }
 
     private record Span(IncidentKind kind, Instant start, Optional<Instant> until, Set<String> agents, String detail) {

@@ -39,7 +39,7 @@ public final class StoredEvents {
     private static final String ABOVE = "SELECT global_index, time_stamp FROM domain_event_entry"
             + " WHERE global_index > ? ORDER BY global_index FETCH FIRST ? ROWS ONLY";
     /** How many indices one horizon computation looks at; a page never goes beyond them. */
-    private static final int HORIZON_SCAN = 10_000;
+    private static final int HORIZON_SCAN = 2_000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final DataSource dataSource;
@@ -90,14 +90,16 @@ public final class StoredEvents {
             ps.setObject(8, utc(to));
             ps.setInt(9, limit + 1);
         }, Optional.empty());
-        boolean more = rows.size() > limit;
-        List<StoredEvent> page = more ? rows.subList(0, limit) : rows;
+        boolean full = rows.size() > limit;
+        List<StoredEvent> page = full ? rows.subList(0, limit) : rows;
+        // The horizon scan stopped at its cap with no gap: events may lie beyond it, page on.
+        boolean more = full || above.size() == HORIZON_SCAN && horizon == above.get(above.size() - 1).index();
         // A short page has seen everything up to the horizon, matching or not: resume from there.
-        long next = more ? page.get(page.size() - 1).id() : horizon;
+        long next = full ? page.get(page.size() - 1).id() : horizon;
         return new EventPage(List.copyOf(page), next, horizon, more);
     }
 
-    /** A page of events; {@code nextCursor} resumes after it, {@code more} says whether a full page followed. */
+    /** A page of events; {@code nextCursor} resumes after it, {@code more}: page on now (else caught up with the horizon). */
     public record EventPage(List<StoredEvent> events, long nextCursor, long horizon, boolean more) {
     }
 

@@ -1,5 +1,8 @@
 package dev.vigil.agent.config;
 
+import dev.vigil.agent.check.PgCheckSettings;
+import dev.vigil.agent.check.PgCheckSyntax;
+
 import dev.vigil.agent.config.Vocabulary.Block;
 
 import java.net.InetAddress;
@@ -421,6 +424,8 @@ public final class KeepalivedConfigParser {
         int fall = 1;
         Optional<ScriptUser> user = Optional.empty();
         boolean initFail;
+        Optional<PgCheckSettings> pgCheck = Optional.empty();
+        boolean pgCheckGiven;
 
         ScriptDraft(String name, SourcePos at) {
             this.name = name;
@@ -428,12 +433,19 @@ public final class KeepalivedConfigParser {
         }
 
         Optional<VrrpScript> build(KeepalivedConfigParser p) {
-            if (script.isEmpty()) {
+            if (script.isPresent() && pgCheckGiven) {
+                p.error(at, "vrrp_script " + name + ": give either 'script' or 'pg_check', not both");
+                return Optional.empty();
+            }
+            if (script.isEmpty() && !pgCheckGiven) {
                 p.error(at, "vrrp_script " + name + ": no 'script' given");
                 return Optional.empty();
             }
-            return Optional.of(new VrrpScript(name, script.get(), interval, timeout.orElse(interval), weight,
-                    weightReverse, rise, fall, user, initFail));
+            if (pgCheckGiven && pgCheck.isEmpty()) {
+                return Optional.empty();   // its errors are already reported
+            }
+            return Optional.of(new VrrpScript(name, script.orElse(""), interval, timeout.orElse(interval), weight,
+                    weightReverse, rise, fall, user, initFail, pgCheck));
         }
     }
 
@@ -503,6 +515,17 @@ public final class KeepalivedConfigParser {
                     }
                 }
                 case "init_fail" -> read.flag(s, ctx).ifPresent(v -> d.initFail = v);
+                case "pg_check" -> {
+                    d.pgCheckGiven = true;
+                    if (!s.hasBlock() || !s.args().isEmpty()) {
+                        error(s.pos(), ctx + ": 'pg_check' takes no values, only a '{ }' block");
+                    } else {
+                        PgCheckSyntax.Parsed<SourcePos> parsed = PgCheckSyntax.read(name.get(), s.children().stream()
+                                .map(c -> new PgCheckSyntax.Line<>(c.keyword(), c.args(), c.pos())).toList(), s.pos());
+                        parsed.problems().forEach(problem -> error(problem.at(), problem.message()));
+                        d.pgCheck = parsed.settings();
+                    }
+                }
                 default -> notActedOnOrUnknown(Block.VRRP_SCRIPT, s, ctx);
             }
         }

@@ -56,7 +56,7 @@ final class Vocabulary {
                     "dont_track_primary", "use_vmac", "vmac_xmit_base", "v3_checksum_as_v2", "lower_prio_no_advert",
                     "higher_prio_send_advert", "skip_check_adv_addr", "check_unicast_src", "strict_mode",
                     "down_timer_adverts", "track_src_ip"),
-            Block.VRRP_SCRIPT, Set.of("script", "interval", "timeout", "weight", "rise", "fall", "user", "init_fail"),
+            Block.VRRP_SCRIPT, Set.of("script", "interval", "timeout", "weight", "rise", "fall", "user", "init_fail", "pg_check"),
             Block.TRACK_FILE, Set.of("file", "weight", "init_file"),
             Block.SYNC_GROUP, Set.of("group", "track_interface", "track_script", "track_file", "notify_master",
                     "notify_backup", "notify_fault", "notify_stop", "notify", "smtp_alert", "global_tracking",

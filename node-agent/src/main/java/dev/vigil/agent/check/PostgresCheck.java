@@ -1,0 +1,210 @@
+package dev.vigil.agent.check;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The native PostgreSQL check: one round trip on a kept-open connection tells role, timeline, streaming and replay
+ * lag; a custom query may follow; a primary with {@code peers} then asks them for their role and timeline (the
+ * split-brain guard). {@link PgVerdict} judges. Bounded by {@code timeout} as a whole, whatever the servers do.
+ */
+public final class PostgresCheck implements Probe {
+
+    /** Current timeline: a standby's from its last checkpoint, a primary's from its WAL insert position (exact at once after promotion). */
+    static final String TIMELINE = "case when pg_is_in_recovery() then (select timeline_id from pg_control_checkpoint())::bigint"
+            + " else ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::bigint end";
+
+    static final String OBSERVE = "select pg_is_in_recovery(),"
+            + " current_setting('transaction_read_only')::boolean,"
+            + " " + TIMELINE + ","
+            + " exists (select 1 from pg_stat_wal_receiver where status = 'streaming'),"
+            + " pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0')::bigint,"
+            + " pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bigint";
+
+    static final String PEER = "select pg_is_in_recovery(), " + TIMELINE + ", (select system_identifier from pg_control_system())";
+
+    private final PgCheckSettings settings;
+    private final Duration timeout;
+    private final ScheduledExecutorService deadlines;
+    private final PgSession self;
+    private final List<Peer> peers;
+    // Touched only on the own session's worker thread:
+    private ReplayLagClock lagClock = ReplayLagClock.CAUGHT_UP;
+    /** The kept connection the statement below belongs to (a new connection prepares again). */
+    private Connection preparedOn;
+    private PreparedStatement observeStatement;
+    /** Cannot change while a connection lives; asked once per connection (pg_control_system reads pg_control). */
+    private long systemIdentifier;
+
+    public PostgresCheck(String name, PgCheckSettings settings, Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("check " + name + ": timeout must be positive, got " + timeout);
+        }
+        this.settings = settings;
+        this.timeout = timeout;
+        this.deadlines = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "vigil-check-" + name + "-deadline");
+            t.setDaemon(true);
+            return t;
+        });
+        this.self = new PgSession(name, settings.endpoint(), settings, deadlines);
+        this.peers = settings.peers().stream().map(p -> new Peer(new PgSession(name, p, settings, deadlines))).toList();
+    }
+
+    /**
+     * A peer's session and what the last ask said. A peer that did not answer last time is not waited for: it is
+     * asked again in the background and reported unreachable with the last reason, so a dead peer host costs a
+     * primary's check one timeout once, not at every run. A standby asks its peers in the background too, so that
+     * right after its promotion it already knows which peers are dead.
+     */
+    private static final class Peer {
+        final PgSession session;
+        volatile Optional<String> unreachable = Optional.empty();
+
+        Peer(PgSession session) {
+            this.session = session;
+        }
+    }
+
+    @Override
+    public CompletableFuture<ProbeResult> run() {
+        long t0 = System.nanoTime();
+        return self.call(this::observe, timeout).thenCompose(reply -> {
+            if (reply instanceof PgSession.Reply.Failure<PgObservation> f) {
+                return CompletableFuture.completedFuture(ProbeResult.fail(f.detail(), since(t0)));
+            }
+            PgObservation o = ((PgSession.Reply.Value<PgObservation>) reply).value();
+            PgVerdict.Verdict alone = PgVerdict.judge(settings, o, List.of());
+            if (o.inRecovery() && settings.role() == PgRole.PRIMARY && !peers.isEmpty()) {
+                askPeers(t0);   // not awaited: keeps the peers' state fresh for the moment this server is promoted
+            }
+            if (!alone.passed() || o.inRecovery() || peers.isEmpty()) {
+                return CompletableFuture.completedFuture(new ProbeResult(alone.passed(), alone.detail(), since(t0)));
+            }
+            return askPeers(t0).thenApply(seen -> {
+                PgVerdict.Verdict v = PgVerdict.judge(settings, o, seen);
+                return new ProbeResult(v.passed(), v.detail(), since(t0));
+            });
+        });
+    }
+
+    private CompletableFuture<List<PeerObservation>> askPeers(long t0) {
+        Duration left = timeout.minus(since(t0));
+        List<CompletableFuture<PeerObservation>> asked = new ArrayList<>();
+        for (Peer peer : peers) {
+            PgEndpoint at = peer.session.endpoint();
+            if (left.toMillis() < 1) {
+                asked.add(CompletableFuture.completedFuture(new PeerObservation.Unreachable(at,
+                        "no time left within the check's timeout")));
+                continue;
+            }
+            Optional<String> before = peer.unreachable;
+            CompletableFuture<PeerObservation> answer = peer.session.call(c -> peerState(c, at), left).thenApply(r -> {
+                if (r instanceof PgSession.Reply.Value<PeerObservation> v) {
+                    peer.unreachable = Optional.empty();
+                    return v.value();
+                }
+                String why = ((PgSession.Reply.Failure<PeerObservation>) r).detail();
+                if (!why.startsWith("timeout: the previous check")) {   // still blocked: keep the reason it blocked for
+                    peer.unreachable = Optional.of(why);
+                }
+                return new PeerObservation.Unreachable(at, peer.unreachable.orElse(why));
+            });
+            asked.add(before.isPresent()
+                    ? CompletableFuture.completedFuture(new PeerObservation.Unreachable(at, before.get()))
+                    : answer);
+        }
+        return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new))
+                .thenApply(done -> asked.stream().map(CompletableFuture::join).toList());
+    }
+
+    private PgObservation observe(Connection c) throws SQLException {
+        PgObservation o;
+        if (c != preparedOn) {
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("select system_identifier from pg_control_system()")) {
+                rs.next();
+                systemIdentifier = rs.getLong(1);
+            }
+            observeStatement = c.prepareStatement(OBSERVE);
+            preparedOn = c;
+        }
+        try (ResultSet rs = observeStatement.executeQuery()) {
+            rs.next();
+            boolean inRecovery = rs.getBoolean(1);
+            long received = rs.getLong(5);
+            boolean anyReceived = !rs.wasNull();
+            long replayed = rs.getLong(6);
+            Optional<Long> behind = Optional.empty();
+            Optional<Duration> behindTime = Optional.empty();
+            if (inRecovery && anyReceived) {
+                long now = System.nanoTime();
+                lagClock = lagClock.observe(received, replayed, now);   // only ever touched on the session's worker thread
+                behind = Optional.of(Math.max(0, received - replayed));
+                behindTime = Optional.of(lagClock.lag(now));
+            } else {
+                lagClock = ReplayLagClock.CAUGHT_UP;
+            }
+            o = new PgObservation(inRecovery, rs.getBoolean(2), rs.getLong(3), systemIdentifier, rs.getBoolean(4),
+                    behind, behindTime, Optional.empty());
+        }
+        if (settings.query().isEmpty() || !PgVerdict.judge(settings, o, List.of()).passed()) {
+            return o;
+        }
+        return o.withQueryResult(custom(c, settings.query().get()));
+    }
+
+    private static PgObservation.QueryResult custom(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            if (!rs.next()) {
+                return new PgObservation.QueryResult.NoRow();
+            }
+            boolean value = rs.getBoolean(1);
+            return new PgObservation.QueryResult.Returned(value && !rs.wasNull());
+        } catch (SQLException e) {
+            if (PgFailures.isConnectionFailure(e) || c.isClosed()) {
+                throw e;
+            }
+            return new PgObservation.QueryResult.Failed(PgFailures.firstLine(e.getMessage()));
+        }
+    }
+
+    private static PeerObservation peerState(Connection c, PgEndpoint peer) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(PEER)) {
+            rs.next();
+            return new PeerObservation.Answered(peer, rs.getBoolean(1), rs.getLong(2), rs.getLong(3));
+        }
+    }
+
+    private static Duration since(long t0) {
+        return Duration.ofNanos(System.nanoTime() - t0);
+    }
+
+    /** Whether the check's own connection is open now (kept between checks). */
+    boolean connected() {
+        return self.connected();
+    }
+
+    @Override
+    public void close() {
+        self.close();
+        peers.forEach(p -> p.session.close());
+        deadlines.shutdownNow();
+        try {
+            deadlines.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

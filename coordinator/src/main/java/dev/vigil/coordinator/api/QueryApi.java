@@ -52,6 +52,8 @@ public final class QueryApi {
     private final Clock clock;
     private final Duration gapFillWindow;
     private final Buffer openApi;
+    private final Buffer reviewPage;
+    private final Buffer reviewScript;
 
     public QueryApi(ReadAccess access, StoredEvents events, Clock clock, Duration gapFillWindow) {
         this.access = access;
@@ -59,11 +61,17 @@ public final class QueryApi {
         this.readModel = new ReviewReadModel(events.dataSource(), events);
         this.clock = clock;
         this.gapFillWindow = gapFillWindow;
-        try (InputStream in = QueryApi.class.getResourceAsStream(OPENAPI_RESOURCE)) {
+        this.openApi = resource(OPENAPI_RESOURCE);
+        this.reviewPage = resource("/dev/vigil/coordinator/api/review/index.html");
+        this.reviewScript = resource("/dev/vigil/coordinator/api/review/review.js");
+    }
+
+    private static Buffer resource(String name) {
+        try (InputStream in = QueryApi.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new IllegalStateException("openapi.yaml missing from the jar");
+                throw new IllegalStateException(name + " missing from the jar");
             }
-            this.openApi = Buffer.buffer(in.readAllBytes());
+            return Buffer.buffer(in.readAllBytes());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -71,6 +79,11 @@ public final class QueryApi {
 
     public void mount(Router router) {
         router.get("/v1/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(openApi));
+        // The review page is static; it asks the reader for a read token and calls the API with it.
+        router.get("/review/").handler(ctx -> ctx.response().putHeader("Content-Type", "text/html; charset=utf-8").end(reviewPage));
+        router.get("/review").handler(ctx -> ctx.redirect("/review/"));
+        router.get("/review/review.js").handler(ctx -> ctx.response()
+                .putHeader("Content-Type", "text/javascript; charset=utf-8").end(reviewScript));
         router.get("/v1/moves").handler(access::requireReader).handler(this::moves);
         router.get("/v1/incidents").handler(access::requireReader).handler(this::incidents);
         router.get("/v1/nodes/:agentId/timeline").handler(access::requireReader).handler(this::timeline);

@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The review page is served from the jar, and its drawing logic (review.js, run by Debian's Node.js)
  * turns the API's real answers for the scripted failover into the right bands and markers.
- * Not covered here: the DOM and the click in a browser (no Chromium on this machine yet).
+ * The DOM and a real click are {@code ReviewPageBrowserIT}'s.
  */
 @Timeout(90)
 class ReviewPageIT {

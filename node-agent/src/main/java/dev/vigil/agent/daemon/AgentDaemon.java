@@ -49,6 +49,7 @@ public final class AgentDaemon {
     private final Context loop;
     private final Rtnetlink rtnetlink;
     private final AddressKeeper addresses;
+    private final DeadlineTimer timers;
     private final List<VrrpSocket> sockets = new ArrayList<>();
     private final List<RouterHost> hosts = new ArrayList<>();
     private final Map<VrrpRouter, RouterHost> byRouter = new IdentityHashMap<>();
@@ -61,6 +62,7 @@ public final class AgentDaemon {
         this.loop = vertx.getOrCreateContext();
         this.rtnetlink = rtnetlink;
         this.addresses = new AddressKeeper(rtnetlink);
+        this.timers = new DeadlineTimer(loop);
     }
 
     /**
@@ -113,7 +115,7 @@ public final class AgentDaemon {
                 for (ConfiguredInstance i : e.getValue()) {
                     VrrpRouter router = new VrrpRouter(i.router());
                     demux.add(router);
-                    RouterHost h = new RouterHost(i, router, socket, addresses, vertx);
+                    RouterHost h = new RouterHost(i, router, socket, addresses, vertx, timers);
                     onSocket.add(h);
                     hosts.add(h);
                     byRouter.put(router, h);
@@ -229,6 +231,7 @@ public final class AgentDaemon {
             links.close();
         }
         sockets.forEach(VrrpSocket::close);
+        timers.close();
         addresses.close();
         rtnetlink.close();
         Promise<Void> closed = Promise.promise();

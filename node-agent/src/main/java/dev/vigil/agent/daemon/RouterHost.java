@@ -30,18 +30,20 @@ final class RouterHost {
     private final VrrpSocket socket;
     private final AddressKeeper addresses;
     private final Vertx vertx;
-    private final long[] timerIds = new long[TimerKind.values().length];
+    private final DeadlineTimer timers;
+    private final DeadlineTimer.Entry[] armed = new DeadlineTimer.Entry[TimerKind.values().length];
     private long refreshTimer = -1;
     private long lowerPrioTimer = -1;
     private long sendFailures;
 
-    RouterHost(ConfiguredInstance instance, VrrpRouter router, VrrpSocket socket, AddressKeeper addresses, Vertx vertx) {
+    RouterHost(ConfiguredInstance instance, VrrpRouter router, VrrpSocket socket, AddressKeeper addresses, Vertx vertx,
+               DeadlineTimer timers) {
+        this.timers = timers;
         this.instance = instance;
         this.router = router;
         this.socket = socket;
         this.addresses = addresses;
         this.vertx = vertx;
-        java.util.Arrays.fill(timerIds, -1);
     }
 
     VrrpRouter router() {
@@ -65,6 +67,7 @@ final class RouterHost {
     /** Carries out, in order, what the router returned for {@code cause}. */
     void execute(List<RouterAction> actions, Trigger cause) {
         boolean transitioned = false;
+        RouterAction.Transition transition = null;
         for (RouterAction a : actions) {
             if (a instanceof RouterAction.SendAdvert s) {
                 send(s);
@@ -86,10 +89,13 @@ final class RouterHost {
                 cancel(t.kind());
             } else if (a instanceof RouterAction.Transition t) {
                 transitioned = true;
-                report(t);
+                transition = t; // reported after the wire actions: a takeover's first advert must not wait for a log line
             } else if (a instanceof RouterAction.PriorityChanged p) {
                 LOG.info("({}) priority {} -> {}: {}", name(), p.from(), p.to(), p.cause());
             }
+        }
+        if (transition != null) {
+            report(transition);
         }
     }
 
@@ -117,20 +123,21 @@ final class RouterHost {
 
     private void arm(TimerKind kind, long deadlineNanos) {
         cancel(kind);
-        long delayMillis = Math.max(1, (deadlineNanos - System.nanoTime() + 999_999) / 1_000_000);
-        timerIds[kind.ordinal()] = vertx.setTimer(delayMillis, id -> {
-            if (timerIds[kind.ordinal()] == id) {
-                timerIds[kind.ordinal()] = -1;
+        DeadlineTimer.Entry[] entry = new DeadlineTimer.Entry[1];
+        entry[0] = timers.schedule(deadlineNanos, () -> {
+            if (armed[kind.ordinal()] == entry[0]) {
+                armed[kind.ordinal()] = null;
                 handle(new RouterInput.TimerFired(kind));
             }
         });
+        armed[kind.ordinal()] = entry[0];
     }
 
     private void cancel(TimerKind kind) {
-        long id = timerIds[kind.ordinal()];
-        if (id >= 0) {
-            vertx.cancelTimer(id);
-            timerIds[kind.ordinal()] = -1;
+        DeadlineTimer.Entry e = armed[kind.ordinal()];
+        if (e != null) {
+            e.cancel();
+            armed[kind.ordinal()] = null;
         }
     }
 

@@ -8,42 +8,71 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The routers' protocol timers: one thread sleeps until the earliest monotonic deadline and hands what is due to
- * the event loop. Vert.x timers only have millisecond resolution (and the NIO selector rounds its timeout up to the
- * next millisecond); a takeover is judged in fractions of a millisecond against keepalived, so the wait is a
+ * the event loop. Vert.x timers only have millisecond resolution (the NIO selector rounds its timeout up to the
+ * next millisecond), and a takeover is judged in fractions of a millisecond against keepalived, so the wait is a
  * {@code parkNanos} here. The task itself always runs on the event loop, never on this thread.
+ *
+ * <p>Each timer is a {@link Slot} that is re-armed in place: a backup pushes its Master_Down deadline later on
+ * every advert (2000 times a second with 200 instances at 0.1 s), and that must not cost a queue entry and a
+ * wake-up each time. A slot stays queued at its earliest deadline; when that passes, the thread re-queues it at
+ * the slot's current deadline, and only a deadline really due reaches the event loop.
  */
 final class DeadlineTimer implements AutoCloseable {
 
-    /** A scheduled task; {@link #cancel()} is only called on the event loop, which is where the flag is read. */
-    static final class Entry implements Comparable<Entry> {
-        private final long deadline;
-        private final long sequence;
+    /** One re-armable timer; {@link #arm} and {@link #cancel} are called on the event loop only. */
+    final class Slot {
         private final Runnable task;
-        private volatile boolean cancelled;
+        private volatile long deadline;
+        private volatile boolean armed;
+        private long queuedAt; // guarded by lock
+        private boolean queued; // guarded by lock
 
-        private Entry(long deadline, long sequence, Runnable task) {
-            this.deadline = deadline;
-            this.sequence = sequence;
+        private Slot(Runnable task) {
             this.task = task;
         }
 
+        void arm(long deadlineNanos) {
+            deadline = deadlineNanos;
+            armed = true;
+            lock.lock();
+            try {
+                if (!queued || deadlineNanos - queuedAt < 0) {
+                    enqueue(this, deadlineNanos);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
         void cancel() {
-            cancelled = true;
+            armed = false;
         }
 
-        boolean cancelled() {
-            return cancelled;
+        /** On the event loop: runs the task if the slot is still armed and due, else re-arms it. */
+        private void fire() {
+            if (!armed) {
+                return;
+            }
+            long d = deadline;
+            if (d - System.nanoTime() > 0) {
+                arm(d);
+                return;
+            }
+            armed = false;
+            task.run();
         }
+    }
 
+    private record Queued(long at, long sequence, Slot slot) implements Comparable<Queued> {
         @Override
-        public int compareTo(Entry o) {
-            int c = Long.compare(deadline - o.deadline, 0); // monotonic nanos may wrap: compare differences
+        public int compareTo(Queued o) {
+            int c = Long.compare(at - o.at, 0); // monotonic nanos may wrap: compare differences
             return c != 0 ? c : Long.compare(sequence, o.sequence);
         }
     }
 
     private final Context loop;
-    private final PriorityQueue<Entry> queue = new PriorityQueue<>();
+    private final PriorityQueue<Queued> queue = new PriorityQueue<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final Thread thread;
@@ -57,51 +86,57 @@ final class DeadlineTimer implements AutoCloseable {
         this.thread.start();
     }
 
-    /** Runs {@code task} on the event loop once {@code System.nanoTime()} reaches {@code deadlineNanos}. */
-    Entry schedule(long deadlineNanos, Runnable task) {
-        lock.lock();
-        try {
-            Entry e = new Entry(deadlineNanos, sequence++, task);
-            queue.add(e);
-            if (queue.peek() == e) {
-                changed.signal();
-            }
-            return e;
-        } finally {
-            lock.unlock();
+    /** A timer whose {@code task} runs on the event loop when its armed deadline ({@code System.nanoTime()}) passes. */
+    Slot slot(Runnable task) {
+        return new Slot(task);
+    }
+
+    private void enqueue(Slot s, long at) { // lock held
+        Queued q = new Queued(at, sequence++, s);
+        queue.add(q);
+        s.queued = true;
+        s.queuedAt = at;
+        if (queue.peek() == q) {
+            changed.signal();
         }
     }
 
     private void run() {
         while (!closed) {
-            Entry due;
+            Slot due;
             lock.lock();
             try {
-                Entry head = queue.peek();
-                while (head != null && head.cancelled) { // cancelled entries leave when they reach the head
-                    queue.poll();
-                    head = queue.peek();
-                }
+                Queued head = queue.peek();
                 if (head == null) {
                     changed.await();
                     continue;
                 }
-                long wait = head.deadline - System.nanoTime();
-                if (wait > 0) {
-                    changed.awaitNanos(wait);
+                long now = System.nanoTime();
+                if (head.at - now > 0) {
+                    changed.awaitNanos(head.at - now);
                     continue;
                 }
-                due = queue.poll();
+                queue.poll();
+                Slot s = head.slot;
+                if (!s.queued || s.queuedAt != head.at) {
+                    continue; // superseded by an earlier entry of the same slot
+                }
+                s.queued = false;
+                if (!s.armed) {
+                    continue;
+                }
+                long d = s.deadline;
+                if (d - now > 0) {
+                    enqueue(s, d); // pushed later since it was queued: sleep on
+                    continue;
+                }
+                due = s;
             } catch (InterruptedException e) {
                 return;
             } finally {
                 lock.unlock();
             }
-            loop.runOnContext(v -> {
-                if (!due.cancelled) {
-                    due.task.run();
-                }
-            });
+            loop.runOnContext(v -> due.fire());
         }
     }
 

@@ -20,7 +20,7 @@ import java.util.List;
 /**
  * Runs one {@link VrrpRouter} on the daemon's event loop: feeds it inputs with the monotonic time and carries out
  * its actions in order (adverts on the shared raw socket, VIPs and announcements through the
- * {@link AddressKeeper}, timers as Vert.x timers, one per {@link TimerKind}). Every method runs on the event loop.
+ * {@link AddressKeeper}, one {@link DeadlineTimer.Slot} per {@link TimerKind}). Every method runs on the event loop.
  */
 final class RouterHost {
     private static final Logger LOG = LoggerFactory.getLogger("dev.vigil.agent.vrrp");
@@ -30,15 +30,16 @@ final class RouterHost {
     private final VrrpSocket socket;
     private final AddressKeeper addresses;
     private final Vertx vertx;
-    private final DeadlineTimer timers;
-    private final DeadlineTimer.Entry[] armed = new DeadlineTimer.Entry[TimerKind.values().length];
+    private final DeadlineTimer.Slot[] slots = new DeadlineTimer.Slot[TimerKind.values().length];
     private long refreshTimer = -1;
     private long lowerPrioTimer = -1;
     private long sendFailures;
 
     RouterHost(ConfiguredInstance instance, VrrpRouter router, VrrpSocket socket, AddressKeeper addresses, Vertx vertx,
                DeadlineTimer timers) {
-        this.timers = timers;
+        for (TimerKind k : TimerKind.values()) {
+            slots[k.ordinal()] = timers.slot(() -> handle(new RouterInput.TimerFired(k)));
+        }
         this.instance = instance;
         this.router = router;
         this.socket = socket;
@@ -122,23 +123,11 @@ final class RouterHost {
     }
 
     private void arm(TimerKind kind, long deadlineNanos) {
-        cancel(kind);
-        DeadlineTimer.Entry[] entry = new DeadlineTimer.Entry[1];
-        entry[0] = timers.schedule(deadlineNanos, () -> {
-            if (armed[kind.ordinal()] == entry[0]) {
-                armed[kind.ordinal()] = null;
-                handle(new RouterInput.TimerFired(kind));
-            }
-        });
-        armed[kind.ordinal()] = entry[0];
+        slots[kind.ordinal()].arm(deadlineNanos);
     }
 
     private void cancel(TimerKind kind) {
-        DeadlineTimer.Entry e = armed[kind.ordinal()];
-        if (e != null) {
-            e.cancel();
-            armed[kind.ordinal()] = null;
-        }
+        slots[kind.ordinal()].cancel();
     }
 
     /** keepalived's garp_lower_prio_delay: the re-announcement after a healed split is made again once later. */

@@ -16,6 +16,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.ArrayList;
+import dev.vigil.model.AgentFact;
+import dev.vigil.model.RouterRef;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -36,38 +40,67 @@ final class AddressKeeper implements AutoCloseable {
     });
     private final Map<String, Announcer> announcers = new HashMap<>(); // by device, used on the thread only
 
-    AddressKeeper(Rtnetlink rtnetlink) {
+    private final Consumer<AgentFact> facts;
+
+    AddressKeeper(Rtnetlink rtnetlink, Consumer<AgentFact> facts) {
         this.rtnetlink = rtnetlink;
+        this.facts = facts;
     }
 
-    void add(String instance, List<VirtualAddress> vips) {
+    void add(RouterRef router, List<VirtualAddress> vips) {
+        String instance = router.instance();
         thread.execute(() -> {
+            List<String> done = new ArrayList<>();
+            List<String> problems = new ArrayList<>();
             for (VirtualAddress v : vips) {
                 try {
                     AddressChange c = rtnetlink.add(v);
                     LOG.info("({}) VIP {} {}", instance, v, c == AddressChange.ADDED ? "added" : "was already present");
+                    done.add(v.address().getHostAddress());
                 } catch (LinuxCallFailed | RuntimeException e) {
                     LOG.error("({}) could not add VIP {}: {}", instance, v, e.getMessage());
+                    problems.add(v.address().getHostAddress() + ": " + e.getMessage());
                 }
             }
+            report(router, vips, problems, true);
         });
     }
 
-    void remove(String instance, List<VirtualAddress> vips, boolean quietIfAbsent) {
+    void remove(RouterRef router, List<VirtualAddress> vips, boolean quietIfAbsent) {
+        String instance = router.instance();
         thread.execute(() -> {
+            boolean removedAny = false;
+            List<String> problems = new ArrayList<>();
             for (VirtualAddress v : vips) {
                 try {
                     AddressChange c = rtnetlink.remove(v);
                     if (c == AddressChange.REMOVED) {
                         LOG.info("({}) VIP {} removed", instance, v);
+                        removedAny = true;
                     } else if (!quietIfAbsent) {
                         LOG.info("({}) VIP {} was already absent", instance, v);
                     }
                 } catch (LinuxCallFailed | RuntimeException e) {
                     LOG.error("({}) could not remove VIP {}: {}", instance, v, e.getMessage());
+                    problems.add(v.address().getHostAddress() + ": " + e.getMessage());
                 }
             }
+            // The start-of-day removal of VIPs that were not there is no fact worth keeping.
+            if (removedAny || !problems.isEmpty() || !quietIfAbsent) {
+                report(router, vips, problems, false);
+            }
         });
+    }
+
+    /** One fact per add or remove of an instance's VIPs, saying whether the kernel took every address. */
+    private void report(RouterRef router, List<VirtualAddress> vips, List<String> problems, boolean added) {
+        if (vips.isEmpty()) {
+            return;
+        }
+        List<String> addresses = vips.stream().map(v -> v.address().getHostAddress()).toList();
+        String detail = problems.isEmpty() ? "" : String.join("; ", problems);
+        facts.accept(added ? new AgentFact.VipsAdded(router, addresses, problems.isEmpty(), detail)
+                : new AgentFact.VipsRemoved(router, addresses, problems.isEmpty(), detail));
     }
 
     /**

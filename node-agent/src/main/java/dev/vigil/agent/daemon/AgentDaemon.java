@@ -31,6 +31,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import dev.vigil.model.AgentFact;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -54,14 +56,16 @@ public final class AgentDaemon {
     private final List<RouterHost> hosts = new ArrayList<>();
     private final Map<VrrpRouter, RouterHost> byRouter = new IdentityHashMap<>();
     private LinkMonitor links;
+    private final Consumer<AgentFact> facts;
     private volatile boolean stopping;
 
-    private AgentDaemon(AgentConfig config, Vertx vertx, Rtnetlink rtnetlink) {
+    private AgentDaemon(AgentConfig config, Vertx vertx, Rtnetlink rtnetlink, Consumer<AgentFact> facts) {
         this.config = config;
         this.vertx = vertx;
         this.loop = vertx.getOrCreateContext();
         this.rtnetlink = rtnetlink;
-        this.addresses = new AddressKeeper(rtnetlink);
+        this.facts = facts;
+        this.addresses = new AddressKeeper(rtnetlink, facts);
         this.timers = new DeadlineTimer(loop);
     }
 
@@ -72,13 +76,21 @@ public final class AgentDaemon {
      * @throws LinuxCallFailed          a socket or netlink call was refused (capabilities, missing device)
      */
     public static AgentDaemon start(AgentConfig config) throws LinuxCallFailed {
+        return start(config, fact -> { });
+    }
+
+    /**
+     * Starts every instance of {@code config}, handing each fact it observes (transitions, VIP changes) to
+     * {@code facts}, which must not block: it is called on the event loop and the netlink thread.
+     */
+    public static AgentDaemon start(AgentConfig config, Consumer<AgentFact> facts) throws LinuxCallFailed {
         // One event loop is plenty for hundreds of routers and keeps the footprint small on a database host.
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
                 .setInternalBlockingPoolSize(1));
         Rtnetlink rtnetlink = null;
         try {
             rtnetlink = Rtnetlink.open();
-            AgentDaemon d = new AgentDaemon(config, vertx, rtnetlink);
+            AgentDaemon d = new AgentDaemon(config, vertx, rtnetlink, facts);
             d.open();
             return d;
         } catch (LinuxCallFailed | RuntimeException e) {
@@ -115,7 +127,7 @@ public final class AgentDaemon {
                 for (ConfiguredInstance i : e.getValue()) {
                     VrrpRouter router = new VrrpRouter(i.router());
                     demux.add(router);
-                    RouterHost h = new RouterHost(i, router, socket, addresses, vertx, timers);
+                    RouterHost h = new RouterHost(i, router, socket, addresses, vertx, timers, facts);
                     onSocket.add(h);
                     hosts.add(h);
                     byRouter.put(router, h);

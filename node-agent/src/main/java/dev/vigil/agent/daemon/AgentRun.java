@@ -4,12 +4,18 @@ import ch.qos.logback.classic.Level;
 import dev.vigil.agent.config.AgentConfig;
 import dev.vigil.agent.config.Finding;
 import dev.vigil.agent.net.LinuxCallFailed;
+import dev.vigil.agent.report.Reporting;
+import dev.vigil.model.AgentFact;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -61,13 +67,30 @@ public final class AgentRun {
         String agentId = config.vigil().agentId().orElseGet(AgentRun::hostName);
         LOG.info("Starting Vigil agent {} (cluster {}, state {}) with {}: {} vrrp_instance(s)", agentId,
                 config.vigil().cluster(), config.vigil().stateDir(), file, config.instances().size());
+        Reporting reporting;
+        try {
+            reporting = Reporting.start(config.vigil(), agentId,
+                    Reporting.Options.defaults().withOutboxBytes(config.vigil().outboxBytes())
+                            // facts are durable on disk before close(); a long grace would break the 1 s exit
+                            .withCloseGraceMillis(100));
+        } catch (UncheckedIOException e) {
+            // Failover never waits for reporting: without a usable outbox the agent still runs, and says so.
+            LOG.error("reporting disabled: {}", e.getMessage());
+            reporting = Reporting.disabled();
+        }
+        reporting.record(new AgentFact.AgentStarted(AgentRun.class.getPackage().getImplementationVersion() == null
+                ? "dev" : AgentRun.class.getPackage().getImplementationVersion(), hostName(), ProcessHandle.current().pid()));
+        reporting.record(new AgentFact.ConfigLoaded(file.toAbsolutePath().toString(), sha256(file),
+                config.instances().size()));
         AgentDaemon daemon;
         try {
-            daemon = AgentDaemon.start(config);
+            daemon = AgentDaemon.start(config, reporting::record);
         } catch (LinuxCallFailed | IllegalArgumentException | IllegalStateException e) {
             LOG.error("cannot start: {}", e.getMessage());
             err.println("vigil-agent: cannot start: " + e.getMessage());
             err.flush();
+            reporting.record(new AgentFact.AgentStopping("cannot start: " + e.getMessage()));
+            reporting.close();
             return dev.vigil.agent.AgentMain.EXIT_CANNOT_RUN;
         }
         pidFile.ifPresent(AgentRun::writePid);
@@ -76,8 +99,12 @@ public final class AgentRun {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        LOG.info("{} received: stopping", stopSignal[0].isEmpty() ? "interrupt" : stopSignal[0]);
+        String why = stopSignal[0].isEmpty() ? "interrupt" : stopSignal[0];
+        LOG.info("{} received: stopping", why);
+        reporting.record(new AgentFact.AgentStopping(why));
         daemon.stop(STOP_BUDGET_MILLIS);
+        // After the VIPs are gone: what is still queued reaches the disk, and ships if the coordinator answers at once.
+        reporting.close();
         pidFile.ifPresent(p -> {
             try {
                 Files.deleteIfExists(p);
@@ -87,6 +114,15 @@ public final class AgentRun {
         });
         LOG.info("Stopped Vigil agent {}", agentId);
         return 0;
+    }
+
+    /** The configuration as read, for the audit trail (what exactly was running). */
+    private static String sha256(Path file) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+        } catch (IOException | NoSuchAlgorithmException e) {
+            return "unreadable: " + e.getMessage();
+        }
     }
 
     private static void writePid(Path p) {

@@ -10,12 +10,17 @@ import dev.vigil.agent.vrrp.RouterInput;
 import dev.vigil.agent.vrrp.RouterState;
 import dev.vigil.agent.vrrp.TimerKind;
 import dev.vigil.agent.vrrp.VrrpRouter;
+import dev.vigil.model.AddressFamily;
+import dev.vigil.model.AgentFact;
+import dev.vigil.model.RouterRef;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Runs one {@link VrrpRouter} on the daemon's event loop: feeds it inputs with the monotonic time and carries out
@@ -34,9 +39,11 @@ final class RouterHost {
     private long refreshTimer = -1;
     private long lowerPrioTimer = -1;
     private long sendFailures;
+    private final Consumer<AgentFact> facts;
+    private final RouterRef ref;
 
     RouterHost(ConfiguredInstance instance, VrrpRouter router, VrrpSocket socket, AddressKeeper addresses, Vertx vertx,
-               DeadlineTimer timers) {
+               DeadlineTimer timers, Consumer<AgentFact> facts) {
         for (TimerKind k : TimerKind.values()) {
             slots[k.ordinal()] = timers.slot(() -> handle(new RouterInput.TimerFired(k)));
         }
@@ -45,6 +52,10 @@ final class RouterHost {
         this.socket = socket;
         this.addresses = addresses;
         this.vertx = vertx;
+        this.facts = facts;
+        RouterConfig c = router.config();
+        this.ref = new RouterRef(c.name(), c.vrid(),
+                c.family() == dev.vigil.agent.vrrp.IpFamily.IPV4 ? AddressFamily.IPV4 : AddressFamily.IPV6);
     }
 
     VrrpRouter router() {
@@ -73,10 +84,10 @@ final class RouterHost {
             if (a instanceof RouterAction.SendAdvert s) {
                 send(s);
             } else if (a instanceof RouterAction.AddVips v) {
-                addresses.add(name(), instance.vipsOf(v.vips()));
+                addresses.add(ref, instance.vipsOf(v.vips()));
             } else if (a instanceof RouterAction.RemoveVips v) {
                 // at start the removal is the crash cleanup: absent VIPs are the normal case, not news
-                addresses.remove(name(), instance.vipsOf(v.vips()), cause == Trigger.START);
+                addresses.remove(ref, instance.vipsOf(v.vips()), cause == Trigger.START);
             } else if (a instanceof RouterAction.AnnounceVips v) {
                 addresses.announce(name(), instance.vipsOf(v.vips()), v.repeat(), instance.garpInterval(),
                         transitioned ? "takeover" : cause == Trigger.TIMER ? "garp_master_delay"
@@ -93,6 +104,7 @@ final class RouterHost {
                 transition = t; // reported after the wire actions: a takeover's first advert must not wait for a log line
             } else if (a instanceof RouterAction.PriorityChanged p) {
                 LOG.info("({}) priority {} -> {}: {}", name(), p.from(), p.to(), p.cause());
+                facts.accept(new AgentFact.PriorityChanged(ref, p.from(), p.to(), p.cause()));
             }
         }
         if (transition != null) {
@@ -144,8 +156,23 @@ final class RouterHost {
         });
     }
 
+    /** keepalived's names: a router that leaves for INITIALIZE at shutdown is STOPped. */
+    private static dev.vigil.model.RouterState factState(RouterState s, dev.vigil.agent.vrrp.TransitionReason reason) {
+        return switch (s) {
+            case INITIALIZE -> reason == dev.vigil.agent.vrrp.TransitionReason.SHUTDOWN
+                    ? dev.vigil.model.RouterState.STOP : dev.vigil.model.RouterState.INIT;
+            case BACKUP -> dev.vigil.model.RouterState.BACKUP;
+            case MASTER -> dev.vigil.model.RouterState.MASTER;
+            case FAULT -> dev.vigil.model.RouterState.FAULT;
+        };
+    }
+
     private void report(RouterAction.Transition t) {
         LOG.info("({}) {} -> {} [{}]: {}", name(), t.from(), t.to(), t.reason(), t.cause());
+        var view = router.view();
+        facts.accept(new AgentFact.RouterStateChanged(ref, factState(t.from(), t.reason()), factState(t.to(), t.reason()),
+                t.cause(), router.config().priority(), view.effectivePriority(),
+                view.master().map(Object::toString)));
         switch (t.to()) {
             case MASTER -> LOG.info("({}) Entering MASTER STATE", name());
             case BACKUP -> LOG.info("({}) Entering BACKUP STATE{}", name(),

@@ -27,8 +27,8 @@ import java.util.function.LongSupplier;
  */
 public sealed interface Reporting extends AutoCloseable permits DisabledReporting, OutboxReporting {
 
-    /** Proposed {@code vigil { outbox_size 64MB }} default. */
-    long DEFAULT_OUTBOX_BYTES = 64L << 20;
+    /** The {@code vigil { outbox_size }} default. */
+    long DEFAULT_OUTBOX_BYTES = VigilSettings.DEFAULT_OUTBOX_BYTES;
 
     /** Queues a fact for the durable outbox and the coordinator. Never blocks, never throws. */
     void record(AgentFact fact);

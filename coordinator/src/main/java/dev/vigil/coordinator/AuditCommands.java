@@ -1,7 +1,11 @@
 package dev.vigil.coordinator;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.vigil.coordinator.projection.ReviewReadModel;
+import dev.vigil.coordinator.projection.StoredEvents;
 import dev.vigil.coordinator.store.AuditStore;
+import dev.vigil.coordinator.store.StoreMigrations;
+import dev.vigil.model.EnvelopeCodec;
 import dev.vigil.coordinator.store.DatabaseVendor;
 import dev.vigil.coordinator.store.StoreSettings;
 import dev.vigil.coordinator.verify.ChainVerdict;
@@ -88,6 +92,30 @@ final class AuditCommands {
             }
             System.out.println(intact ? "verify: all " + verdicts.size() + " streams intact" : "verify: FAILED");
             return intact ? 0 : 1;
+        }
+    }
+
+    @Command(name = "rebuild-read-models", mixinStandardHelpOptions = true,
+            description = {"Empties the audit query API's read models and refills them from the event stream.",
+                    "The answers are the same before and after; run it after changing the review fold."})
+    static final class RebuildReadModels implements Callable<Integer> {
+        @ParentCommand
+        CoordinatorMain parent;
+
+        @Override
+        public Integer call() throws Exception {
+            StoreSettings store = existing(parent.resolve().store());
+            try (HikariDataSource ds = AuditStore.pool(store)) {
+                StoreMigrations.migrate(ds, store.vendor()); // a store from before the read models gets their tables
+                ReviewReadModel model = new ReviewReadModel(ds, new StoredEvents(ds, EnvelopeCodec.standard()));
+                model.drop();
+                model.rebuild();
+            } catch (SQLException | RuntimeException e) {
+                System.err.println("rebuild-read-models: cannot rebuild in " + store.jdbcUrl() + ": " + firstLine(e));
+                return 2;
+            }
+            System.out.println("rebuild-read-models: done");
+            return 0;
         }
     }
 

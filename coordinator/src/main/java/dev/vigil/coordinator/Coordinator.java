@@ -1,6 +1,9 @@
 package dev.vigil.coordinator;
 
 import dev.vigil.coordinator.api.AuditApi;
+import dev.vigil.coordinator.api.QueryApi;
+import dev.vigil.coordinator.api.ReadAccess;
+import dev.vigil.coordinator.projection.StoredEvents;
 import dev.vigil.coordinator.ingest.IngestHttp;
 import dev.vigil.coordinator.projection.StoredFacts;
 import dev.vigil.coordinator.ingest.IngestService;
@@ -41,9 +44,13 @@ public final class Coordinator implements AutoCloseable {
         Vertx vertx = Vertx.vertx();
         try {
             Router router = Router.router(vertx);
+            ReadAccess access = new ReadAccess(settings.operators(), settings.tokens());
+            access.guardIngest(router);
             new IngestHttp(settings.tokens(), new IngestService(EnvelopeCodec.standard(), store::record)).mount(router);
-            new AuditApi(settings.operators(), new StoreAudit(store.dataSource()),
+            new AuditApi(access, new StoreAudit(store.dataSource()),
                     new StoredFacts(store.dataSource(), EnvelopeCodec.standard())).mount(router);
+            new QueryApi(access, new StoredEvents(store.dataSource(), EnvelopeCodec.standard()), clock,
+                    QueryApi.GAP_FILL_WINDOW).mount(router);
             HttpServerOptions options = new HttpServerOptions();
             settings.tls().ifPresent(tls -> options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
                     .setCertPath(tls.certificate().toString()).setKeyPath(tls.privateKey().toString())));

@@ -29,6 +29,7 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "vigil-coordinator", mixinStandardHelpOptions = true,
         description = "Vigil coordinator: authenticated ingest of agent facts into a hash-chained event store.",
         subcommands = {CoordinatorMain.HashToken.class, AuditCommands.Verify.class, AuditCommands.TakeCheckpoint.class,
+                AuditCommands.RebuildReadModels.class,
                 AuditCommands.GenerateCheckpointKey.class})
 public final class CoordinatorMain implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(CoordinatorMain.class);

@@ -50,6 +50,9 @@ public final class DemoMain {
     private final Map<String, HostProcess> agents = new LinkedHashMap<>();
     private final List<String> story = new ArrayList<>();
     private Process coordinator;
+    private String coordinatorUrl = "";
+    private Path readTokenFile;
+    private final java.time.Instant began = java.time.Instant.now();
 
     private DemoMain(Path top, boolean keep) {
         this.top = top;
@@ -106,7 +109,7 @@ public final class DemoMain {
                 + ", client " + client.address() + "; write VIP " + writeVip + ", read VIP " + readVip);
 
         say.step("Coordinator on the embedded store, listening on the management segment");
-        String coordinatorUrl = "http://" + mgmt.ip4(1) + ":7740";
+        coordinatorUrl = "http://" + mgmt.ip4(1) + ":7740";
         Map<String, String> tokens = new LinkedHashMap<>();
         for (Host h : List.of(db1, db2, db3)) {
             tokens.put(h.name(), randomToken());
@@ -291,8 +294,12 @@ public final class DemoMain {
             }
             agentsJson.append('"').append(t.getKey()).append("\":{\"tokenSha256\":\"").append(sha256(t.getValue())).append("\"}");
         }
+        String readToken = randomToken();
+        readTokenFile = work.resolve("read.token");
+        Files.writeString(readTokenFile, readToken + "\n");
         Path config = work.resolve("coordinator.json");
-        Files.writeString(config, "{\"agents\":{" + agentsJson + "}}\n");
+        Files.writeString(config, "{\"agents\":{" + agentsJson + "},\"operators\":{\"demo\":{\"tokenSha256\":\""
+                + sha256(readToken) + "\"}}}\n");
         coordinator = new ProcessBuilder(top.resolve("bin/vigil-coordinator").toString(),
                 "--config", config.toString(), "--data-dir", work.resolve("store").toString(), "--listen", listen)
                 .redirectErrorStream(true).redirectOutput(work.resolve("coordinator.log").toFile()).start();
@@ -370,7 +377,8 @@ public final class DemoMain {
             return Optional.empty();
         }
         String line = String.format("on the wire: db1's last advert to %s's first: %.0f ms with no master "
-                + "(VRRPv3 bound for priority 100 at 0.5 s: 3 x 500 + 195 = 1695 ms)", newMaster, (firstNew - lastOld) * 1000);
+                + "(RFC 5798 bound for priority 100 at 0.5 s: 3 x 500 + (256 - 100) x 500 / 256 = 1805 ms)",
+                newMaster, (firstNew - lastOld) * 1000);
         story.add(line);
         return Optional.of(line);
     }
@@ -380,23 +388,51 @@ public final class DemoMain {
                 "-h", vip, "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c",
                 "insert into orders(note) values ('" + note + "') returning id, inet_server_addr()");
         if (r.ok()) {
-            String[] f = r.stdout().strip().split("\\|");
+            String[] f = r.stdout().strip().lines().findFirst().orElse("").split("\\|");
             return "order " + f[0] + " written through " + vip + " (served by " + f[f.length - 1] + ")";
         }
         String err = r.stderr().strip();
         return "write through " + vip + " failed: " + err.lines().reduce((a, b) -> b).orElse(err);
     }
 
-    /** What the agents themselves said about each transition, in their own log lines. */
+    /** The story from the audit trail (what the agents reported), or from their logs without a coordinator. */
     private void tellStory() {
-        say.step("What happened, as the agents logged it");
-        for (Map.Entry<String, HostProcess> e : agents.entrySet()) {
-            e.getValue().log().lines()
-                    .filter(l -> l.contains("Entering") || l.contains("cause") || l.contains("VIP"))
-                    .forEach(l -> say.detail(e.getKey() + ": " + l.strip()));
-        }
+        say.step("What happened, as the audit trail tells it");
         story.forEach(say::detail);
-        say.detail("the audit trail: agents report to the coordinator once their outbox ships (coming with the reporting work)");
+        if (coordinator == null || !coordinator.isAlive()) {
+            say.detail("no coordinator: the agents' own log lines instead");
+            for (Map.Entry<String, HostProcess> e : agents.entrySet()) {
+                e.getValue().log().lines().filter(l -> l.contains("Entering"))
+                        .forEach(l -> say.detail(e.getKey() + ": " + l.strip()));
+            }
+            return;
+        }
+        sleep(3000); // the outboxes ship within moments; give the last facts time to arrive
+        String to = java.time.Instant.now().toString();
+        for (List<String> args : List.of(
+                List.of("incidents", "--cluster", "pg-demo"),
+                List.of("replay", "--from", began.toString(), "--to", to, "--cluster", "pg-demo"))) {
+            say.detail("$ bin/vigilctl " + String.join(" ", args));
+            vigilctl(args).lines().forEach(l -> say.detail("  " + l));
+        }
+        say.detail("review page: " + coordinatorUrl + "/review/ (read token in " + readTokenFile + ")");
+    }
+
+    private String vigilctl(List<String> args) {
+        List<String> command = new ArrayList<>(List.of(top.resolve("bin/vigilctl").toString(),
+                "--url", coordinatorUrl, "--token-file", readTokenFile.toString()));
+        command.addAll(args);
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+            return out;
+        } catch (IOException e) {
+            return "vigilctl failed: " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
     }
 
     private static void sleep(long ms) {

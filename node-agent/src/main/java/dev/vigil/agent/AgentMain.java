@@ -3,6 +3,7 @@ package dev.vigil.agent;
 import dev.vigil.agent.config.ConfigResult;
 import dev.vigil.agent.config.Finding;
 import dev.vigil.agent.config.KeepalivedConfigParser;
+import dev.vigil.agent.daemon.AgentRun;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,8 +16,9 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
- * {@code bin/vigil-agent}: keepalived's command line where it makes sense. Only {@code -t} does its
- * real work so far; the daemon is wired later.
+ * {@code bin/vigil-agent}: keepalived's command line where it makes sense. {@code -t} checks the file; otherwise
+ * the daemon ({@link dev.vigil.agent.daemon.AgentRun}) runs every instance in the foreground until SIGTERM/SIGINT
+ * (a JVM cannot fork, so {@code -n} is implied; {@code -l} is implied too: logs go to stdout for journald).
  */
 @Command(name = "vigil-agent", mixinStandardHelpOptions = true, version = "vigil-agent 0.1.0",
         description = "VRRP daemon reading keepalived.conf.")
@@ -24,7 +26,8 @@ public final class AgentMain implements Callable<Integer> {
 
     /** Exit status of {@code -t} when the file has errors (keepalived uses 1..5 for its own reasons). */
     public static final int EXIT_CONFIG_ERROR = 1;
-    public static final int EXIT_NOT_WIRED = 2;
+    /** The configuration is valid but cannot run on this host (no such interface, no source address, no rights). */
+    public static final int EXIT_CANNOT_RUN = 2;
 
     @Option(names = {"-f", "--use-file"}, paramLabel = "FILE", defaultValue = "/etc/keepalived/keepalived.conf",
             description = "configuration file (default: ${DEFAULT-VALUE})")
@@ -82,9 +85,8 @@ public final class AgentMain implements Callable<Integer> {
             err.flush();
             return EXIT_CONFIG_ERROR;
         }
-        err.println("vigil-agent: daemon not yet wired; use -t to check a configuration");
-        err.flush();
-        return EXIT_NOT_WIRED;
+        ConfigResult.Valid valid = (ConfigResult.Valid) result;
+        return new AgentRun(valid.config(), valid.findings(), pidFile, logDetail, file, err).run();
     }
 
     /** Whether this host (this network namespace) has a link of that name. */

@@ -83,12 +83,12 @@ class AgentMainTest {
     }
 
     @Test
-    void withoutConfigTestTheDaemonIsNotWiredYet() throws Exception {
+    void theDaemonRefusesAnInterfaceThisHostLacksAndWritesNoPidFile() throws Exception {
         Path f = Files.writeString(tmp.resolve("keepalived.conf"),
-                "vrrp_instance VI_1 {\n interface lo\n virtual_router_id 5\n virtual_ipaddress {\n 192.0.2.5\n }\n}\n");
+                "vrrp_instance VI_1 {\n interface vigil-no-such0\n virtual_router_id 5\n virtual_ipaddress {\n 192.0.2.5\n }\n}\n");
         Run r = run("-n", "-l", "-D", "-p", tmp.resolve("pid").toString(), "-f", f.toString());
-        assertThat(r.exit()).isEqualTo(AgentMain.EXIT_NOT_WIRED);
-        assertThat(r.err()).contains("daemon not yet wired");
+        assertThat(r.exit()).isEqualTo(AgentMain.EXIT_CANNOT_RUN);
+        assertThat(r.err()).contains("cannot start").contains("VI_1").contains("vigil-no-such0");
         assertThat(tmp.resolve("pid")).doesNotExist();
     }
 }

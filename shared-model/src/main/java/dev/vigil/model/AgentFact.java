@@ -111,4 +111,16 @@ public sealed interface AgentFact {
             Objects.requireNonNull(transition, "transition");
         }
     }
+
+    /**
+     * The agent's outbox was full and dropped lower-value facts (never a state or VIP change) instead
+     * of growing without bound: how many of each type, over which stretch of the monotonic clock.
+     */
+    record FactsThinned(Map<String, Long> droppedByType, long firstDroppedNanos, long lastDroppedNanos,
+                        String reason) implements AgentFact {
+        public FactsThinned {
+            droppedByType = unmodifiableSortedMap(new TreeMap<>(droppedByType));
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
 }

@@ -5,6 +5,7 @@ import dev.vigil.model.AgentFact.AdvertsRejected;
 import dev.vigil.model.AgentFact.AgentStarted;
 import dev.vigil.model.AgentFact.AgentStopping;
 import dev.vigil.model.AgentFact.ConfigLoaded;
+import dev.vigil.model.AgentFact.FactsThinned;
 import dev.vigil.model.AgentFact.NotifyScriptRan;
 import dev.vigil.model.AgentFact.PriorityChanged;
 import dev.vigil.model.AgentFact.RouterStateChanged;
@@ -44,7 +45,9 @@ class EnvelopeCodecTest {
                 new TrackerResultChanged("pg_primary", "postgresql", false, "server is in recovery", 3_500_000),
                 new PriorityChanged(VI_1, 150, 100, "pg_primary"),
                 new AdvertsRejected(VI_1, Map.of("ttl", 3L, "auth", 1L), 10_000_000_000L),
-                new NotifyScriptRan("VI_PG", "/usr/local/bin/notify.sh", "MASTER", 0, 12_000_000));
+                new NotifyScriptRan("VI_PG", "/usr/local/bin/notify.sh", "MASTER", 0, 12_000_000),
+                new FactsThinned(Map.of("AdvertsRejected", 120L, "TrackerResultChanged", 7L), 5_000_000_000L,
+                        9_000_000_000L, "outbox full (64 MiB)"));
     }
 
     private static EventEnvelope envelope(long seq, AgentFact fact) {

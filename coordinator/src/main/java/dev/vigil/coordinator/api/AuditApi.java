@@ -1,6 +1,5 @@
 package dev.vigil.coordinator.api;
 
-import dev.vigil.coordinator.ingest.AgentTokens;
 import dev.vigil.coordinator.projection.ReviewFact;
 import dev.vigil.coordinator.projection.ReviewFold;
 import dev.vigil.coordinator.projection.ReviewPolicy;
@@ -28,28 +27,19 @@ import java.util.concurrent.Callable;
 public final class AuditApi {
     private static final Logger LOG = LoggerFactory.getLogger(AuditApi.class);
 
-    private final AgentTokens operators;
+    private final ReadAccess access;
     private final StoreAudit audit;
     private final StoredFacts facts;
 
-    public AuditApi(AgentTokens operators, StoreAudit audit, StoredFacts facts) {
-        this.operators = operators;
+    public AuditApi(ReadAccess access, StoreAudit audit, StoredFacts facts) {
+        this.access = access;
         this.audit = audit;
         this.facts = facts;
     }
 
     public void mount(Router router) {
-        router.get("/v1/verify").handler(this::authenticate).handler(ctx -> blocking(ctx, () -> verify()));
-        router.get("/v1/review").handler(this::authenticate).handler(this::review);
-    }
-
-    private void authenticate(RoutingContext ctx) {
-        if (operators.authenticate(ctx.request().getHeader("Authorization")).isPresent()) {
-            ctx.next();
-        } else {
-            ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"vigil-audit\"");
-            reply(ctx, 401, new JsonObject().put("error", "unauthorized").put("message", "missing or unknown operator token"));
-        }
+        router.get("/v1/verify").handler(access::requireReader).handler(ctx -> blocking(ctx, () -> verify()));
+        router.get("/v1/review").handler(access::requireReader).handler(this::review);
     }
 
     private JsonObject verify() throws Exception {

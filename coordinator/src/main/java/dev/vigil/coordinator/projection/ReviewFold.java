@@ -29,7 +29,8 @@ import java.util.function.Function;
  * order things happened, as far as skewed clocks tell) and by arrival at the coordinator.
  */
 public final class ReviewFold {
-    private static final Comparator<Observed> BY_AGENT_CLOCK = Comparator
+    /** Agent time, ties broken by identity: the order every fold here reads facts in. */
+    static final Comparator<Observed> BY_AGENT_CLOCK = Comparator
             .comparing((Observed o) -> o.envelope().time())
             .thenComparing(o -> o.envelope().agentId())
             .thenComparing(o -> o.envelope().bootId())

@@ -52,7 +52,7 @@ public final class StoredFacts {
                     }
                 }
             } catch (IOException | MalformedEnvelopeException e) {
-                throw new SQLException("a stored fact does not decode (run verify): " + e.getMessage(), e);
+                throw new UndecodableStoredFact(e);
             } finally {
                 c.rollback();
                 c.setAutoCommit(autoCommit);

@@ -21,7 +21,9 @@ public record StoreSettings(String jdbcUrl, String user, String password, int ma
     /** The embedded default: an H2 file database in {@code dataDir}. */
     public static StoreSettings embedded(Path dataDir) {
         String file = dataDir.toAbsolutePath().resolve("vigil-coordinator").toString();
-        return new StoreSettings("jdbc:h2:file:" + file + ";DB_CLOSE_ON_EXIT=FALSE", "sa", "", 8, 1000);
+        // WRITE_DELAY=0: H2 otherwise acknowledges a commit up to 0.5 s before it reaches the file, and the
+        // agent trims what the reply acknowledged, so a coordinator killed in that window would lose facts.
+        return new StoreSettings("jdbc:h2:file:" + file + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0", "sa", "", 8, 1000);
     }
 
     public DatabaseVendor vendor() {

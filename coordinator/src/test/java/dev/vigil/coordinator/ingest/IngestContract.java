@@ -443,8 +443,8 @@ abstract class IngestContract {
         post(c, DB2_TOKEN, List.of(at("db2", 1, 10_250, master)));
 
         assertThat(get(c, Optional.empty(), "/v1/review").statusCode()).isEqualTo(401);
-        assertThat(get(c, Optional.of(DB1_TOKEN), "/v1/verify").statusCode()).as("an agent token is no operator token")
-                .isEqualTo(401);
+        assertThat(get(c, Optional.of(DB1_TOKEN), "/v1/verify").statusCode()).as("an agent token is no read token")
+                .isEqualTo(403);
 
         HttpResponse<String> review = get(c, Optional.of(OPERATOR_TOKEN), "/v1/review?cluster=pg-main");
         assertThat(review.statusCode()).as(review.body()).isEqualTo(200);

@@ -327,6 +327,7 @@ public final class KeepalivedConfigParser {
         List<URI> coordinators = new ArrayList<>();
         Optional<Path> tokenFile = v.tokenFile();
         Path adminSocket = v.adminSocket();
+        long outboxBytes = v.outboxBytes();
         for (Statement s : block.children()) {
             if (!s.keyword().equals("coordinator") && Vocabulary.isSupported(Block.VIGIL, s.keyword())) {
                 read.setOnce(seen, s, ctx);
@@ -362,6 +363,18 @@ public final class KeepalivedConfigParser {
                         adminSocket = p.get();
                     }
                 }
+                case "outbox_size" -> {
+                    Optional<String> text = read.text(s, ctx);
+                    if (text.isPresent()) {
+                        Optional<Long> bytes = dev.vigil.agent.check.Magnitudes.parseBytes(text.get());
+                        if (bytes.isEmpty() || bytes.get() < VigilSettings.MIN_OUTBOX_BYTES) {
+                            error(s.pos(), ctx + ": outbox_size '" + text.get()
+                                    + "' must be a size of at least 64KB (e.g. 64MB)");
+                        } else {
+                            outboxBytes = bytes.get();
+                        }
+                    }
+                }
                 case "coordinator" -> {
                     if (read.arity(s, ctx, 1, 16)) {
                         for (String u : s.args()) {
@@ -372,7 +385,7 @@ public final class KeepalivedConfigParser {
                 default -> notActedOnOrUnknown(Block.VIGIL, s, ctx);
             }
         }
-        vigil = new VigilSettings(agentId, cluster, stateDir, coordinators, tokenFile, adminSocket);
+        vigil = new VigilSettings(agentId, cluster, stateDir, coordinators, tokenFile, adminSocket, outboxBytes);
     }
 
     private Optional<String> identifier(Statement s, String ctx) {

@@ -12,17 +12,27 @@ import java.util.Optional;
  * @param agentId      stable id of this agent in the audit trail; empty = the daemon uses the host name
  * @param cluster      name grouping the agents of one deployment ("default")
  * @param stateDir     durable outbox and state ({@code /var/lib/vigil})
- * @param coordinators ingest endpoints, tried in order; none = facts are kept in the outbox only
+ * @param coordinators ingest endpoints, tried in order; none = facts go to the log only
  * @param tokenFile    bearer token for the coordinator
  * @param adminSocket  unix socket of {@code vigilctl} ({@code /run/vigil/agent.sock})
+ * @param outboxBytes  bound of the durable outbox ({@code outbox_size}, 64 MiB); when full, low-value facts are thinned
  */
 public record VigilSettings(Optional<String> agentId, String cluster, Path stateDir, List<URI> coordinators,
-                            Optional<Path> tokenFile, Path adminSocket) {
+                            Optional<Path> tokenFile, Path adminSocket, long outboxBytes) {
+
+    public static final long DEFAULT_OUTBOX_BYTES = 64L << 20;
+    /** Smaller than this, the outbox could not hold one segment of facts. */
+    public static final long MIN_OUTBOX_BYTES = 64L << 10;
 
     public static final VigilSettings DEFAULTS = new VigilSettings(Optional.empty(), "default",
             Path.of("/var/lib/vigil"), List.of(), Optional.empty(), Path.of("/run/vigil/agent.sock"));
 
     public VigilSettings {
         coordinators = List.copyOf(coordinators);
+    }
+
+    public VigilSettings(Optional<String> agentId, String cluster, Path stateDir, List<URI> coordinators,
+                         Optional<Path> tokenFile, Path adminSocket) {
+        this(agentId, cluster, stateDir, coordinators, tokenFile, adminSocket, DEFAULT_OUTBOX_BYTES);
     }
 }

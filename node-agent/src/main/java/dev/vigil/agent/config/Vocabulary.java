@@ -61,7 +61,8 @@ final class Vocabulary {
             Block.SYNC_GROUP, Set.of("group", "track_interface", "track_script", "track_file", "notify_master",
                     "notify_backup", "notify_fault", "notify_stop", "notify", "smtp_alert", "global_tracking",
                     "sync_group_tracking_weight"),
-            Block.VIGIL, Set.of("agent_id", "cluster", "state_dir", "coordinator", "token_file", "admin_socket"));
+            Block.VIGIL, Set.of("agent_id", "cluster", "state_dir", "coordinator", "token_file", "admin_socket",
+                    "outbox_size"));
 
     static final Map<Block, Map<String, NotActedOn>> NOT_ACTED_ON = Map.of(
             Block.TOP, top(),

@@ -1,0 +1,353 @@
+package dev.vigil.coordinator.api;
+
+import dev.vigil.coordinator.projection.Narrative;
+import dev.vigil.coordinator.projection.ReviewFact;
+import dev.vigil.coordinator.projection.ReviewFold;
+import dev.vigil.coordinator.projection.ReviewPolicy;
+import dev.vigil.coordinator.projection.ReviewReadModel;
+import dev.vigil.coordinator.projection.ReviewRows;
+import dev.vigil.coordinator.projection.RouterKey;
+import dev.vigil.coordinator.projection.RouterView;
+import dev.vigil.coordinator.projection.StateFold;
+import dev.vigil.coordinator.projection.StoredEvent;
+import dev.vigil.coordinator.projection.StoredEvents;
+import dev.vigil.model.AgentFact;
+import dev.vigil.model.EventEnvelope;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * The audit query API (documented by {@code /v1/openapi.yaml}, a file in the jar). Parameters are
+ * validated on the event loop (400 naming the parameter); the store is read on a worker. Moves,
+ * incidents and the narrative fold the whole history up to the end of the window, so who held a
+ * router before the window is known, then keep what lies in it.
+ */
+public final class QueryApi {
+    private static final Logger LOG = LoggerFactory.getLogger(QueryApi.class);
+    static final String OPENAPI_RESOURCE = "/dev/vigil/coordinator/api/openapi.yaml";
+    /** Longer than the store's statement and idle-in-transaction timeouts (20 s). */
+    public static final Duration GAP_FILL_WINDOW = Duration.ofSeconds(60);
+
+    private final ReadAccess access;
+    private final StoredEvents events;
+    private final ReviewReadModel readModel;
+    private final Clock clock;
+    private final Duration gapFillWindow;
+    private final Buffer openApi;
+    private final Buffer reviewPage;
+    private final Buffer reviewScript;
+
+    public QueryApi(ReadAccess access, StoredEvents events, Clock clock, Duration gapFillWindow) {
+        this.access = access;
+        this.events = events;
+        this.readModel = new ReviewReadModel(events.dataSource(), events);
+        this.clock = clock;
+        this.gapFillWindow = gapFillWindow;
+        this.openApi = resource(OPENAPI_RESOURCE);
+        this.reviewPage = resource("/dev/vigil/coordinator/api/review/index.html");
+        this.reviewScript = resource("/dev/vigil/coordinator/api/review/review.js");
+    }
+
+    private static Buffer resource(String name) {
+        try (InputStream in = QueryApi.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " missing from the jar");
+            }
+            return Buffer.buffer(in.readAllBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public void mount(Router router) {
+        router.get("/v1/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(openApi));
+        // The review page is static; it asks the reader for a read token and calls the API with it.
+        router.get("/review/").handler(ctx -> ctx.response().putHeader("Content-Type", "text/html; charset=utf-8").end(reviewPage));
+        router.get("/review").handler(ctx -> ctx.redirect("/review/"));
+        router.get("/review/review.js").handler(ctx -> ctx.response()
+                .putHeader("Content-Type", "text/javascript; charset=utf-8").end(reviewScript));
+        router.get("/v1/moves").handler(access::requireReader).handler(this::moves);
+        router.get("/v1/incidents").handler(access::requireReader).handler(this::incidents);
+        router.get("/v1/nodes/:agentId/timeline").handler(access::requireReader).handler(this::timeline);
+        router.get("/v1/events").handler(access::requireReader).handler(this::eventPage);
+        router.get("/v1/events/:id").handler(access::requireReader).handler(this::event);
+        router.get("/v1/state").handler(access::requireReader).handler(this::state);
+        router.get("/v1/narrative").handler(access::requireReader).handler(this::narrative);
+    }
+
+    private void moves(RoutingContext ctx) {
+        handle(ctx, Set.of("vip", "vrid", "cluster", "node", "cause", "from", "to"), p -> {
+            Optional<String> vip = p.address("vip");
+            Optional<Integer> vrid = p.integer("vrid", 1, 255);
+            Optional<String> cluster = p.name("cluster");
+            Optional<String> node = p.name("node");
+            Optional<String> cause = p.text("cause").map(c -> c.toLowerCase(Locale.ROOT));
+            Window w = window(p);
+            return () -> {
+                readModel.refresh();
+                JsonArray out = new JsonArray();
+                for (ReviewRows.Move m : readModel.moves(cluster, vrid, w.from, w.to)) {
+                    if (node.isPresent() && !node.get().equals(m.from()) && !node.get().equals(m.to())
+                            || vip.isPresent() && m.addresses().stream().noneMatch(a -> sameAddress(a, vip.get()))
+                            || cause.isPresent() && !m.cause().toLowerCase(Locale.ROOT).contains(cause.get())) {
+                        continue;
+                    }
+                    JsonObject o = router(m.router()).put("at", m.at().toString()).put("from", m.from())
+                            .put("to", m.to()).put("addresses", new JsonArray(m.addresses())).put("cause", m.cause());
+                    m.gap().ifPresent(g -> o.put("gapMs", millis(g)));
+                    out.add(o);
+                }
+                return new JsonObject().put("moves", out);
+            };
+        });
+    }
+
+    private void incidents(RoutingContext ctx) {
+        handle(ctx, Set.of("cluster", "vrid", "kind", "from", "to"), p -> {
+            Optional<String> cluster = p.name("cluster");
+            Optional<Integer> vrid = p.integer("vrid", 1, 255);
+            Optional<ReviewRows.IncidentKind> kind = p.oneOf("kind", ReviewRows.IncidentKind.class);
+            Window w = window(p);
+            return () -> {
+                readModel.refresh();
+                JsonArray out = new JsonArray();
+                for (ReviewRows.Incident i : readModel.incidents(cluster, vrid, kind, w.from, w.to)) {
+                    JsonObject o = router(i.router()).put("kind", i.kind().name()).put("at", i.start().toString())
+                            .put("agents", new JsonArray(i.agents())).put("detail", i.detail());
+                    i.until().ifPresent(u -> o.put("until", u.toString()).put("durationMs", millis(Duration.between(i.start(), u))));
+                    out.add(o.put("events", new JsonArray(i.events())));
+                }
+                return new JsonObject().put("incidents", out);
+            };
+        });
+    }
+
+    private void timeline(RoutingContext ctx) {
+        handle(ctx, Set.of("from", "to"), p -> {
+            String agent = ctx.pathParam("agentId");
+            if (!EventEnvelope.AGENT_ID.matcher(agent).matches()) {
+                throw new BadParameter("agentId", "expected an agent id: letters, digits, '.', '_', '-' (at most 64)");
+            }
+            Window w = window(p);
+            return () -> {
+                JsonArray out = new JsonArray();
+                for (StoredEvent e : events.inWindow(w.from, w.to, Optional.empty())) {
+                    EventEnvelope env = e.observed().envelope();
+                    AgentFact f = env.fact();
+                    if (env.agentId().equals(agent) && (f instanceof AgentFact.RouterStateChanged
+                            || f instanceof AgentFact.TrackerResultChanged || f instanceof AgentFact.PriorityChanged
+                            || f instanceof AgentFact.AgentStarted || f instanceof AgentFact.AgentStopping)) {
+                        out.add(new JsonObject().put("id", e.id()).put("at", env.time().toString())
+                                .put("type", f.getClass().getSimpleName()).put("text", narrate(env))
+                                .put("fact", factJson(env)));
+                    }
+                }
+                return new JsonObject().put("agentId", agent).put("entries", out);
+            };
+        });
+    }
+
+    private void eventPage(RoutingContext ctx) {
+        handle(ctx, Set.of("after", "limit", "agent", "type", "from", "to"), p -> {
+            long after = p.cursor("after").orElse(0L);
+            int limit = p.integer("limit", 1, 1000).orElse(100);
+            Optional<String> agent = p.name("agent");
+            Optional<String> type = p.factType("type");
+            Window w = window(p);
+            return () -> {
+                StoredEvents.EventPage page = events.page(after, limit, agent, type, w.from, w.to, clock.instant(), gapFillWindow);
+                JsonArray out = new JsonArray();
+                page.events().forEach(e -> out.add(eventJson(e)));
+                return new JsonObject().put("events", out).put("nextCursor", Long.toString(page.nextCursor()))
+                        .put("horizon", Long.toString(page.horizon())).put("more", page.more());
+            };
+        });
+    }
+
+    private void event(RoutingContext ctx) {
+        handle(ctx, Set.of(), p -> {
+            String id = ctx.pathParam("id");
+            if (!id.matches("[0-9]{1,18}")) {
+                throw new BadParameter("id", "expected an event id (a decimal number)");
+            }
+            long n = Long.parseLong(id);
+            return () -> events.byId(n).map(QueryApi::eventJson).orElse(null);
+        });
+    }
+
+    private void state(RoutingContext ctx) {
+        handle(ctx, Set.of("at", "cluster"), p -> {
+            Instant at = p.requiredInstant("at");
+            Optional<String> cluster = p.name("cluster");
+            return () -> {
+                List<RouterView> views = StateFold.at(events.inWindow(QueryParams.BEGINNING, at, cluster).stream()
+                        .map(StoredEvent::observed).toList(), at);
+                return stateJson(at, views);
+            };
+        });
+    }
+
+    private void narrative(RoutingContext ctx) {
+        handle(ctx, Set.of("from", "to", "vip", "cluster"), p -> {
+            Instant from = p.requiredInstant("from");
+            Instant to = p.requiredInstant("to");
+            if (to.isBefore(from)) {
+                throw new BadParameter("to", "before from");
+            }
+            Optional<String> vip = p.address("vip");
+            Optional<String> cluster = p.name("cluster");
+            return () -> {
+                List<StoredEvent> facts = events.inWindow(QueryParams.BEGINNING, to, cluster);
+                List<ReviewFact> review = ReviewFold.derive(facts.stream().map(StoredEvent::observed).toList(), ReviewPolicy.DEFAULT);
+                Predicate<RouterKey> routers = vipRouters(facts, vip);
+                List<StoredEvent> shown = facts.stream().filter(e -> !e.observed().envelope().time().isBefore(from))
+                        .filter(e -> ReviewRows.routerOf(e.observed().envelope()).map(routers::test).orElse(vip.isEmpty()
+                                || holdsRouter(facts, e.observed().envelope().agentId(), routers)))
+                        .toList();
+                List<ReviewFact> concluded = review.stream().filter(f -> !f.at().isBefore(from) && routers.test(f.router())).toList();
+                JsonArray out = new JsonArray();
+                for (Narrative.Line l : Narrative.tell(shown, concluded)) {
+                    JsonObject o = new JsonObject().put("at", l.at().toString()).put("agentId", l.agentId())
+                            .put("kind", l.kind()).put("text", l.text());
+                    l.eventId().ifPresent(id -> o.put("eventId", id));
+                    out.add(o);
+                }
+                return new JsonObject().put("from", from.toString()).put("to", to.toString()).put("lines", out);
+            };
+        });
+    }
+
+    // ---- shared pieces
+
+    private static boolean sameAddress(String stored, String asked) {
+        return stored.equals(asked) || stored.startsWith(asked + "/") || asked.startsWith(stored + "/");
+    }
+
+    private static Predicate<RouterKey> vipRouters(List<StoredEvent> facts, Optional<String> vip) {
+        if (vip.isEmpty()) {
+            return k -> true;
+        }
+        Set<RouterKey> keys = new java.util.HashSet<>();
+        for (StoredEvent e : facts) {
+            EventEnvelope env = e.observed().envelope();
+            if (env.fact() instanceof AgentFact.VipsAdded v && v.addresses().stream().anyMatch(a -> sameAddress(a, vip.get()))) {
+                ReviewRows.routerOf(env).ifPresent(keys::add);
+            }
+        }
+        return keys::contains;
+    }
+
+    private static boolean holdsRouter(List<StoredEvent> facts, String agent, Predicate<RouterKey> routers) {
+        return facts.stream().anyMatch(e -> e.observed().envelope().agentId().equals(agent)
+                && ReviewRows.routerOf(e.observed().envelope()).map(routers::test).orElse(false));
+    }
+
+    static JsonObject stateJson(Instant at, List<RouterView> views) {
+        JsonArray routers = new JsonArray();
+        for (RouterView v : views) {
+            JsonObject states = new JsonObject();
+            v.states().forEach((a, s) -> states.put(a, s.name()));
+            JsonObject priorities = new JsonObject();
+            v.priorities().forEach((a, pr) -> priorities.put(a, new JsonObject().put("base", pr.base()).put("effective", pr.effective())));
+            JsonObject trackers = new JsonObject();
+            v.trackers().forEach((a, t) -> {
+                JsonObject o = new JsonObject();
+                t.forEach(o::put);
+                trackers.put(a, o);
+            });
+            JsonObject owners = new JsonObject();
+            v.vipOwners().forEach(owners::put);
+            routers.add(router(v.key()).put("masters", new JsonArray(v.masters())).put("backups", new JsonArray(v.backups()))
+                    .put("states", states).put("priorities", priorities).put("trackers", trackers).put("vipOwners", owners));
+        }
+        return new JsonObject().put("at", at.toString()).put("routers", routers);
+    }
+
+    private static JsonObject router(RouterKey k) {
+        return new JsonObject().put("cluster", k.cluster()).put("vrid", k.vrid()).put("family", k.family().name());
+    }
+
+    private static JsonObject eventJson(StoredEvent e) {
+        return new JsonObject().put("id", e.id()).put("agentId", e.agentId()).put("streamIndex", e.streamIndex())
+                .put("recordedAt", e.observed().recordedAt().toString())
+                .put("envelope", new JsonObject(dev.vigil.model.EnvelopeCodec.standard().encode(e.observed().envelope())));
+    }
+
+    private static JsonObject factJson(EventEnvelope env) {
+        return new JsonObject(dev.vigil.model.EnvelopeCodec.standard().encode(env)).getJsonObject("fact");
+    }
+
+    private static String narrate(EventEnvelope env) {
+        return Narrative.tell(List.of(new StoredEvent(0, env.agentId(), 0, new dev.vigil.coordinator.projection.Observed(env, Instant.EPOCH))), List.of())
+                .get(0).text();
+    }
+
+    private static double millis(Duration d) {
+        return d.toNanos() / 1_000_000.0;
+    }
+
+    private record Window(Instant from, Instant to) {
+        boolean contains(Instant t) {
+            return !t.isBefore(from) && !t.isAfter(to);
+        }
+    }
+
+    private static Window window(QueryParams p) throws BadParameter {
+        Instant from = p.instant("from").orElse(QueryParams.BEGINNING);
+        Instant to = p.instant("to").orElse(QueryParams.END);
+        if (to.isBefore(from)) {
+            throw new BadParameter("to", "before from");
+        }
+        return new Window(from, to);
+    }
+
+    private interface Work {
+        JsonObject run() throws Exception;
+    }
+
+    private interface Parse {
+        Work parse(QueryParams p) throws BadParameter;
+    }
+
+    private static void handle(RoutingContext ctx, Set<String> known, Parse parse) {
+        Work work;
+        try {
+            work = parse.parse(QueryParams.of(ctx.queryParams(), known));
+        } catch (BadParameter e) {
+            reply(ctx, 400, new JsonObject().put("error", "bad-parameter").put("parameter", e.parameter()).put("message", e.getMessage()));
+            return;
+        }
+        ctx.vertx().executeBlocking(work::run, false).onComplete(ar -> {
+            if (ar.failed()) {
+                LOG.error("query failed", ar.cause());
+                reply(ctx, 500, new JsonObject().put("error", "internal").put("message", String.valueOf(ar.cause().getMessage())));
+            } else if (ar.result() == null) {
+                reply(ctx, 404, new JsonObject().put("error", "not-found").put("message", "no such event"));
+            } else {
+                reply(ctx, 200, ar.result());
+            }
+        });
+    }
+
+    private static void reply(RoutingContext ctx, int status, JsonObject body) {
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+    }
+}

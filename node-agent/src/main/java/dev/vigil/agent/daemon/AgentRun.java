@@ -1,0 +1,143 @@
+package dev.vigil.agent.daemon;
+
+import ch.qos.logback.classic.Level;
+import dev.vigil.agent.config.AgentConfig;
+import dev.vigil.agent.config.Finding;
+import dev.vigil.agent.net.LinuxCallFailed;
+import dev.vigil.agent.report.Reporting;
+import dev.vigil.model.AgentFact;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The process around {@link AgentDaemon}: log level, pid file, signals. SIGTERM and SIGINT stop it (masters send
+ * priority 0 and remove their VIPs) and the process exits 0 within a second; SIGHUP is logged (reload is issue 5).
+ */
+public final class AgentRun {
+    /** Time from SIGTERM to exit: within keepalived's promise of a prompt resignation. */
+    static final long STOP_BUDGET_MILLIS = 800;
+    private static final Logger LOG = LoggerFactory.getLogger("dev.vigil.agent");
+
+    private final AgentConfig config;
+    private final List<Finding> warnings;
+    private final Optional<Path> pidFile;
+    private final boolean detail;
+    private final Path file;
+    private final PrintWriter err;
+
+    public AgentRun(AgentConfig config, List<Finding> warnings, Optional<Path> pidFile, boolean detail, Path file,
+                    PrintWriter err) {
+        this.config = config;
+        this.warnings = List.copyOf(warnings);
+        this.pidFile = pidFile;
+        this.detail = detail;
+        this.file = file;
+        this.err = err;
+    }
+
+    /** Runs until SIGTERM/SIGINT; returns the exit status. */
+    public int run() {
+        if (detail && LoggerFactory.getLogger("dev.vigil") instanceof ch.qos.logback.classic.Logger l) {
+            l.setLevel(Level.DEBUG);
+        }
+        warnings.forEach(w -> LOG.warn("{}", w.format()));
+        CountDownLatch stop = new CountDownLatch(1);
+        String[] stopSignal = {""};
+        for (String name : List.of("TERM", "INT")) {
+            Signal.handle(new Signal(name), s -> {
+                stopSignal[0] = "SIG" + s.getName();
+                stop.countDown();
+            });
+        }
+        Signal.handle(new Signal("HUP"), s -> LOG.warn("SIGHUP: reload not yet supported; configuration unchanged"));
+
+        String agentId = config.vigil().agentId().orElseGet(AgentRun::hostName);
+        LOG.info("Starting Vigil agent {} (cluster {}, state {}) with {}: {} vrrp_instance(s)", agentId,
+                config.vigil().cluster(), config.vigil().stateDir(), file, config.instances().size());
+        Reporting reporting;
+        try {
+            reporting = Reporting.start(config.vigil(), agentId,
+                    Reporting.Options.defaults().withOutboxBytes(config.vigil().outboxBytes())
+                            // facts are durable on disk before close(); a long grace would break the 1 s exit
+                            .withCloseGraceMillis(100));
+        } catch (UncheckedIOException e) {
+            // Failover never waits for reporting: without a usable outbox the agent still runs, and says so.
+            LOG.error("reporting disabled: {}", e.getMessage());
+            reporting = Reporting.disabled();
+        }
+        reporting.record(new AgentFact.AgentStarted(AgentRun.class.getPackage().getImplementationVersion() == null
+                ? "dev" : AgentRun.class.getPackage().getImplementationVersion(), hostName(), ProcessHandle.current().pid()));
+        reporting.record(new AgentFact.ConfigLoaded(file.toAbsolutePath().toString(), sha256(file),
+                config.instances().size()));
+        AgentDaemon daemon;
+        try {
+            daemon = AgentDaemon.start(config, reporting::record);
+        } catch (LinuxCallFailed | IllegalArgumentException | IllegalStateException e) {
+            LOG.error("cannot start: {}", e.getMessage());
+            err.println("vigil-agent: cannot start: " + e.getMessage());
+            err.flush();
+            reporting.record(new AgentFact.AgentStopping("cannot start: " + e.getMessage()));
+            reporting.close();
+            return dev.vigil.agent.AgentMain.EXIT_CANNOT_RUN;
+        }
+        pidFile.ifPresent(AgentRun::writePid);
+        try {
+            stop.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        String why = stopSignal[0].isEmpty() ? "interrupt" : stopSignal[0];
+        LOG.info("{} received: stopping", why);
+        reporting.record(new AgentFact.AgentStopping(why));
+        daemon.stop(STOP_BUDGET_MILLIS);
+        // After the VIPs are gone: what is still queued reaches the disk, and ships if the coordinator answers at once.
+        reporting.close();
+        pidFile.ifPresent(p -> {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                LOG.warn("could not remove pid file {}: {}", p, e.getMessage());
+            }
+        });
+        LOG.info("Stopped Vigil agent {}", agentId);
+        return 0;
+    }
+
+    /** The configuration as read, for the audit trail (what exactly was running). */
+    private static String sha256(Path file) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+        } catch (IOException | NoSuchAlgorithmException e) {
+            return "unreadable: " + e.getMessage();
+        }
+    }
+
+    private static void writePid(Path p) {
+        try {
+            Files.writeString(p, ProcessHandle.current().pid() + "\n");
+        } catch (IOException e) {
+            LOG.warn("could not write pid file {}: {}", p, e.getMessage());
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

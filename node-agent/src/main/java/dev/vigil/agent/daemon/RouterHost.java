@@ -1,0 +1,211 @@
+package dev.vigil.agent.daemon;
+
+import dev.vigil.agent.net.LinuxCallFailed;
+import dev.vigil.agent.net.VrrpSocket;
+import dev.vigil.agent.vrrp.AdvertCodec;
+import dev.vigil.agent.vrrp.IpAddress;
+import dev.vigil.agent.vrrp.RouterAction;
+import dev.vigil.agent.vrrp.RouterConfig;
+import dev.vigil.agent.vrrp.RouterInput;
+import dev.vigil.agent.vrrp.RouterState;
+import dev.vigil.agent.vrrp.TimerKind;
+import dev.vigil.agent.vrrp.VrrpRouter;
+import dev.vigil.model.AddressFamily;
+import dev.vigil.model.AgentFact;
+import dev.vigil.model.RouterRef;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Runs one {@link VrrpRouter} on the daemon's event loop: feeds it inputs with the monotonic time and carries out
+ * its actions in order (adverts on the shared raw socket, VIPs and announcements through the
+ * {@link AddressKeeper}, one {@link DeadlineTimer.Slot} per {@link TimerKind}). Every method runs on the event loop.
+ */
+final class RouterHost {
+    private static final Logger LOG = LoggerFactory.getLogger("dev.vigil.agent.vrrp");
+
+    private final ConfiguredInstance instance;
+    private final VrrpRouter router;
+    private final VrrpSocket socket;
+    private final AddressKeeper addresses;
+    private final Vertx vertx;
+    private final DeadlineTimer.Slot[] slots = new DeadlineTimer.Slot[TimerKind.values().length];
+    private long refreshTimer = -1;
+    private long lowerPrioTimer = -1;
+    private long sendFailures;
+    private final Consumer<AgentFact> facts;
+    private final RouterRef ref;
+
+    RouterHost(ConfiguredInstance instance, VrrpRouter router, VrrpSocket socket, AddressKeeper addresses, Vertx vertx,
+               DeadlineTimer timers, Consumer<AgentFact> facts) {
+        for (TimerKind k : TimerKind.values()) {
+            slots[k.ordinal()] = timers.slot(() -> handle(new RouterInput.TimerFired(k)));
+        }
+        this.instance = instance;
+        this.router = router;
+        this.socket = socket;
+        this.addresses = addresses;
+        this.vertx = vertx;
+        this.facts = facts;
+        RouterConfig c = router.config();
+        this.ref = new RouterRef(c.name(), c.vrid(),
+                c.family() == dev.vigil.agent.vrrp.IpFamily.IPV4 ? AddressFamily.IPV4 : AddressFamily.IPV6);
+    }
+
+    VrrpRouter router() {
+        return router;
+    }
+
+    ConfiguredInstance instance() {
+        return instance;
+    }
+
+    /** What made the router act; decides how a VIP removal and an announcement are reported. */
+    enum Trigger { START, ADVERT, TIMER, OTHER }
+
+    void handle(RouterInput input) {
+        Trigger t = input instanceof RouterInput.Start ? Trigger.START
+                : input instanceof RouterInput.AdvertReceived ? Trigger.ADVERT
+                : input instanceof RouterInput.TimerFired ? Trigger.TIMER : Trigger.OTHER;
+        execute(router.handle(input, System.nanoTime()), t);
+    }
+
+    /** Carries out, in order, what the router returned for {@code cause}. */
+    void execute(List<RouterAction> actions, Trigger cause) {
+        boolean transitioned = false;
+        RouterAction.Transition transition = null;
+        for (RouterAction a : actions) {
+            if (a instanceof RouterAction.SendAdvert s) {
+                send(s);
+            } else if (a instanceof RouterAction.AddVips v) {
+                addresses.add(ref, instance.vipsOf(v.vips()));
+            } else if (a instanceof RouterAction.RemoveVips v) {
+                // at start the removal is the crash cleanup: absent VIPs are the normal case, not news
+                addresses.remove(ref, instance.vipsOf(v.vips()), cause == Trigger.START);
+            } else if (a instanceof RouterAction.AnnounceVips v) {
+                addresses.announce(name(), instance.vipsOf(v.vips()), v.repeat(), instance.garpInterval(),
+                        transitioned ? "takeover" : cause == Trigger.TIMER ? "garp_master_delay"
+                                : "lower-priority master heard");
+                if (!transitioned && cause == Trigger.ADVERT) {
+                    scheduleLowerPrioRepeat(v.vips(), v.repeat());
+                }
+            } else if (a instanceof RouterAction.ArmTimer t) {
+                arm(t.kind(), t.deadlineNanos());
+            } else if (a instanceof RouterAction.CancelTimer t) {
+                cancel(t.kind());
+            } else if (a instanceof RouterAction.Transition t) {
+                transitioned = true;
+                transition = t; // reported after the wire actions: a takeover's first advert must not wait for a log line
+            } else if (a instanceof RouterAction.PriorityChanged p) {
+                LOG.info("({}) priority {} -> {}: {}", name(), p.from(), p.to(), p.cause());
+                facts.accept(new AgentFact.PriorityChanged(ref, p.from(), p.to(), p.cause()));
+            }
+        }
+        if (transition != null) {
+            report(transition);
+        }
+    }
+
+    private String name() {
+        return instance.name();
+    }
+
+    private void send(RouterAction.SendAdvert s) {
+        RouterConfig c = router.config();
+        for (IpAddress to : c.advertDestinations()) {
+            byte[] message = AdvertCodec.encode(s.advert(), c.primaryAddress(), to, c.v3Ipv4Checksum());
+            try {
+                socket.send(to.toInetAddress(), message);
+            } catch (LinuxCallFailed e) {
+                // a down link refuses every advert: say it once, then every thousandth time
+                if (sendFailures++ % 1000 == 0) {
+                    LOG.warn("({}) advert not sent ({} so far): {}", name(), sendFailures, e.getMessage());
+                }
+            }
+        }
+        if (s.advert().priority() == 0) {
+            LOG.info("({}) sent 0 priority", name());
+        }
+    }
+
+    private void arm(TimerKind kind, long deadlineNanos) {
+        slots[kind.ordinal()].arm(deadlineNanos);
+    }
+
+    private void cancel(TimerKind kind) {
+        slots[kind.ordinal()].cancel();
+    }
+
+    /** keepalived's garp_lower_prio_delay: the re-announcement after a healed split is made again once later. */
+    private void scheduleLowerPrioRepeat(List<IpAddress> vips, int repeat) {
+        Duration delay = instance.source().garp().lowerPrioDelay();
+        if (delay.isZero() || lowerPrioTimer >= 0) {
+            return;
+        }
+        lowerPrioTimer = vertx.setTimer(Math.max(1, delay.toMillis()), id -> {
+            lowerPrioTimer = -1;
+            if (router.state() == RouterState.MASTER) {
+                addresses.announce(name(), instance.vipsOf(vips), repeat, instance.garpInterval(), "garp_lower_prio_delay");
+            }
+        });
+    }
+
+    /** keepalived's names: a router that leaves for INITIALIZE at shutdown is STOPped. */
+    private static dev.vigil.model.RouterState factState(RouterState s, dev.vigil.agent.vrrp.TransitionReason reason) {
+        return switch (s) {
+            case INITIALIZE -> reason == dev.vigil.agent.vrrp.TransitionReason.SHUTDOWN
+                    ? dev.vigil.model.RouterState.STOP : dev.vigil.model.RouterState.INIT;
+            case BACKUP -> dev.vigil.model.RouterState.BACKUP;
+            case MASTER -> dev.vigil.model.RouterState.MASTER;
+            case FAULT -> dev.vigil.model.RouterState.FAULT;
+        };
+    }
+
+    private void report(RouterAction.Transition t) {
+        LOG.info("({}) {} -> {} [{}]: {}", name(), t.from(), t.to(), t.reason(), t.cause());
+        var view = router.view();
+        facts.accept(new AgentFact.RouterStateChanged(ref, factState(t.from(), t.reason()), factState(t.to(), t.reason()),
+                t.cause(), router.config().priority(), view.effectivePriority(),
+                view.master().map(Object::toString)));
+        switch (t.to()) {
+            case MASTER -> LOG.info("({}) Entering MASTER STATE", name());
+            case BACKUP -> LOG.info("({}) Entering BACKUP STATE{}", name(),
+                    t.from() == RouterState.INITIALIZE ? " (init)" : "");
+            case FAULT -> LOG.info("({}) Entering FAULT STATE", name());
+            default -> LOG.info("({}) Stopped", name());
+        }
+        if (t.to() == RouterState.MASTER) {
+            startRefresh();
+        } else if (t.from() == RouterState.MASTER) {
+            stopTimers();
+        }
+    }
+
+    /** garp_master_refresh: periodic announcements while master (the router does not schedule these). */
+    private void startRefresh() {
+        Duration every = instance.source().garp().masterRefresh();
+        if (every.isZero() || refreshTimer >= 0) {
+            return;
+        }
+        int repeat = instance.source().garp().masterRefreshRepeat();
+        refreshTimer = vertx.setPeriodic(Math.max(1, every.toMillis()), id -> addresses.announce(name(),
+                List.copyOf(instance.vips().values()), repeat, instance.garpInterval(), "garp_master_refresh"));
+    }
+
+    private void stopTimers() {
+        if (refreshTimer >= 0) {
+            vertx.cancelTimer(refreshTimer);
+            refreshTimer = -1;
+        }
+        if (lowerPrioTimer >= 0) {
+            vertx.cancelTimer(lowerPrioTimer);
+            lowerPrioTimer = -1;
+        }
+    }
+}

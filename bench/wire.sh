@@ -15,7 +15,7 @@ STABILITY_SECONDS=${STABILITY_SECONDS:-60}
 IMPLS=${IMPLS:-"vigil keepalived"}
 INTERVALS=${INTERVALS:-"0.1 0.01"}
 # bin/vigil-agent's JVM settings (see there): small fixed heap, serial GC
-JOPTS=${VIGIL_AGENT_JAVA_OPTS:-"-Xms24m -Xmx48m -XX:+UseSerialGC -Xss512k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m -XX:+ExitOnOutOfMemoryError"}
+JOPTS=${VIGIL_AGENT_JAVA_OPTS:-"-Xms8m -Xmx48m -XX:+UseSerialGC -Xss256k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=16m -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:MaxDirectMemorySize=16m -Dio.netty.allocator.type=unpooled -XX:+ExitOnOutOfMemoryError"}
 work=$(mktemp -d /tmp/vigil-wire.XXXX)
 out="$top/bench/wire/last-run.md"
 loadpids=()

@@ -90,9 +90,35 @@ final class TrackedChecks implements AutoCloseable {
                 if (change.to() != TrackerStatus.PENDING) {
                     onChange.accept(new Changed(change.tracker(), change.to() == TrackerStatus.OK));
                 }
-            }, result -> { }));
+            }, new FailureReasons(s.name())));
         }
         return checks;
+    }
+
+    /**
+     * Logs a failing check's reason when it changes without a status change (a crashed primary that comes back as a
+     * stale primary: "connection refused", then "peer ... is primary on timeline 2 > ours 1"), so the log says why
+     * an instance is still in FAULT. Called on one check's completion thread at a time.
+     */
+    private static final class FailureReasons implements Consumer<dev.vigil.agent.check.ProbeResult> {
+        private final String name;
+        private String last = "";
+
+        FailureReasons(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public void accept(dev.vigil.agent.check.ProbeResult r) {
+            if (r.passed()) {
+                last = "";
+            } else if (!r.detail().equals(last)) {
+                if (!last.isEmpty()) {
+                    LOG.info("check {} still failing: {}", name, r.detail());
+                }
+                last = r.detail();
+            }
+        }
     }
 
     /** Scripts whose tracker starts failed ({@code init_fail}, or refused): the routers hear it before Start. */

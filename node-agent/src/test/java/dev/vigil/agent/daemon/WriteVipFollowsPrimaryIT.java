@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Issue 6's core: a write VIP guarded by {@code pg_check { role primary }} as a weight-0 tracker follows the
  * PostgreSQL primary. Real agents and real PostgreSQL 15 clusters in NetLab hosts; a client in a third host writes
- * through the VIP.
+ * through the VIP. The old primary restarted as a primary does not get the VIP back (peers in pg_check).
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class WriteVipFollowsPrimaryIT {
@@ -40,13 +40,14 @@ class WriteVipFollowsPrimaryIT {
     @Order(2)
     final PgLab pg = PgLab.extension();
 
-    static String conf(PgCluster cluster, int priority, String vip) {
+    static String conf(PgCluster cluster, String peer, int priority, String vip) {
         String script = """
                 vrrp_script chk_pg_primary {
                   pg_check {
                     role primary
                     host %s
                     port %d
+                    peers %s
                   }
                   interval %s
                   timeout 1
@@ -54,7 +55,7 @@ class WriteVipFollowsPrimaryIT {
                   fall 2
                   weight 0
                 }
-                """.formatted(cluster.socketDir(), cluster.port(), CHECK_INTERVAL, RISE);
+                """.formatted(cluster.socketDir(), cluster.port(), peer, CHECK_INTERVAL, RISE);
         return script + instance(VRID, priority, 3, Double.toString(INTERVAL),
                 "track_script {\n    chk_pg_primary\n  }", vip + "/24");
     }
@@ -76,8 +77,8 @@ class WriteVipFollowsPrimaryIT {
         PgCluster standby = pg.standbyOf("standby", primary, b);
         primary.query("create table orders(x int)");
 
-        HostProcess agentA = startAgent(lab, a, conf(primary, 150, vip));
-        HostProcess agentB = startAgent(lab, b, conf(standby, 100, vip));
+        HostProcess agentA = startAgent(lab, a, conf(primary, b.address(), 150, vip));
+        HostProcess agentB = startAgent(lab, b, conf(standby, a.address(), 100, vip));
         agentA.awaitLog("(VI_81) Entering MASTER STATE", Duration.ofSeconds(30));
         agentB.awaitLog("(VI_81) Entering FAULT STATE", Duration.ofSeconds(30));
         assertThat(agentB.log()).contains("check chk_pg_primary failed: in recovery");
@@ -111,6 +112,21 @@ class WriteVipFollowsPrimaryIT {
         assertThat(again.ok()).as("write through the VIP after promotion: %s", again).isTrue();
         assertThat(standby.query("select string_agg(x::text, ',' order by x) from orders")).isEqualTo("1,3");
         assertThat(holds(a, vip)).isFalse();
+
+        // The old primary comes back as a primary (not rewound): its peer is primary on a higher timeline, so its
+        // check fails and it must not take the write VIP back, although its priority is higher.
+        int aLogAtRestart = agentA.log().length();
+        primary.start();
+        assertThat(primary.isInRecovery()).isFalse();
+        sleep(Math.round(2 * 1000 * (RISE * CHECK_INTERVAL + masterDownSeconds(INTERVAL, 150))) + 1000);
+        assertThat(holds(a, vip)).as("VIP back on the old primary").isFalse();
+        assertThat(holds(b, vip)).isTrue();
+        String since = agentA.log().substring(aLogAtRestart);
+        assertThat(since).doesNotContain("(VI_81) Entering MASTER STATE").doesNotContain("(VI_81) Entering BACKUP STATE");
+        assertThat(agentA.log()).contains("peer " + b.address() + " is primary on timeline 2 > ours 1");
+        ExecResult third = write(c, vip, 4);
+        assertThat(third.ok()).as("write through the VIP: %s", third).isTrue();
+        assertThat(standby.query("select count(*) from orders")).isEqualTo("3");
 
         assertThat(agentA.stop(Duration.ofSeconds(5))).isZero();
         assertThat(agentB.stop(Duration.ofSeconds(5))).isZero();

@@ -125,7 +125,8 @@ public final class AgentDaemon {
         launcher = ScriptLauncher.fromGlobals(config.global(), scriptThreads);
         notify = NotifyRunner.forConfig(config, NotifyFifos.open(config.global(), launcher), launcher, NOTIFY_TIMEOUT, facts);
         notify.refusals().forEach((command, reason) -> LOG.error("notify script {} will not run: {}", command, reason));
-        checks = TrackedChecks.prepare(config, launcher, facts, c -> loop.runOnContext(v -> scriptChanged(c)));
+        checks = TrackedChecks.prepare(config, launcher, facts, c -> loop.runOnContext(v -> scriptChanged(c)),
+                f -> loop.runOnContext(v -> fileChanged(f)));
 
         Map<VrrpSocketSpec, List<ConfiguredInstance>> bySocket = new LinkedHashMap<>();
         for (ConfiguredInstance i : instances) {
@@ -157,6 +158,7 @@ public final class AgentDaemon {
             hosts.forEach(h -> interfaces.add(h.instance().interfaceName()));
             hosts.forEach(h -> h.instance().source().trackInterfaces().forEach(t -> interfaces.add(t.name())));
             Set<String> initiallyFailed = checks.initiallyFailed();
+            checks.startFiles(); // init_file and the first read (no host list change after this: changes may come)
             Map<String, Boolean> usable = new LinkedHashMap<>();
             for (String name : interfaces) {
                 usable.put(name, rtnetlink.link(name).map(l -> l.isUsable()).orElse(false));
@@ -177,6 +179,9 @@ public final class AgentDaemon {
                                 h.handle(new RouterInput.TrackerChanged(t.name(),
                                         ConfiguredInstance.routerOk(false, t.reverse())));
                             }
+                        }
+                        for (var t : h.instance().source().trackFiles()) {
+                            h.handle(fileInput(t));
                         }
                         h.handle(new RouterInput.Start());
                     }
@@ -241,6 +246,26 @@ public final class AgentDaemon {
                 if (t.name().equals(e.name())) {
                     h.handle(new RouterInput.TrackerChanged(ConfiguredInstance.interfaceTracker(t.name()),
                             ConfiguredInstance.routerOk(e.usable(), t.reverse())));
+                }
+            }
+        }
+    }
+
+    private RouterInput fileInput(dev.vigil.agent.config.TrackedFile t) {
+        var effect = checks.fileEffect(t);
+        return new RouterInput.TrackerContributionChanged(ConfiguredInstance.fileTracker(t.name()), effect.fault(),
+                effect.delta());
+    }
+
+    /** On the event loop: a tracked file's value changed; every instance tracking it gets its new effect. */
+    private void fileChanged(String file) {
+        if (stopping) {
+            return;
+        }
+        for (RouterHost h : hosts) {
+            for (var t : h.instance().source().trackFiles()) {
+                if (t.name().equals(file)) {
+                    h.handle(fileInput(t));
                 }
             }
         }

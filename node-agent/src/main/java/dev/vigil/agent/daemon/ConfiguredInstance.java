@@ -114,12 +114,22 @@ public record ConfiguredInstance(VrrpInstance source, RouterConfig router, Strin
         for (var t : i.trackInterfaces()) {
             out.add(new TrackerSpec(interfaceTracker(t.name()), t.reverse() ? -t.weight() : t.weight()));
         }
+        for (var t : i.trackFiles()) {
+            // the daemon sets a file's contribution (TrackerContributionChanged) before Start; the weight only
+            // tells the router whether it is a FAULT-only tracker
+            out.add(new TrackerSpec(fileTracker(t.name()), Math.max(-253, Math.min(253, t.weight()))));
+        }
         return out;
     }
 
     /** The router's name for a tracked interface (kept apart from script names, which may be the same). */
     static String interfaceTracker(String ifname) {
         return "interface " + ifname;
+    }
+
+    /** The router's name for a tracked file. */
+    static String fileTracker(String name) {
+        return "file " + name;
     }
 
     /** What the router is told for a tracker whose check is {@code ok}, given the entry's {@code reverse}. */

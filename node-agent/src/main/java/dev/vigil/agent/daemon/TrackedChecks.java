@@ -6,7 +6,10 @@ import dev.vigil.agent.check.Probe;
 import dev.vigil.agent.check.ScriptCheck;
 import dev.vigil.agent.check.ScriptLauncher;
 import dev.vigil.agent.check.Tracker;
+import dev.vigil.agent.check.TrackFileValue;
+import dev.vigil.agent.check.TrackFileWatcher;
 import dev.vigil.agent.check.TrackerChange;
+import dev.vigil.agent.config.TrackedFile;
 import dev.vigil.agent.check.TrackerStatus;
 import dev.vigil.agent.config.AgentConfig;
 import dev.vigil.agent.config.TrackedScript;
@@ -37,8 +40,11 @@ final class TrackedChecks implements AutoCloseable {
     record Changed(String script, boolean ok) {
     }
 
+    /** keepalived watches with inotify; a poll of one small read is as cheap and also sees NFS and bind mounts. */
+    private static final java.time.Duration FILE_POLL = java.time.Duration.ofMillis(250);
     private final ScheduledExecutorService scheduler;
     private final List<CheckRunner> runners = new ArrayList<>();
+    private final Map<String, TrackFileWatcher> files = new LinkedHashMap<>();
     private final Set<String> initiallyFailed = new LinkedHashSet<>();
 
     private TrackedChecks(ScheduledExecutorService scheduler) {
@@ -50,7 +56,7 @@ final class TrackedChecks implements AutoCloseable {
      * routers must exist first.
      */
     static TrackedChecks prepare(AgentConfig config, ScriptLauncher launcher, Consumer<AgentFact> facts,
-                                 Consumer<Changed> onChange) {
+                                 Consumer<Changed> onChange, Consumer<String> onFile) {
         Map<String, VrrpScript> tracked = new LinkedHashMap<>();
         for (var i : config.instances()) {
             for (TrackedScript t : i.trackScripts()) {
@@ -92,7 +98,29 @@ final class TrackedChecks implements AutoCloseable {
                 }
             }, new FailureReasons(s.name())));
         }
+        for (var i : config.instances()) {
+            for (TrackedFile t : i.trackFiles()) {
+                config.trackFile(t.name()).ifPresent(f -> checks.files.computeIfAbsent(f.name(), n ->
+                        new TrackFileWatcher(f, FILE_POLL, scheduler, change -> {
+                            LOG.info("track file {} ({}) value {} -> {}", f.name(), f.path(), change.from(), change.to());
+                            facts.accept(new AgentFact.TrackerResultChanged(f.name(), "file", change.to() == 0,
+                                    "track file " + f.name() + " value " + change.from() + " -> " + change.to(), 0));
+                            onFile.accept(f.name());
+                        })));
+            }
+        }
         return checks;
+    }
+
+    /** Writes init_file values and reads every tracked file once (blocking); then polls. */
+    void startFiles() {
+        files.values().forEach(TrackFileWatcher::start);
+    }
+
+    /** What {@code tracking}'s file now does to its instance; NONE for a file the configuration does not define. */
+    TrackFileValue.Effect fileEffect(TrackedFile tracking) {
+        TrackFileWatcher w = files.get(tracking.name());
+        return w == null ? TrackFileValue.Effect.NONE : w.effect(tracking);
     }
 
     /**
@@ -133,6 +161,7 @@ final class TrackedChecks implements AutoCloseable {
     @Override
     public void close() {
         runners.forEach(CheckRunner::close);
+        files.values().forEach(TrackFileWatcher::close);
         scheduler.shutdownNow();
     }
 }

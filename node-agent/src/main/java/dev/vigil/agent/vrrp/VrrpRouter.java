@@ -503,16 +503,14 @@ public final class VrrpRouter {
         if (!trackers.containsKey(name)) {
             return;
         }
-        Integer before = contributions.put(name, fault ? 0 : delta);
+        contributions.put(name, fault ? 0 : delta); // in FAULT the priority does not matter
         boolean wasFault = !fault ? failedTrackers.remove(name) : !failedTrackers.add(name);
         if (fault && !wasFault && (state == RouterState.BACKUP || state == RouterState.MASTER)) {
             enterFault(now, TransitionReason.TRACKER_FAILED, "tracker " + name + " failed", out);
         } else if (!fault && wasFault && state == RouterState.FAULT) {
             enterRunning(now, TransitionReason.TRACKER_RECOVERED, "tracker " + name + " recovered", out);
         }
-        if (!fault && (before == null || before != delta)) {
-            recomputePriority("tracker " + name + " contributes " + delta, out);
-        }
+        recomputePriority("tracker " + name + " contributes " + delta, out); // nothing when unchanged
     }
 
     private void recomputePriority(String cause, List<RouterAction> out) {

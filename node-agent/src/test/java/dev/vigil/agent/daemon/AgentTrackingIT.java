@@ -83,6 +83,40 @@ class AgentTrackingIT {
     }
 
     @Test
+    void aTrackedFilesValueLowersThePriorityByValueTimesWeightAnd254Faults() throws IOException {
+        a = lab.host("a", seg);
+        b = lab.host("b", seg);
+        Path file = lab.workDir().resolve("a-state");
+        String track = """
+                vrrp_track_file app_state {
+                  file %s
+                  weight -10
+                  init_file 0 overwrite
+                }
+                """.formatted(file);
+        HostProcess agentA = startAgent(lab, a, conf(150, "track_file {\n    app_state\n  }", track));
+        HostProcess agentB = startAgent(lab, b, conf(100, "", ""));
+        agentA.awaitLog("(VI_71) Entering MASTER STATE", Duration.ofSeconds(30));
+        awaitHolds(a, vip, true, Duration.ofSeconds(5));
+        assertThat(Files.readString(file).strip()).as("init_file").isEqualTo("0");
+
+        Files.writeString(file, "3\n"); // 3 x -10: 120, still above b
+        agentA.awaitLog("priority 150 -> 120", Duration.ofSeconds(5));
+        assertThat(holds(a, vip)).isTrue();
+        Files.writeString(file, "6\n"); // 6 x -10: 90, b preempts
+        agentA.awaitLog("priority 120 -> 90", Duration.ofSeconds(5));
+        agentB.awaitLog("(VI_71) Entering MASTER STATE", Duration.ofSeconds(5));
+        awaitHolds(b, vip, true, Duration.ofSeconds(5));
+        Files.writeString(file, "0x20\n"); // 32 x -10 = -320, clamped to -254: FAULT (keepalived)
+        agentA.awaitLog("(VI_71) Entering FAULT STATE", Duration.ofSeconds(5));
+        Files.writeString(file, "0\n");
+        agentA.awaitLog("tracker file app_state recovered", Duration.ofSeconds(5));
+        awaitHolds(a, vip, true, Duration.ofSeconds(10));
+        assertThat(agentA.stop(Duration.ofSeconds(5))).isZero();
+        assertThat(agentB.stop(Duration.ofSeconds(5))).isZero();
+    }
+
+    @Test
     void aTrackedInterfaceDownFaultsTheMasterAndTheVipMoves() {
         Segment other = lab.segment("other");
         a = lab.host("a", seg, other);

@@ -37,10 +37,15 @@ class TrackerContributionTest {
     void aFaultingContributionFaultsTheRouterAndItsRecoveryRestoresThePriority() {
         Bench b = new Bench(v3(100).trackers(List.of(new TrackerSpec("file app", -1))));
         b.becomeMaster();
+        b.at(9 * S, new RouterInput.TrackerContributionChanged("file app", false, -20));
         List<RouterAction> out = b.at(10 * S, new RouterInput.TrackerContributionChanged("file app", true, 0));
         assertThat(b.router.state()).isEqualTo(RouterState.FAULT);
         assertThat(of(out, Transition.class).get(0).cause()).isEqualTo("tracker file app failed");
         assertThat(of(out, SendAdvert.class).get(0).advert().priority()).isZero();
+        out = b.at(11 * S, new RouterInput.TrackerContributionChanged("file app", false, 0));
+        assertThat(b.router.state()).isEqualTo(RouterState.BACKUP);
+        assertThat(b.router.effectivePriority()).as("the value before the fault is gone").isEqualTo(100);
+        b.at(11 * S, new RouterInput.TrackerContributionChanged("file app", true, 0));
         out = b.at(11 * S, new RouterInput.TrackerContributionChanged("file app", false, -5));
         assertThat(b.router.state()).isEqualTo(RouterState.BACKUP);
         assertThat(of(out, Transition.class).get(0).cause()).isEqualTo("tracker file app recovered");

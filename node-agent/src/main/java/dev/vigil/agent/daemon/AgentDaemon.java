@@ -1,6 +1,9 @@
 package dev.vigil.agent.daemon;
 
+import dev.vigil.agent.check.ScriptLauncher;
 import dev.vigil.agent.config.AgentConfig;
+import dev.vigil.agent.notify.NotifyFifos;
+import dev.vigil.agent.notify.NotifyRunner;
 import dev.vigil.agent.net.IpFamily;
 import dev.vigil.agent.net.LinkMonitor;
 import dev.vigil.agent.net.LinkStateChanged;
@@ -45,6 +48,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class AgentDaemon {
     private static final Logger LOG = LoggerFactory.getLogger("dev.vigil.agent");
+    /** keepalived waits for no notify script; one that hangs longer than this is killed so later ones run. */
+    private static final java.time.Duration NOTIFY_TIMEOUT = java.time.Duration.ofSeconds(10);
 
     private final AgentConfig config;
     private final Vertx vertx;
@@ -56,6 +61,9 @@ public final class AgentDaemon {
     private final List<RouterHost> hosts = new ArrayList<>();
     private final Map<VrrpRouter, RouterHost> byRouter = new IdentityHashMap<>();
     private LinkMonitor links;
+    private ScriptLauncher launcher;
+    private NotifyRunner notify;
+    private TrackedChecks checks;
     private final Consumer<AgentFact> facts;
     private volatile boolean stopping;
 
@@ -111,6 +119,15 @@ public final class AgentDaemon {
         rtnetlink.removeLeftovers(allVips).forEach(a ->
                 LOG.info("removed VIP {} left on the host by an earlier run", a));
 
+        // Scripts (checks and notifies) share one launcher; a FIFO reader script holds one of its threads for good.
+        int scriptThreads = 2 + config.scripts().size()
+                + (config.global().notifyFifo().isPresent() ? 1 : 0) + (config.global().vrrpNotifyFifo().isPresent() ? 1 : 0);
+        launcher = ScriptLauncher.fromGlobals(config.global(), scriptThreads);
+        notify = NotifyRunner.forConfig(config, NotifyFifos.open(config.global(), launcher), launcher, NOTIFY_TIMEOUT, facts);
+        notify.refusals().forEach((command, reason) -> LOG.error("notify script {} will not run: {}", command, reason));
+        checks = TrackedChecks.prepare(config, launcher, facts, c -> loop.runOnContext(v -> scriptChanged(c)),
+                f -> loop.runOnContext(v -> fileChanged(f)));
+
         Map<VrrpSocketSpec, List<ConfiguredInstance>> bySocket = new LinkedHashMap<>();
         for (ConfiguredInstance i : instances) {
             bySocket.computeIfAbsent(i.socket(), s -> new ArrayList<>()).add(i);
@@ -127,7 +144,7 @@ public final class AgentDaemon {
                 for (ConfiguredInstance i : e.getValue()) {
                     VrrpRouter router = new VrrpRouter(i.router());
                     demux.add(router);
-                    RouterHost h = new RouterHost(i, router, socket, addresses, vertx, timers, facts);
+                    RouterHost h = new RouterHost(i, router, socket, addresses, vertx, timers, facts, notify);
                     onSocket.add(h);
                     hosts.add(h);
                     byRouter.put(router, h);
@@ -139,6 +156,9 @@ public final class AgentDaemon {
             }
             Set<String> interfaces = new LinkedHashSet<>();
             hosts.forEach(h -> interfaces.add(h.instance().interfaceName()));
+            hosts.forEach(h -> h.instance().source().trackInterfaces().forEach(t -> interfaces.add(t.name())));
+            Set<String> initiallyFailed = checks.initiallyFailed();
+            checks.startFiles(); // init_file and the first read (no host list change after this: changes may come)
             Map<String, Boolean> usable = new LinkedHashMap<>();
             for (String name : interfaces) {
                 usable.put(name, rtnetlink.link(name).map(l -> l.isUsable()).orElse(false));
@@ -150,6 +170,19 @@ public final class AgentDaemon {
                         if (!usable.get(h.instance().interfaceName())) {
                             h.handle(new RouterInput.InterfaceChanged(false)); // so Start enters FAULT
                         }
+                        for (var t : h.instance().source().trackInterfaces()) {
+                            h.handle(new RouterInput.TrackerChanged(ConfiguredInstance.interfaceTracker(t.name()),
+                                    ConfiguredInstance.routerOk(usable.get(t.name()), t.reverse())));
+                        }
+                        for (var t : h.instance().source().trackScripts()) {
+                            if (initiallyFailed.contains(t.name())) {
+                                h.handle(new RouterInput.TrackerChanged(t.name(),
+                                        ConfiguredInstance.routerOk(false, t.reverse())));
+                            }
+                        }
+                        for (var t : h.instance().source().trackFiles()) {
+                            h.handle(fileInput(t));
+                        }
                         h.handle(new RouterInput.Start());
                     }
                     started.complete(null);
@@ -159,6 +192,7 @@ public final class AgentDaemon {
             });
             started.get(10, TimeUnit.SECONDS);
             links = LinkMonitor.open(interfaces, e -> loop.runOnContext(v -> linkChanged(e)));
+            checks.start();
         } catch (LinuxCallFailed | RuntimeException e) {
             closeResources();
             throw e;
@@ -208,6 +242,46 @@ public final class AgentDaemon {
             if (h.instance().interfaceName().equals(e.name())) {
                 h.handle(new RouterInput.InterfaceChanged(e.usable()));
             }
+            for (var t : h.instance().source().trackInterfaces()) {
+                if (t.name().equals(e.name())) {
+                    h.handle(new RouterInput.TrackerChanged(ConfiguredInstance.interfaceTracker(t.name()),
+                            ConfiguredInstance.routerOk(e.usable(), t.reverse())));
+                }
+            }
+        }
+    }
+
+    private RouterInput fileInput(dev.vigil.agent.config.TrackedFile t) {
+        var effect = checks.fileEffect(t);
+        return new RouterInput.TrackerContributionChanged(ConfiguredInstance.fileTracker(t.name()), effect.fault(),
+                effect.delta());
+    }
+
+    /** On the event loop: a tracked file's value changed; every instance tracking it gets its new effect. */
+    private void fileChanged(String file) {
+        if (stopping) {
+            return;
+        }
+        for (RouterHost h : hosts) {
+            for (var t : h.instance().source().trackFiles()) {
+                if (t.name().equals(file)) {
+                    h.handle(fileInput(t));
+                }
+            }
+        }
+    }
+
+    /** On the event loop: a tracked script's status changed; every instance tracking it hears it. */
+    private void scriptChanged(TrackedChecks.Changed c) {
+        if (stopping) {
+            return;
+        }
+        for (RouterHost h : hosts) {
+            for (var t : h.instance().source().trackScripts()) {
+                if (t.name().equals(c.script())) {
+                    h.handle(new RouterInput.TrackerChanged(t.name(), ConfiguredInstance.routerOk(c.ok(), t.reverse())));
+                }
+            }
         }
     }
 
@@ -231,6 +305,8 @@ public final class AgentDaemon {
         try {
             stopped.get(Math.max(1, budgetMillis / 2), TimeUnit.MILLISECONDS);
             addresses.drained().get(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
+            // the STOP notifies were queued by the routers' shutdown transitions
+            notify.drained().get(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             LOG.warn("shutdown did not finish in {} ms: {}", budgetMillis, e.toString());
         }
@@ -239,8 +315,17 @@ public final class AgentDaemon {
 
     private void closeResources() {
         stopping = true;
+        if (checks != null) {
+            checks.close();
+        }
         if (links != null) {
             links.close();
+        }
+        if (notify != null) {
+            notify.close(java.time.Duration.ofMillis(100));
+        }
+        if (launcher != null) {
+            launcher.close(); // SIGTERM to scripts still running
         }
         sockets.forEach(VrrpSocket::close);
         timers.close();

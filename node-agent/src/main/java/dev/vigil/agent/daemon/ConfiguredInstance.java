@@ -10,6 +10,7 @@ import dev.vigil.agent.net.VrrpSocketSpec;
 import dev.vigil.agent.vrrp.Authentication;
 import dev.vigil.agent.vrrp.IpAddress;
 import dev.vigil.agent.vrrp.RouterConfig;
+import dev.vigil.agent.vrrp.TrackerSpec;
 import dev.vigil.agent.vrrp.V3Ipv4Checksum;
 import dev.vigil.agent.vrrp.VrrpVersion;
 
@@ -88,7 +89,8 @@ public record ConfiguredInstance(VrrpInstance source, RouterConfig router, Strin
                 .garpLowerPrioRepeat(i.garp().lowerPrioRepeat())
                 .checkAdvertAddresses(!i.skipCheckAdvAddr())
                 .checkUnicastSource(i.checkUnicastSrc())
-                .downTimerAdverts(i.downTimerAdverts());
+                .downTimerAdverts(i.downTimerAdverts())
+                .trackers(trackers(i));
         RouterConfig router;
         try {
             router = b.build();
@@ -97,6 +99,42 @@ public record ConfiguredInstance(VrrpInstance source, RouterConfig router, Strin
         }
         Duration spacing = family == IpFamily.IPV4 ? global.garpInterval() : global.gnaInterval();
         return new ConfiguredInstance(i, router, ifname, spec, vips, spacing);
+    }
+
+    /**
+     * The router's view of {@code track_script} and {@code track_interface}. {@code reverse} is folded in here: the
+     * router sees the weight negated and is fed the negated status ({@link #routerOk}), which gives keepalived's
+     * effects (weight 0 reverse: OK faults; +W reverse: -W while OK; -W reverse: +W while failed).
+     */
+    static List<TrackerSpec> trackers(VrrpInstance i) {
+        List<TrackerSpec> out = new java.util.ArrayList<>();
+        for (var t : i.trackScripts()) {
+            out.add(new TrackerSpec(t.name(), t.reverse() ? -t.weight() : t.weight()));
+        }
+        for (var t : i.trackInterfaces()) {
+            out.add(new TrackerSpec(interfaceTracker(t.name()), t.reverse() ? -t.weight() : t.weight()));
+        }
+        for (var t : i.trackFiles()) {
+            // the daemon sets a file's contribution (TrackerContributionChanged) before Start; the weight only
+            // tells the router whether it is a FAULT-only tracker
+            out.add(new TrackerSpec(fileTracker(t.name()), Math.max(-253, Math.min(253, t.weight()))));
+        }
+        return out;
+    }
+
+    /** The router's name for a tracked interface (kept apart from script names, which may be the same). */
+    static String interfaceTracker(String ifname) {
+        return "interface " + ifname;
+    }
+
+    /** The router's name for a tracked file. */
+    static String fileTracker(String name) {
+        return "file " + name;
+    }
+
+    /** What the router is told for a tracker whose check is {@code ok}, given the entry's {@code reverse}. */
+    static boolean routerOk(boolean ok, boolean reverse) {
+        return ok != reverse;
     }
 
     /** keepalived's address options onto rtnetlink's VIP (IPv6: nodad, deprecated unless preferred_lft forever). */

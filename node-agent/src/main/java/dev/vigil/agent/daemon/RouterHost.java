@@ -2,6 +2,9 @@ package dev.vigil.agent.daemon;
 
 import dev.vigil.agent.net.LinuxCallFailed;
 import dev.vigil.agent.net.VrrpSocket;
+import dev.vigil.agent.notify.NotifyRunner;
+import dev.vigil.agent.notify.NotifyScope;
+import dev.vigil.agent.notify.NotifyState;
 import dev.vigil.agent.vrrp.AdvertCodec;
 import dev.vigil.agent.vrrp.IpAddress;
 import dev.vigil.agent.vrrp.RouterAction;
@@ -41,9 +44,11 @@ final class RouterHost {
     private long sendFailures;
     private final Consumer<AgentFact> facts;
     private final RouterRef ref;
+    private final NotifyRunner notify;
 
     RouterHost(ConfiguredInstance instance, VrrpRouter router, VrrpSocket socket, AddressKeeper addresses, Vertx vertx,
-               DeadlineTimer timers, Consumer<AgentFact> facts) {
+               DeadlineTimer timers, Consumer<AgentFact> facts, NotifyRunner notify) {
+        this.notify = notify;
         for (TimerKind k : TimerKind.values()) {
             slots[k.ordinal()] = timers.slot(() -> handle(new RouterInput.TimerFired(k)));
         }
@@ -173,6 +178,7 @@ final class RouterHost {
         facts.accept(new AgentFact.RouterStateChanged(ref, factState(t.from(), t.reason()), factState(t.to(), t.reason()),
                 t.cause(), router.config().priority(), view.effectivePriority(),
                 view.master().map(Object::toString)));
+        notifyScripts(t, view.effectivePriority());
         switch (t.to()) {
             case MASTER -> LOG.info("({}) Entering MASTER STATE", name());
             case BACKUP -> LOG.info("({}) Entering BACKUP STATE{}", name(),
@@ -184,6 +190,19 @@ final class RouterHost {
             startRefresh();
         } else if (t.from() == RouterState.MASTER) {
             stopTimers();
+        }
+    }
+
+    /** keepalived's notify for the state entered (a shutdown is STOP); queued, never waited for here. */
+    private void notifyScripts(RouterAction.Transition t, int priority) {
+        NotifyState state = switch (t.to()) {
+            case MASTER -> NotifyState.MASTER;
+            case BACKUP -> NotifyState.BACKUP;
+            case FAULT -> NotifyState.FAULT;
+            case INITIALIZE -> t.reason() == dev.vigil.agent.vrrp.TransitionReason.SHUTDOWN ? NotifyState.STOP : null;
+        };
+        if (state != null) {
+            notify.transition(NotifyScope.INSTANCE, name(), state, priority);
         }
     }
 

@@ -19,6 +19,14 @@ public sealed interface RouterInput {
     record TrackerChanged(String tracker, boolean ok) implements RouterInput {
     }
 
+    /**
+     * A tracker whose contribution varies (keepalived's {@code track_file}: the file's value x weight) now faults
+     * the router, or adds {@code delta} (negative lowers) to the priority. Once set, it replaces the tracker's
+     * fixed weight.
+     */
+    record TrackerContributionChanged(String tracker, boolean fault, int delta) implements RouterInput {
+    }
+
     /** The VRRP interface's link went up or down. */
     record InterfaceChanged(boolean up) implements RouterInput {
     }

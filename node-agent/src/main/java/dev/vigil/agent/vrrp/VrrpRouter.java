@@ -34,6 +34,8 @@ public final class VrrpRouter {
     private final Advert baseAdvert;
     private final Map<String, TrackerSpec> trackers = new HashMap<>();
     private final Set<String> failedTrackers = new HashSet<>();
+    /** Trackers whose contribution was set directly (track_file); a fault is kept in {@link #failedTrackers}. */
+    private final Map<String, Integer> contributions = new HashMap<>();
     private final long[] deadlines = new long[TimerKind.values().length];
     private final DropCounters drops = new DropCounters();
     private final List<RouterAction> scratch = new ArrayList<>(16); // reused: the router is single-threaded
@@ -132,6 +134,8 @@ public final class VrrpRouter {
             }
         } else if (input instanceof RouterInput.TrackerChanged t) {
             onTracker(t.tracker(), t.ok(), now, out);
+        } else if (input instanceof RouterInput.TrackerContributionChanged c) {
+            onContribution(c.tracker(), c.fault(), c.delta(), now, out);
         } else if (input instanceof RouterInput.InterfaceChanged i) {
             onInterface(i.up(), now, out);
         } else if (input instanceof RouterInput.ShutdownRequested) {
@@ -492,14 +496,31 @@ public final class VrrpRouter {
             }
             return;
         }
+        recomputePriority("tracker " + name + " " + verb + " (weight " + spec.weight() + ")", out);
+    }
+
+    private void onContribution(String name, boolean fault, int delta, long now, List<RouterAction> out) {
+        if (!trackers.containsKey(name)) {
+            return;
+        }
+        contributions.put(name, fault ? 0 : delta); // in FAULT the priority does not matter
+        boolean wasFault = !fault ? failedTrackers.remove(name) : !failedTrackers.add(name);
+        if (fault && !wasFault && (state == RouterState.BACKUP || state == RouterState.MASTER)) {
+            enterFault(now, TransitionReason.TRACKER_FAILED, "tracker " + name + " failed", out);
+        } else if (!fault && wasFault && state == RouterState.FAULT) {
+            enterRunning(now, TransitionReason.TRACKER_RECOVERED, "tracker " + name + " recovered", out);
+        }
+        recomputePriority("tracker " + name + " contributes " + delta, out); // nothing when unchanged
+    }
+
+    private void recomputePriority(String cause, List<RouterAction> out) {
         int before = effectivePriority;
         effectivePriority = computeEffectivePriority();
         if (effectivePriority == before) {
             return;
         }
         advert = baseAdvert.withPriority(effectivePriority); // goes out with the next periodic advert
-        out.add(new PriorityChanged(before, effectivePriority,
-                "tracker " + name + " " + verb + " (weight " + spec.weight() + ")"));
+        out.add(new PriorityChanged(before, effectivePriority, cause));
         if (state == RouterState.BACKUP && !downTimerIsSkew && deadlines[TimerKind.MASTER_DOWN.ordinal()] != NONE) {
             // keepalived shifts the pending deadline to the new Master_Down_Interval
             arm(TimerKind.MASTER_DOWN, downTimerResetAt + masterDownIntervalNanos(), out);
@@ -514,7 +535,10 @@ public final class VrrpRouter {
         int total = config.priority();
         for (TrackerSpec t : config.trackers()) {
             boolean failed = failedTrackers.contains(t.name());
-            if (t.weight() > 0 && !failed) {
+            Integer set = contributions.get(t.name());
+            if (set != null) {
+                total += set;
+            } else if (t.weight() > 0 && !failed) {
                 total += t.weight();
             } else if (t.weight() < 0 && failed) {
                 total += t.weight();
@@ -528,7 +552,7 @@ public final class VrrpRouter {
             return "interface down";
         }
         for (TrackerSpec t : config.trackers()) {
-            if (t.weight() == 0 && failedTrackers.contains(t.name())) {
+            if ((t.weight() == 0 || contributions.containsKey(t.name())) && failedTrackers.contains(t.name())) {
                 return "tracker " + t.name() + " failed";
             }
         }

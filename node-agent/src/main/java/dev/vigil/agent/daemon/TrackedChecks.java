@@ -1,0 +1,167 @@
+package dev.vigil.agent.daemon;
+
+import dev.vigil.agent.check.CheckRunner;
+import dev.vigil.agent.check.PostgresCheck;
+import dev.vigil.agent.check.Probe;
+import dev.vigil.agent.check.ScriptCheck;
+import dev.vigil.agent.check.ScriptLauncher;
+import dev.vigil.agent.check.Tracker;
+import dev.vigil.agent.check.TrackFileValue;
+import dev.vigil.agent.check.TrackFileWatcher;
+import dev.vigil.agent.check.TrackerChange;
+import dev.vigil.agent.config.TrackedFile;
+import dev.vigil.agent.check.TrackerStatus;
+import dev.vigil.agent.config.AgentConfig;
+import dev.vigil.agent.config.TrackedScript;
+import dev.vigil.agent.config.VrrpScript;
+import dev.vigil.model.AgentFact;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
+
+/**
+ * The {@code vrrp_script} checks some instance tracks, each as a {@link CheckRunner} (script or {@code pg_check}).
+ * Runs and their waits happen on the scheduler, the launcher's threads and the PostgreSQL sessions' threads, never
+ * on the event loop; a change is handed to {@code onChange}, which must hop onto the loop itself.
+ */
+final class TrackedChecks implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger("dev.vigil.agent.check");
+
+    /** A tracker's new status, with the script's name, as the daemon routes it to the instances tracking it. */
+    record Changed(String script, boolean ok) {
+    }
+
+    /** keepalived watches with inotify; a poll of one small read is as cheap and also sees NFS and bind mounts. */
+    private static final java.time.Duration FILE_POLL = java.time.Duration.ofMillis(250);
+    private final ScheduledExecutorService scheduler;
+    private final List<CheckRunner> runners = new ArrayList<>();
+    private final Map<String, TrackFileWatcher> files = new LinkedHashMap<>();
+    private final Set<String> initiallyFailed = new LinkedHashSet<>();
+
+    private TrackedChecks(ScheduledExecutorService scheduler) {
+        this.scheduler = scheduler;
+    }
+
+    /**
+     * Prepares a runner per tracked script (blocking: PATH lookup, script security, getent). Not started yet: the
+     * routers must exist first.
+     */
+    static TrackedChecks prepare(AgentConfig config, ScriptLauncher launcher, Consumer<AgentFact> facts,
+                                 Consumer<Changed> onChange, Consumer<String> onFile) {
+        Map<String, VrrpScript> tracked = new LinkedHashMap<>();
+        for (var i : config.instances()) {
+            for (TrackedScript t : i.trackScripts()) {
+                config.script(t.name()).ifPresent(s -> tracked.putIfAbsent(s.name(), s));
+            }
+        }
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "vigil-checks");
+            t.setDaemon(true);
+            return t;
+        });
+        TrackedChecks checks = new TrackedChecks(scheduler);
+        for (VrrpScript s : tracked.values()) {
+            String kind;
+            Probe probe;
+            if (s.pgCheck().isPresent()) {
+                kind = "postgresql";
+                probe = new PostgresCheck(s.name(), s.pgCheck().get(), s.timeout());
+                LOG.info("vrrp_script {}: pg_check {} every {} ms", s.name(), s.pgCheck().get(), s.interval().toMillis());
+            } else {
+                kind = "script";
+                ScriptCheck check = ScriptCheck.of(s, launcher);
+                probe = check;
+                check.refusal().ifPresentOrElse(reason -> {
+                    // keepalived disables a refused script; here its tracker stays failed, the safer reading
+                    LOG.error("vrrp_script {} refused, its tracker stays failed: {}", s.name(), reason);
+                    checks.initiallyFailed.add(s.name());
+                }, () -> LOG.info("vrrp_script {}: '{}' every {} ms", s.name(), s.script(), s.interval().toMillis()));
+            }
+            if (s.initFail()) {
+                checks.initiallyFailed.add(s.name());
+            }
+            Tracker start = Tracker.start(s.name(), s.rise(), s.fall(), s.initFail());
+            checks.runners.add(new CheckRunner(start, probe, s.interval(), scheduler, System::nanoTime, change -> {
+                LOG.info("{}", change.describe());
+                facts.accept(change.toFact(kind));
+                if (change.to() != TrackerStatus.PENDING) {
+                    onChange.accept(new Changed(change.tracker(), change.to() == TrackerStatus.OK));
+                }
+            }, new FailureReasons(s.name())));
+        }
+        for (var i : config.instances()) {
+            for (TrackedFile t : i.trackFiles()) {
+                config.trackFile(t.name()).ifPresent(f -> checks.files.computeIfAbsent(f.name(), n ->
+                        new TrackFileWatcher(f, FILE_POLL, scheduler, change -> {
+                            LOG.info("track file {} ({}) value {} -> {}", f.name(), f.path(), change.from(), change.to());
+                            facts.accept(new AgentFact.TrackerResultChanged(f.name(), "file", change.to() == 0,
+                                    "track file " + f.name() + " value " + change.from() + " -> " + change.to(), 0));
+                            onFile.accept(f.name());
+                        })));
+            }
+        }
+        return checks;
+    }
+
+    /** Writes init_file values and reads every tracked file once (blocking); then polls. */
+    void startFiles() {
+        files.values().forEach(TrackFileWatcher::start);
+    }
+
+    /** What {@code tracking}'s file now does to its instance; NONE for a file the configuration does not define. */
+    TrackFileValue.Effect fileEffect(TrackedFile tracking) {
+        TrackFileWatcher w = files.get(tracking.name());
+        return w == null ? TrackFileValue.Effect.NONE : w.effect(tracking);
+    }
+
+    /**
+     * Logs a failing check's reason when it changes without a status change (a crashed primary that comes back as a
+     * stale primary: "connection refused", then "peer ... is primary on timeline 2 > ours 1"), so the log says why
+     * an instance is still in FAULT. Called on one check's completion thread at a time.
+     */
+    private static final class FailureReasons implements Consumer<dev.vigil.agent.check.ProbeResult> {
+        private final String name;
+        private String last = "";
+
+        FailureReasons(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public void accept(dev.vigil.agent.check.ProbeResult r) {
+            if (r.passed()) {
+                last = "";
+            } else if (!r.detail().equals(last)) {
+                if (!last.isEmpty()) {
+                    LOG.info("check {} still failing: {}", name, r.detail());
+                }
+                last = r.detail();
+            }
+        }
+    }
+
+    /** Scripts whose tracker starts failed ({@code init_fail}, or refused): the routers hear it before Start. */
+    Set<String> initiallyFailed() {
+        return Set.copyOf(initiallyFailed);
+    }
+
+    void start() {
+        runners.forEach(CheckRunner::start);
+    }
+
+    @Override
+    public void close() {
+        runners.forEach(CheckRunner::close);
+        files.values().forEach(TrackFileWatcher::close);
+        scheduler.shutdownNow();
+    }
+}

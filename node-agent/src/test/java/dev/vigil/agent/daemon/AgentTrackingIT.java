@@ -117,6 +117,39 @@ class AgentTrackingIT {
     }
 
     @Test
+    void aScriptRefusedByScriptSecurityIsLoggedAndItsTrackerStaysFailed() throws IOException {
+        a = lab.host("a", seg);
+        b = lab.host("b", seg);
+        Path unsafe = Files.createDirectories(lab.workDir().resolve("unsafe"));
+        Files.setPosixFilePermissions(unsafe, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path script = unsafe.resolve("chk.sh");
+        Files.writeString(script, "#!/bin/sh\nexit 0\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        String before = """
+                global_defs {
+                  enable_script_security
+                  script_user root
+                }
+                vrrp_script chk_unsafe {
+                  script "%s"
+                  interval 0.2
+                  weight 0
+                }
+                """.formatted(script);
+        HostProcess agentB = startAgent(lab, b, conf(100, "", ""));
+        HostProcess agentA = startAgent(lab, a, conf(150, "track_script {\n    chk_unsafe\n  }", before));
+        agentA.awaitLog("(VI_71) Entering FAULT STATE", Duration.ofSeconds(30));
+        agentB.awaitLog("(VI_71) Entering MASTER STATE", Duration.ofSeconds(30));
+        assertThat(agentA.log()).contains("vrrp_script chk_unsafe refused, its tracker stays failed: ")
+                .contains(unsafe.toString()).doesNotContain("(VI_71) Entering MASTER STATE")
+                .doesNotContain("(VI_71) Entering BACKUP STATE");
+        awaitHolds(b, vip, true, Duration.ofSeconds(5));
+        assertThat(holds(a, vip)).isFalse();
+        assertThat(agentA.stop(Duration.ofSeconds(5))).isZero();
+        assertThat(agentB.stop(Duration.ofSeconds(5))).isZero();
+    }
+
+    @Test
     void aTrackedInterfaceDownFaultsTheMasterAndTheVipMoves() {
         Segment other = lab.segment("other");
         a = lab.host("a", seg, other);

@@ -145,4 +145,61 @@ class ConfiguredInstanceTest {
                 .hasMessageContaining("vrrp_instance VI_4").hasMessageContaining("keepalived.conf:1")
                 .hasMessageContaining("eth9 has no IPv4 address").hasMessageContaining("unicast_src_ip");
     }
+
+    @Test
+    void trackersGetKeepalivedsReverseSemanticsInTheRouter() throws Exception {
+        AgentConfig c = parse("""
+                vrrp_script chk_up {
+                  script "/bin/true"
+                }
+                vrrp_script chk_down {
+                  script "/bin/true"
+                }
+                vrrp_script chk_zero {
+                  script "/bin/true"
+                }
+                vrrp_instance VI_1 {
+                  interface eth0
+                  virtual_router_id 51
+                  priority 100
+                  advert_int 1
+                  track_script {
+                    chk_up weight 20 reverse
+                    chk_down weight -30 reverse
+                    chk_zero weight 0 reverse
+                  }
+                  track_interface {
+                    eth1 weight 10
+                  }
+                  virtual_ipaddress {
+                    192.0.2.100
+                  }
+                }
+                """);
+        var instance = c.instances().get(0);
+        ConfiguredInstance i = ConfiguredInstance.resolve(instance, c.global(), ConfiguredInstanceTest::primary);
+        var router = new dev.vigil.agent.vrrp.VrrpRouter(i.router());
+        java.util.function.BiConsumer<String, Boolean> check = (name, ok) -> {
+            boolean reverse = instance.trackScripts().stream().filter(t -> t.name().equals(name)).findFirst()
+                    .orElseThrow().reverse();
+            router.handle(new dev.vigil.agent.vrrp.RouterInput.TrackerChanged(name,
+                    ConfiguredInstance.routerOk(ok, reverse)), 0);
+        };
+        // every check OK: +20 reverse gives -20, -30 reverse gives nothing; the interface's +10 counts
+        check.accept("chk_up", true);
+        check.accept("chk_down", true);
+        check.accept("chk_zero", false);
+        router.handle(new dev.vigil.agent.vrrp.RouterInput.Start(), 0);
+        assertThat(router.state()).isEqualTo(dev.vigil.agent.vrrp.RouterState.BACKUP);
+        assertThat(router.effectivePriority()).isEqualTo(100 - 20 + 10);
+        check.accept("chk_down", false); // -30 reverse: +30 while failed
+        assertThat(router.effectivePriority()).isEqualTo(100 - 20 + 30 + 10);
+        check.accept("chk_up", false);
+        assertThat(router.effectivePriority()).isEqualTo(100 + 30 + 10);
+        router.handle(new dev.vigil.agent.vrrp.RouterInput.TrackerChanged(ConfiguredInstance.interfaceTracker("eth1"),
+                false), 0);
+        assertThat(router.effectivePriority()).isEqualTo(100 + 30);
+        check.accept("chk_zero", true); // weight 0 reverse: OK means FAULT
+        assertThat(router.state()).isEqualTo(dev.vigil.agent.vrrp.RouterState.FAULT);
+    }
 }

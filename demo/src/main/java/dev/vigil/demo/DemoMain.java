@@ -337,16 +337,8 @@ public final class DemoMain {
     }
 
     private static Optional<Host> awaitHolder(String vip, List<Host> candidates, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            for (Host h : candidates) {
-                if (holds(h, vip)) {
-                    return Optional.of(h);
-                }
-            }
-            sleep(50);
-        }
-        return Optional.empty();
+        awaitCondition(() -> candidates.stream().anyMatch(h -> holds(h, vip)), timeout);
+        return candidates.stream().filter(h -> holds(h, vip)).findFirst();
     }
 
     private static boolean awaitCondition(java.util.function.BooleanSupplier condition, Duration timeout) {

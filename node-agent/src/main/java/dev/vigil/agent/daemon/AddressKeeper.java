@@ -50,13 +50,11 @@ final class AddressKeeper implements AutoCloseable {
     void add(RouterRef router, List<VirtualAddress> vips) {
         String instance = router.instance();
         thread.execute(() -> {
-            List<String> done = new ArrayList<>();
             List<String> problems = new ArrayList<>();
             for (VirtualAddress v : vips) {
                 try {
                     AddressChange c = rtnetlink.add(v);
                     LOG.info("({}) VIP {} {}", instance, v, c == AddressChange.ADDED ? "added" : "was already present");
-                    done.add(v.address().getHostAddress());
                 } catch (LinuxCallFailed | RuntimeException e) {
                     LOG.error("({}) could not add VIP {}: {}", instance, v, e.getMessage());
                     problems.add(v.address().getHostAddress() + ": " + e.getMessage());

@@ -78,8 +78,8 @@ public final class AgentRun {
             LOG.error("reporting disabled: {}", e.getMessage());
             reporting = Reporting.disabled();
         }
-        reporting.record(new AgentFact.AgentStarted(AgentRun.class.getPackage().getImplementationVersion() == null
-                ? "dev" : AgentRun.class.getPackage().getImplementationVersion(), hostName(), ProcessHandle.current().pid()));
+        String version = Optional.ofNullable(AgentRun.class.getPackage().getImplementationVersion()).orElse("dev");
+        reporting.record(new AgentFact.AgentStarted(version, hostName(), ProcessHandle.current().pid()));
         reporting.record(new AgentFact.ConfigLoaded(file.toAbsolutePath().toString(), sha256(file),
                 config.instances().size()));
         AgentDaemon daemon;

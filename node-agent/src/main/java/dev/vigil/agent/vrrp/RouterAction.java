@@ -36,4 +36,19 @@ public sealed interface RouterAction {
     /** The effective priority changed; it goes out in the next advert, not at once (keepalived). */
     record PriorityChanged(int from, int to, String cause) implements RouterAction {
     }
+
+    /**
+     * Sync group members only: the master-down timer expired ({@code wanted}), so this router would become master,
+     * but its group decides ({@link GroupSync}; keepalived's {@code vrrp_sync_can_goto_master}); the router stays
+     * BACKUP and re-arms the timer. {@code wanted == false}: it heard a master again.
+     */
+    record MasterWanted(boolean wanted, String cause) implements RouterAction {
+    }
+
+    /**
+     * Sync group members only: the router's own fault condition (its interface, a weight-0 tracker) began or
+     * ended; a fault of its group does not count. {@link GroupSync} faults the whole group on it.
+     */
+    record OwnFaultChanged(boolean fault, String cause) implements RouterAction {
+    }
 }

@@ -3,6 +3,7 @@ package dev.vigil.agent.vrrp;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -19,6 +20,9 @@ import java.util.Set;
  * @param checkAdvertAddresses false for {@code skip_check_adv_addr}
  * @param ownerIgnoresAdverts  {@code owner_ignore_adverts}: the address owner drops every advert, as RFC 5798
  *                             §7.1 says; keepalived's default (false) lets an owner hear a rival owner
+ * @param syncGroup            the {@code vrrp_sync_group} this instance belongs to: its master-down timer then
+ *                             only asks to become master ({@link RouterAction.MasterWanted}) and {@link GroupSync}
+ *                             decides, and it reports its own faults ({@link RouterAction.OwnFaultChanged})
  */
 public record RouterConfig(String name, VrrpVersion version, IpFamily family, int vrid, int priority,
                            int advertIntervalCentis, IpAddress primaryAddress, List<IpAddress> vips,
@@ -26,12 +30,14 @@ public record RouterConfig(String name, VrrpVersion version, IpFamily family, in
                            Authentication auth, V3Ipv4Checksum v3Ipv4Checksum, boolean lowerPrioNoAdvert,
                            boolean higherPrioSendAdvert, int garpMasterRepeat, Duration garpMasterDelay,
                            int garpLowerPrioRepeat, boolean checkAdvertAddresses, boolean checkUnicastSource,
-                           List<TrackerSpec> trackers, int downTimerAdverts, boolean ownerIgnoresAdverts) {
+                           List<TrackerSpec> trackers, int downTimerAdverts, boolean ownerIgnoresAdverts,
+                           Optional<String> syncGroup) {
 
     public RouterConfig {
         vips = List.copyOf(vips);
         unicastPeers = List.copyOf(unicastPeers);
         trackers = List.copyOf(trackers);
+        syncGroup = syncGroup == null ? Optional.empty() : syncGroup;
         String where = "vrrp_instance " + name + ": ";
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("vrrp_instance: a name is required");
@@ -139,6 +145,7 @@ public record RouterConfig(String name, VrrpVersion version, IpFamily family, in
         b.trackers = trackers;
         b.downTimerAdverts = downTimerAdverts;
         b.ownerIgnoresAdverts = ownerIgnoresAdverts;
+        b.syncGroup = syncGroup;
         return b;
     }
 
@@ -167,6 +174,7 @@ public record RouterConfig(String name, VrrpVersion version, IpFamily family, in
         private List<TrackerSpec> trackers = List.of();
         private int downTimerAdverts = 3;
         private boolean ownerIgnoresAdverts;
+        private Optional<String> syncGroup = Optional.empty();
 
         private Builder(String name, int vrid, IpAddress primaryAddress) {
             this.name = name;
@@ -194,12 +202,13 @@ public record RouterConfig(String name, VrrpVersion version, IpFamily family, in
         public Builder trackers(List<TrackerSpec> t) { this.trackers = t; return this; }
         public Builder downTimerAdverts(int n) { this.downTimerAdverts = n; return this; }
         public Builder ownerIgnoresAdverts(boolean b) { this.ownerIgnoresAdverts = b; return this; }
+        public Builder syncGroup(String group) { this.syncGroup = Optional.of(group); return this; }
 
         public RouterConfig build() {
             return new RouterConfig(name, version, primaryAddress.family(), vrid, priority, advertIntervalCentis,
                     primaryAddress, vips, unicastPeers, preempt, preemptDelay, acceptMode, auth, v3Ipv4Checksum,
                     lowerPrioNoAdvert, higherPrioSendAdvert, garpMasterRepeat, garpMasterDelay, garpLowerPrioRepeat,
-                    checkAdvertAddresses, checkUnicastSource, trackers, downTimerAdverts, ownerIgnoresAdverts);
+                    checkAdvertAddresses, checkUnicastSource, trackers, downTimerAdverts, ownerIgnoresAdverts, syncGroup);
         }
     }
 }

@@ -34,4 +34,25 @@ public sealed interface RouterInput {
     /** RFC 5798 §6.4 Shutdown event (SIGTERM or the instance removed by a reload). */
     record ShutdownRequested() implements RouterInput {
     }
+
+    /**
+     * The member's sync group goes MASTER (keepalived's {@code vrrp_sync_master}): a BACKUP becomes master. A member
+     * whose own master-down timer had expired reports that as its cause, with {@code cause} appended.
+     */
+    record SyncGroupMaster(String cause) implements RouterInput {
+    }
+
+    /**
+     * The member's sync group goes BACKUP because another member was preempted ({@code vrrp_sync_backup}): a MASTER
+     * steps down without a priority-0 advert, as keepalived does, and removes its VIPs.
+     */
+    record SyncGroupBackup(String cause) implements RouterInput {
+    }
+
+    /**
+     * Another member of the sync group is in FAULT ({@code vrrp_sync_fault}), or no member is any more: the group's
+     * fault holds this router in FAULT like a failed weight-0 tracker would.
+     */
+    record SyncGroupFault(boolean fault, String cause) implements RouterInput {
+    }
 }

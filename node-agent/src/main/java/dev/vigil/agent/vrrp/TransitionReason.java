@@ -9,5 +9,7 @@ public enum TransitionReason {
     TRACKER_RECOVERED,
     INTERFACE_DOWN,
     INTERFACE_UP,
-    SHUTDOWN
+    SHUTDOWN,
+    /** A {@code vrrp_sync_group} moved this member with another one (keepalived's "Syncing instances"). */
+    SYNC_GROUP
 }

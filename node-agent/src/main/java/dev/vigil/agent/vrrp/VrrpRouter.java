@@ -4,6 +4,8 @@ import dev.vigil.agent.vrrp.RouterAction.AddVips;
 import dev.vigil.agent.vrrp.RouterAction.AnnounceVips;
 import dev.vigil.agent.vrrp.RouterAction.ArmTimer;
 import dev.vigil.agent.vrrp.RouterAction.CancelTimer;
+import dev.vigil.agent.vrrp.RouterAction.MasterWanted;
+import dev.vigil.agent.vrrp.RouterAction.OwnFaultChanged;
 import dev.vigil.agent.vrrp.RouterAction.PriorityChanged;
 import dev.vigil.agent.vrrp.RouterAction.RemoveVips;
 import dev.vigil.agent.vrrp.RouterAction.SendAdvert;
@@ -54,6 +56,10 @@ public final class VrrpRouter {
     private IpAddress lowerMaster;
     private int lowerMasterPriority;
     private long preemptAllowedAt = NONE;
+    /** Sync group members: the group holds this router in FAULT (another member's fault); null = not. */
+    private String groupFault;
+    /** Sync group members: the master-down timer expired and the group has not let us become master yet. */
+    private boolean wantsMaster;
 
     private long advertsReceived;
     private long advertsSent;
@@ -123,6 +129,9 @@ public final class VrrpRouter {
     public List<RouterAction> handle(RouterInput input, long now) {
         List<RouterAction> out = scratch;
         out.clear();
+        boolean reportsFaults = config.syncGroup().isPresent() && (input instanceof RouterInput.TrackerChanged
+                || input instanceof RouterInput.TrackerContributionChanged || input instanceof RouterInput.InterfaceChanged);
+        String ownFaultBefore = reportsFaults ? ownFaultCause() : null;
         if (input instanceof RouterInput.AdvertReceived r) {
             onAdvert(r.packet(), now, out);
         } else if (input instanceof RouterInput.TimerFired t) {
@@ -140,6 +149,18 @@ public final class VrrpRouter {
             onInterface(i.up(), now, out);
         } else if (input instanceof RouterInput.ShutdownRequested) {
             onShutdown(now, out);
+        } else if (input instanceof RouterInput.SyncGroupMaster m) {
+            onGroupMaster(m.cause(), now, out);
+        } else if (input instanceof RouterInput.SyncGroupBackup b) {
+            onGroupBackup(b.cause(), now, out);
+        } else if (input instanceof RouterInput.SyncGroupFault f) {
+            onGroupFault(f.fault(), f.cause(), now, out);
+        }
+        if (reportsFaults) {
+            String after = ownFaultCause();
+            if ((ownFaultBefore == null) != (after == null)) {
+                out.add(new OwnFaultChanged(after != null, after != null ? after : recovery(input)));
+            }
         }
         List<RouterAction> actions = switch (out.size()) { // immutable, without List.copyOf's array copy
             case 0 -> List.of();
@@ -252,6 +273,10 @@ public final class VrrpRouter {
             if (atLeastOurs) {
                 lowerMaster = null;
             }
+            if (wantsMaster) { // keepalived: "Now we have received a backup, we want to be in BACKUP state"
+                wantsMaster = false;
+                out.add(new MasterWanted(false, "heard " + source + " with priority " + a.priority()));
+            }
             restartDownTimer(now, out);
         } else {
             // discard: the down timer runs out and we preempt the lower-priority master
@@ -329,7 +354,12 @@ public final class VrrpRouter {
         deadlines[kind.ordinal()] = NONE;
         switch (kind) {
             case MASTER_DOWN -> {
-                if (state == RouterState.BACKUP) {
+                if (state == RouterState.BACKUP && config.syncGroup().isPresent()) {
+                    // keepalived's vrrp_sync_can_goto_master: the group decides; meanwhile stay BACKUP, timer re-armed
+                    wantsMaster = true;
+                    out.add(new MasterWanted(true, masterDownCause(now)));
+                    restartDownTimer(now, out);
+                } else if (state == RouterState.BACKUP) {
                     becomeMaster(now, TransitionReason.MASTER_DOWN_TIMER_EXPIRED, masterDownCause(now), out);
                 }
             }
@@ -396,11 +426,13 @@ public final class VrrpRouter {
 
     /** Leave INITIALIZE or FAULT: FAULT again if something is still broken, else MASTER (owner) or BACKUP. */
     private void enterRunning(long now, TransitionReason reason, String cause, List<RouterAction> out) {
+        wantsMaster = false;
         String fault = faultCause();
         if (fault != null) {
             if (state != RouterState.FAULT) {
-                out.add(new Transition(state, RouterState.FAULT, reason == TransitionReason.START
-                        ? (interfaceUp ? TransitionReason.TRACKER_FAILED : TransitionReason.INTERFACE_DOWN) : reason,
+                out.add(new Transition(state, RouterState.FAULT, reason != TransitionReason.START ? reason
+                        : !interfaceUp ? TransitionReason.INTERFACE_DOWN
+                        : ownFaultCause() == null ? TransitionReason.SYNC_GROUP : TransitionReason.TRACKER_FAILED,
                         fault + " at " + cause, now));
                 state = RouterState.FAULT;
             }
@@ -423,6 +455,7 @@ public final class VrrpRouter {
     private void becomeMaster(long now, TransitionReason reason, String cause, List<RouterAction> out) {
         out.add(new Transition(state, RouterState.MASTER, reason, cause, now));
         state = RouterState.MASTER;
+        wantsMaster = false;
         becameMaster++;
         masterAdverIntervalCentis = config.advertIntervalCentis();
         masterAddress = null;
@@ -444,6 +477,7 @@ public final class VrrpRouter {
         out.add(new Transition(state, RouterState.FAULT, reason, cause, now));
         leaveMaster(reason != TransitionReason.INTERFACE_DOWN, out);
         state = RouterState.FAULT;
+        wantsMaster = false;
         cancelAll(out);
     }
 
@@ -467,6 +501,7 @@ public final class VrrpRouter {
         out.add(new Transition(state, RouterState.INITIALIZE, TransitionReason.SHUTDOWN, "shutdown", now));
         leaveMaster(true, out);
         state = RouterState.INITIALIZE;
+        wantsMaster = false;
         cancelAll(out);
     }
 
@@ -547,7 +582,14 @@ public final class VrrpRouter {
         return Math.max(1, Math.min(254, total));
     }
 
+    /** What holds the router in FAULT: its own cause first, else its sync group's; null = nothing. */
     private String faultCause() {
+        String own = ownFaultCause();
+        return own != null ? own : groupFault;
+    }
+
+    /** The router's own fault: its interface or a FAULT-only tracker; null = none. */
+    private String ownFaultCause() {
         if (!interfaceUp) {
             return "interface down";
         }
@@ -557,6 +599,62 @@ public final class VrrpRouter {
             }
         }
         return null;
+    }
+
+    // ---------------------------------------------------------------- sync group (keepalived vrrp_sync.c)
+
+    private static String recovery(RouterInput input) {
+        if (input instanceof RouterInput.TrackerChanged t) {
+            return "tracker " + t.tracker() + " recovered";
+        }
+        if (input instanceof RouterInput.TrackerContributionChanged c) {
+            return "tracker " + c.tracker() + " recovered";
+        }
+        return "interface up";
+    }
+
+    private void onGroupMaster(String cause, long now, List<RouterAction> out) {
+        if (state != RouterState.BACKUP) {
+            return;
+        }
+        if (wantsMaster) {
+            becomeMaster(now, TransitionReason.MASTER_DOWN_TIMER_EXPIRED, masterDownCause(now) + " (" + cause + ")", out);
+        } else {
+            becomeMaster(now, TransitionReason.SYNC_GROUP, cause, out);
+        }
+    }
+
+    /** keepalived's vrrp_state_leave_master(isync, false): no priority-0 advert, the VIPs go, a full down timer. */
+    private void onGroupBackup(String cause, long now, List<RouterAction> out) {
+        if (state != RouterState.MASTER) {
+            return;
+        }
+        out.add(new Transition(RouterState.MASTER, RouterState.BACKUP, TransitionReason.SYNC_GROUP, cause, now));
+        state = RouterState.BACKUP;
+        releasedMaster++;
+        cancel(TimerKind.ADVERT, out);
+        cancel(TimerKind.GARP_REPEAT, out);
+        out.add(new RemoveVips(config.vips()));
+        masterAdverIntervalCentis = config.advertIntervalCentis();
+        backupSince = now;
+        masterAddress = null;
+        lowerMaster = null;
+        preemptAllowedAt = NONE;
+        restartDownTimer(now, out);
+    }
+
+    private void onGroupFault(boolean fault, String cause, long now, List<RouterAction> out) {
+        if (fault) {
+            groupFault = cause;
+            if (state == RouterState.BACKUP || state == RouterState.MASTER) {
+                enterFault(now, TransitionReason.SYNC_GROUP, cause, out);
+            }
+        } else if (groupFault != null) {
+            groupFault = null;
+            if (state == RouterState.FAULT) {
+                enterRunning(now, TransitionReason.SYNC_GROUP, cause, out);
+            }
+        }
     }
 
     private void send(Advert a, List<RouterAction> out) {

@@ -1,8 +1,11 @@
 package dev.vigil.agent.vrrp;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Random;
 
@@ -28,6 +31,9 @@ final class SimulatedSegment {
     }
 
     record TransitionRecord(long at, int node, RouterAction.Transition transition) {
+    }
+
+    record GroupRecord(long at, String group, GroupSync.Step step) {
     }
 
     private interface Event {
@@ -68,6 +74,12 @@ final class SimulatedSegment {
     private long seq;
     private Conditions conditions = Conditions.PERFECT;
     private int[] partition = new int[0];
+    /** Sync groups as the daemon runs them: one {@link GroupSync} per group, fed from its members' actions. */
+    private final Map<Integer, GroupSync> groupOf = new HashMap<>();
+    private final Map<String, Integer> nodeByName = new HashMap<>();
+    private final List<GroupRecord> groupSteps = new ArrayList<>();
+    private final ArrayDeque<Runnable> groupWork = new ArrayDeque<>();
+    private boolean settling;
     long packetsDelivered;
     long injectedCorrupt;
     long injectedInvalid;
@@ -81,6 +93,7 @@ final class SimulatedSegment {
     int add(RouterConfig config) {
         Node n = new Node(nodes.size(), config);
         nodes.add(n);
+        nodeByName.put(config.name(), n.index);
         partition = Arrays.copyOf(partition, nodes.size());
         return n.index;
     }
@@ -129,6 +142,27 @@ final class SimulatedSegment {
     }
 
     /** Host death: no more packets or timers, as when the link is cut and the process killed. */
+    /** The nodes (router names unique on the segment) form one sync group, on one host. */
+    GroupSync syncGroup(String name, int... members) {
+        List<String> names = new ArrayList<>();
+        for (int m : members) {
+            names.add(nodes.get(m).router.config().name());
+        }
+        GroupSync g = new GroupSync(name, names);
+        for (int m : members) {
+            groupOf.put(m, g);
+        }
+        return g;
+    }
+
+    List<GroupRecord> groupSteps() {
+        return groupSteps;
+    }
+
+    void interfaceChanged(int i, boolean up) {
+        input(nodes.get(i), new RouterInput.InterfaceChanged(up));
+    }
+
     void crash(int i) {
         nodes.get(i).alive = false;
     }
@@ -202,6 +236,25 @@ final class SimulatedSegment {
                 transitions.add(new TransitionRecord(now, n.index, t));
             }
             // VIP add/remove/announce have no effect on the protocol; the shell's tests cover them
+        }
+        GroupSync g = groupOf.get(n.index);
+        if (g != null) {
+            for (GroupSync.Step step : g.observe(n.router.config().name(), actions)) {
+                groupSteps.add(new GroupRecord(now, g.name(), step));
+                if (step instanceof GroupSync.Step.Feed f) {
+                    groupWork.add(() -> input(nodes.get(nodeByName.get(f.member())), f.input()));
+                }
+            }
+            if (!settling) { // as the daemon does: one member at a time, in order, never re-entering a router
+                settling = true;
+                try {
+                    while (!groupWork.isEmpty()) {
+                        groupWork.poll().run();
+                    }
+                } finally {
+                    settling = false;
+                }
+            }
         }
     }
 

@@ -132,6 +132,7 @@ public final class KeepalivedConfigParser {
         checkDuplicateVrids(builtInstances);
         List<SyncGroup> builtGroups = new ArrayList<>();
         checkSyncGroups(builtScripts, builtFiles).forEach(builtGroups::add);
+        builtInstances = withGroupTrackers(builtInstances, builtGroups);
         if (findings.stream().anyMatch(Finding::isError)) {
             return Optional.empty();
         }
@@ -1125,6 +1126,74 @@ public final class KeepalivedConfigParser {
             }
         }
         return out;
+    }
+
+    /**
+     * keepalived adds a sync group's trackers to each member (sync_group_tracking_init), with the group's weight;
+     * an entry the member has too takes the group's weight unless the member's is 0 (add_vrrp_to_track_script).
+     * A weighted group tracker with an address-owner member is refused: keepalived clears the weight.
+     */
+    private List<VrrpInstance> withGroupTrackers(List<VrrpInstance> built, List<SyncGroup> groups) {
+        Map<String, SyncGroup> groupOf = new HashMap<>();
+        groups.forEach(g -> g.members().forEach(m -> groupOf.put(m, g)));
+        Map<String, SyncGroupDraft> drafts = new HashMap<>();
+        syncGroups.forEach(d -> drafts.putIfAbsent(d.name, d));
+        List<VrrpInstance> out = new ArrayList<>();
+        for (VrrpInstance i : built) {
+            SyncGroup g = groupOf.get(i.name());
+            if (g == null) {
+                out.add(i);
+                continue;
+            }
+            SyncGroupDraft d = drafts.get(g.name());
+            String ctx = "vrrp_sync_group " + g.name();
+            List<TrackedInterface> ti = new ArrayList<>(i.trackInterfaces());
+            for (TrackedInterface t : g.trackInterfaces()) {
+                int at = ti.stream().map(TrackedInterface::name).toList().indexOf(t.name());
+                groupTracker(i, ctx, "track_interface", t.name(), t.weight(), d.trackIf, at >= 0);
+                if (at < 0) {
+                    ti.add(t);
+                } else if (ti.get(at).weight() != 0) {
+                    ti.set(at, t);
+                }
+            }
+            List<TrackedScript> ts = new ArrayList<>(i.trackScripts());
+            for (TrackedScript t : g.trackScripts()) {
+                int at = ts.stream().map(TrackedScript::name).toList().indexOf(t.name());
+                groupTracker(i, ctx, "track_script", t.name(), t.weight(), d.trackScript, at >= 0);
+                if (at < 0) {
+                    ts.add(t);
+                } else if (ts.get(at).weight() != 0) {
+                    ts.set(at, t);
+                }
+            }
+            List<TrackedFile> tf = new ArrayList<>(i.trackFiles());
+            for (TrackedFile t : g.trackFiles()) {
+                int at = tf.stream().map(TrackedFile::name).toList().indexOf(t.name());
+                groupTracker(i, ctx, "track_file", t.name(), t.weight(), d.trackFile, at >= 0);
+                if (at < 0) {
+                    tf.add(t);
+                } else if (tf.get(at).weight() != 0) {
+                    tf.set(at, t);
+                }
+            }
+            out.add(i.withTrackers(ti, ts, tf));
+        }
+        return out;
+    }
+
+    private void groupTracker(VrrpInstance member, String ctx, String list, String name, int weight, List<TrackRef> refs,
+                              boolean alsoOnMember) {
+        SourcePos at = refs.stream().filter(r -> r.name().equals(name)).map(TrackRef::at).findFirst().orElse(member.declaredAt());
+        if (weight != 0 && member.isAddressOwner()) {
+            error(at, ctx + ": " + list + " '" + name + "' has weight " + weight + ", but member " + member.name()
+                    + " is the address owner (priority 255), whose priority never changes (keepalived clears the"
+                    + " weight); use weight 0, so that a failure means FAULT");
+        }
+        if (alsoOnMember) {
+            warning(at, ctx + ": " + list + " '" + name + "' is also tracked by member " + member.name()
+                    + "; the group's entry applies (unless the member's has weight 0), as keepalived does: remove one");
+        }
     }
 
     // ================================================================================ cross checks

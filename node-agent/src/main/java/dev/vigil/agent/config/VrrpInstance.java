@@ -74,6 +74,16 @@ public record VrrpInstance(String name, SourcePos declaredAt, InitialState initi
                 strictMode);
     }
 
+    /** The same instance tracking these lists instead (its sync group's trackers merged in by the parser). */
+    VrrpInstance withTrackers(List<TrackedInterface> interfaces, List<TrackedScript> scripts, List<TrackedFile> files) {
+        return new VrrpInstance(name, declaredAt, initialState, interfaceName, virtualRouterId, priority, version,
+                advertInterval, downTimerAdverts, preempt, preemptDelay, family, sourceAddress, multicastGroup,
+                unicastPeers, checkUnicastSrc, virtualAddresses, excludedAddresses, authentication, garp,
+                interfaces, scripts, files, dontTrackPrimary, trackSourceAddress, notifyScripts,
+                smtpAlert, accept, vmac, v3ChecksumAsV2, lowerPrioNoAdvert, higherPrioSendAdvert, skipCheckAdvAddr,
+                strictMode);
+    }
+
     public boolean isAddressOwner() {
         return priority == OWNER_PRIORITY;
     }

@@ -113,7 +113,8 @@ public final class AgentDaemon {
     private void open() throws LinuxCallFailed {
         List<ConfiguredInstance> instances = new ArrayList<>();
         for (var i : config.instances()) {
-            instances.add(ConfiguredInstance.resolve(i, config.global(), this::primaryAddress));
+            instances.add(ConfiguredInstance.resolve(i, config.global(), this::primaryAddress,
+                    SyncGroups.groupOf(config, i.name())));
         }
         List<VirtualAddress> allVips = instances.stream().flatMap(i -> i.vips().values().stream()).toList();
         rtnetlink.removeLeftovers(allVips).forEach(a ->
@@ -125,6 +126,7 @@ public final class AgentDaemon {
         launcher = ScriptLauncher.fromGlobals(config.global(), scriptThreads);
         notify = NotifyRunner.forConfig(config, NotifyFifos.open(config.global(), launcher), launcher, NOTIFY_TIMEOUT, facts);
         notify.refusals().forEach((command, reason) -> LOG.error("notify script {} will not run: {}", command, reason));
+        SyncGroups groups = new SyncGroups(config, notify);
         checks = TrackedChecks.prepare(config, launcher, facts, c -> loop.runOnContext(v -> scriptChanged(c)),
                 f -> loop.runOnContext(v -> fileChanged(f)));
 
@@ -144,7 +146,8 @@ public final class AgentDaemon {
                 for (ConfiguredInstance i : e.getValue()) {
                     VrrpRouter router = new VrrpRouter(i.router());
                     demux.add(router);
-                    RouterHost h = new RouterHost(i, router, socket, addresses, vertx, timers, facts, notify);
+                    RouterHost h = new RouterHost(i, router, socket, addresses, vertx, timers, facts, notify, groups);
+                    groups.add(h);
                     onSocket.add(h);
                     hosts.add(h);
                     byRouter.put(router, h);
@@ -183,6 +186,9 @@ public final class AgentDaemon {
                         for (var t : h.instance().source().trackFiles()) {
                             h.handle(fileInput(t));
                         }
+                    }
+                    // every fault known before any Start: a sync group with a faulty member starts in FAULT
+                    for (RouterHost h : hosts) {
                         h.handle(new RouterInput.Start());
                     }
                     started.complete(null);

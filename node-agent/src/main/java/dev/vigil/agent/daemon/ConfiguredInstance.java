@@ -55,6 +55,13 @@ public record ConfiguredInstance(VrrpInstance source, RouterConfig router, Strin
      */
     public static ConfiguredInstance resolve(VrrpInstance i, GlobalDefs global,
                                              BiFunction<String, IpFamily, Optional<InetAddress>> primaryAddress) {
+        return resolve(i, global, primaryAddress, Optional.empty());
+    }
+
+    /** As above, for a member of the {@code vrrp_sync_group} {@code syncGroup}. */
+    public static ConfiguredInstance resolve(VrrpInstance i, GlobalDefs global,
+                                             BiFunction<String, IpFamily, Optional<InetAddress>> primaryAddress,
+                                             Optional<String> syncGroup) {
         String where = "vrrp_instance " + i.name() + " (" + i.declaredAt() + "): ";
         String ifname = i.interfaceName().orElseThrow(() ->
                 new IllegalArgumentException(where + "interface is required by Vigil (also for unicast)"));
@@ -91,6 +98,7 @@ public record ConfiguredInstance(VrrpInstance source, RouterConfig router, Strin
                 .checkUnicastSource(i.checkUnicastSrc())
                 .downTimerAdverts(i.downTimerAdverts())
                 .trackers(trackers(i));
+        syncGroup.ifPresent(b::syncGroup);
         RouterConfig router;
         try {
             router = b.build();

@@ -45,10 +45,12 @@ final class RouterHost {
     private final Consumer<AgentFact> facts;
     private final RouterRef ref;
     private final NotifyRunner notify;
+    private final SyncGroups groups;
 
     RouterHost(ConfiguredInstance instance, VrrpRouter router, VrrpSocket socket, AddressKeeper addresses, Vertx vertx,
-               DeadlineTimer timers, Consumer<AgentFact> facts, NotifyRunner notify) {
+               DeadlineTimer timers, Consumer<AgentFact> facts, NotifyRunner notify, SyncGroups groups) {
         this.notify = notify;
+        this.groups = groups;
         for (TimerKind k : TimerKind.values()) {
             slots[k.ordinal()] = timers.slot(() -> handle(new RouterInput.TimerFired(k)));
         }
@@ -115,6 +117,7 @@ final class RouterHost {
         if (transition != null) {
             report(transition);
         }
+        groups.observe(this, actions); // after our own actions: the other members of a sync group follow
     }
 
     private String name() {

@@ -189,6 +189,24 @@ class ConfigValidationTest {
     }
 
     @Test
+    void groupTrackersReachEveryMemberAndAWeightedOneIsRefusedWithAnAddressOwner() {
+        String scripts = "vrrp_script chk {\n    script /bin/true\n}\n"; // lines 1-3
+        String group = "vrrp_sync_group G {\n    group {\n        VI_1\n    }\n"
+                + "    track_script {\n        chk weight -20\n    }\n}\n";
+        refused(scripts + vi(IFACE_VRID + "    priority 255\n" + VIPS) + group,
+                "17: vrrp_sync_group G: track_script 'chk' has weight -20, but member VI_1 is the address owner"
+                        + " (priority 255), whose priority never changes (keepalived clears the weight); use weight 0,"
+                        + " so that a failure means FAULT");
+        ConfigResult r = fx.parse("k.conf", scripts + vi(IFACE_VRID + VIPS + "    track_script {\n        chk\n    }\n")
+                + group.replace("chk weight -20", "chk"));
+        assertThat(ConfigFixture.valid(r).instance("VI_1").orElseThrow().trackScripts())
+                .containsExactly(new TrackedScript("chk", 0, false));
+        assertThat(ConfigFixture.warnings(r)).contains(fx.file("k.conf") + ":19: warning: vrrp_sync_group G:"
+                + " track_script 'chk' is also tracked by member VI_1; the group's entry applies (unless the member's"
+                + " has weight 0), as keepalived does: remove one");
+    }
+
+    @Test
     void duplicateVridOnTheSameInterfaceAndFamily() {
         refused(vi(IFACE_VRID + VIPS) + "vrrp_instance VI_2 {\n" + IFACE_VRID
                         + "    virtual_ipaddress {\n        192.0.2.2\n    }\n}\n",

@@ -132,12 +132,15 @@ class ConfigVocabularyTest {
         assertThat(vi.authentication()).isEmpty();
         assertThat(vi.garp()).isEqualTo(new GarpSettings(Duration.ofSeconds(3), 2, Duration.ofSeconds(30), 3,
                 Duration.ofSeconds(7), 1));
+        // its sync group PG's trackers come after its own, as keepalived adds them to every member
         assertThat(vi.trackInterfaces()).containsExactly(new TrackedInterface("eth0", 0, false),
-                new TrackedInterface("eth1", -20, false), new TrackedInterface("eth2", 10, true));
+                new TrackedInterface("eth1", -20, false), new TrackedInterface("eth2", 10, true),
+                new TrackedInterface("eth3", -5, false));
         // the script's own weight and reverse apply unless the entry overrides them
         assertThat(vi.trackScripts()).containsExactly(new TrackedScript("chk_pg", -30, true),
-                new TrackedScript("chk_fast", 5, false));
-        assertThat(vi.trackFiles()).containsExactly(new TrackedFile("maint", -3, true));
+                new TrackedScript("chk_fast", 5, false), new TrackedScript("chk_group", 0, false));
+        assertThat(vi.trackFiles()).containsExactly(new TrackedFile("maint", -3, true),
+                new TrackedFile("group_maint", -10, true));
         NotifyScripts n = vi.notifyScripts();
         assertThat(n.master()).contains(new ScriptCommand("/usr/local/bin/notify master",
                 Optional.of(new ScriptUser("postgres", Optional.empty()))));
@@ -199,8 +202,9 @@ class ConfigVocabularyTest {
         SyncGroup g = full.syncGroup("PG").orElseThrow();
         assertThat(g.members()).containsExactly("VI_PG", "VI_V2");
         assertThat(g.trackInterfaces()).containsExactly(new TrackedInterface("eth3", -5, false));
-        assertThat(g.trackScripts()).containsExactly(new TrackedScript("chk_fast", 0, false));
-        assertThat(g.trackFiles()).containsExactly(new TrackedFile("maint", -10, true));
+        assertThat(g.trackScripts()).containsExactly(new TrackedScript("chk_group", 0, false));
+        assertThat(g.trackFiles()).containsExactly(new TrackedFile("group_maint", -10, true));
+        assertThat(full.instance("VI_V2").orElseThrow().trackScripts()).containsExactly(new TrackedScript("chk_group", 0, false));
         assertThat(g.notifyScripts().master().orElseThrow().command()).isEqualTo("/usr/local/bin/group-master");
         assertThat(g.notifyScripts().any().orElseThrow().command()).isEqualTo("/usr/local/bin/group-any");
         assertThat(g.trackingWeight()).isTrue();

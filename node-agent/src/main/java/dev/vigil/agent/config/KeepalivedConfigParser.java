@@ -1138,6 +1138,16 @@ public final class KeepalivedConfigParser {
         groups.forEach(g -> g.members().forEach(m -> groupOf.put(m, g)));
         Map<String, SyncGroupDraft> drafts = new HashMap<>();
         syncGroups.forEach(d -> drafts.putIfAbsent(d.name, d));
+        for (SyncGroup g : groups) {
+            List<String> owners = built.stream().filter(i -> g.members().contains(i.name()) && i.isAddressOwner())
+                    .map(VrrpInstance::name).toList();
+            if (!owners.isEmpty() && owners.size() < g.members().size()) {
+                warning(drafts.get(g.name()).groupAt.orElse(drafts.get(g.name()).at), "vrrp_sync_group " + g.name()
+                        + ": " + String.join(", ", owners) + " is the address owner (priority 255) and other members"
+                        + " are not; the owner goes MASTER at once and takes the group with it (keepalived: \"This"
+                        + " won't work\")");
+            }
+        }
         List<VrrpInstance> out = new ArrayList<>();
         for (VrrpInstance i : built) {
             SyncGroup g = groupOf.get(i.name());

@@ -78,7 +78,9 @@ final class RouterHost {
 
     void handle(RouterInput input) {
         Trigger t = input instanceof RouterInput.Start ? Trigger.START
-                : input instanceof RouterInput.AdvertReceived ? Trigger.ADVERT
+                // a sync group member heard the lower-priority master: announce as if this router had heard it
+                : input instanceof RouterInput.AdvertReceived || input instanceof RouterInput.SyncGroupReannounce
+                ? Trigger.ADVERT
                 : input instanceof RouterInput.TimerFired ? Trigger.TIMER : Trigger.OTHER;
         execute(router.handle(input, System.nanoTime()), t);
     }

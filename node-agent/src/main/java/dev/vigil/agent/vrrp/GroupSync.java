@@ -24,6 +24,8 @@ import java.util.Set;
  * is master already; then all go together ({@code vrrp_sync_can_goto_master}, {@code vrrp_sync_master}).</li>
  * <li>A master preempted by a higher priority takes the others to BACKUP, without priority-0 adverts
  * ({@code vrrp_sync_backup}).</li>
+ * <li>A master hearing a lower-priority master has the other members re-announce their VIPs
+ * ({@code vrrp_state_master_rx}).</li>
  * </ul>
  * Not thread-safe: the event loop that owns the member routers owns this.
  */
@@ -86,6 +88,9 @@ public final class GroupSync {
                 onOwnFault(member, f, out);
             } else if (a instanceof MasterWanted w) {
                 onMasterWanted(member, w, out);
+            } else if (a instanceof RouterAction.LowerPriorityMasterHeard h) {
+                feedOthers(member, new RouterInput.SyncGroupReannounce(member + " heard lower-priority master "
+                        + h.source() + " (priority " + h.priority() + ")"), out);
             }
         }
         return out.isEmpty() ? List.of() : List.copyOf(out);

@@ -51,4 +51,11 @@ public sealed interface RouterAction {
      */
     record OwnFaultChanged(boolean fault, String cause) implements RouterAction {
     }
+
+    /**
+     * Sync group members only: this master heard a lower-priority master (a healed split); keepalived then re-announces
+     * the other members' VIPs too ({@code garp_lower_prio_repeat} of each).
+     */
+    record LowerPriorityMasterHeard(IpAddress source, int priority) implements RouterAction {
+    }
 }

@@ -55,4 +55,8 @@ public sealed interface RouterInput {
      */
     record SyncGroupFault(boolean fault, String cause) implements RouterInput {
     }
+
+    /** Another member heard a lower-priority master: a master re-announces its VIPs ({@code garp_lower_prio_repeat}). */
+    record SyncGroupReannounce(String cause) implements RouterInput {
+    }
 }

@@ -155,6 +155,10 @@ public final class VrrpRouter {
             onGroupBackup(b.cause(), now, out);
         } else if (input instanceof RouterInput.SyncGroupFault f) {
             onGroupFault(f.fault(), f.cause(), now, out);
+        } else if (input instanceof RouterInput.SyncGroupReannounce) {
+            if (state == RouterState.MASTER && config.garpLowerPrioRepeat() > 0) {
+                out.add(new AnnounceVips(config.vips(), config.garpLowerPrioRepeat()));
+            }
         }
         if (reportsFaults) {
             String after = ownFaultCause();
@@ -330,6 +334,9 @@ public final class VrrpRouter {
             }
             if (config.garpLowerPrioRepeat() > 0) {
                 out.add(new AnnounceVips(config.vips(), config.garpLowerPrioRepeat()));
+            }
+            if (config.syncGroup().isPresent()) {
+                out.add(new RouterAction.LowerPriorityMasterHeard(source, a.priority()));
             }
         }
     }

@@ -281,6 +281,28 @@ class SyncGroupSimulationTest {
         }
 
         @Test
+        @DisplayName("a master hearing a lower-priority master has the other members re-announce (garp_lower_prio_repeat)")
+        void lowerPriorityMasterReannouncesTheOthers() {
+            RouterConfig withRepeat = config.toBuilder().garpLowerPrioRepeat(2).build();
+            VrrpRouter heard = new VrrpRouter(withRepeat);
+            VrrpRouter other = new VrrpRouter(member(HOST_A, 2, 100, "G").toBuilder().garpLowerPrioRepeat(3).build());
+            GroupSync g = new GroupSync("G", List.of("VI_1_0", "VI_2_0"));
+            for (VrrpRouter r : List.of(heard, other)) {
+                r.handle(new RouterInput.Start(), 0);
+                r.handle(new RouterInput.SyncGroupMaster("test"), 1);
+            }
+            Advert a = new Advert(config.version(), config.family(), 1, 50, config.advertIntervalCentis(), config.vips(), 0, 0);
+            List<RouterAction> out = heard.handle(new RouterInput.AdvertReceived(new ReceivedAdvert(a, Lab.ip("192.0.2.99"),
+                    AdvertCodec.multicastGroup(IpFamily.IPV4), 255)), 2);
+            assertThat(out).contains(new RouterAction.LowerPriorityMasterHeard(Lab.ip("192.0.2.99"), 50));
+            List<Step> steps = g.observe("VI_1_0", out);
+            assertThat(steps).containsExactly(new Step.Feed("VI_2_0", new RouterInput.SyncGroupReannounce(
+                    "VI_1_0 heard lower-priority master 192.0.2.99 (priority 50)")));
+            assertThat(other.handle(((Step.Feed) steps.get(0)).input(), 3))
+                    .containsExactly(new RouterAction.AnnounceVips(other.config().vips(), 3));
+        }
+
+        @Test
         @DisplayName("a router outside any group reports no MasterWanted or OwnFaultChanged")
         void outsideAGroup() {
             VrrpRouter r = new VrrpRouter(config.toBuilder().syncGroup("G").build().toBuilder().build());

@@ -86,7 +86,9 @@ public final class AgentMain implements Callable<Integer> {
             return EXIT_CONFIG_ERROR;
         }
         ConfigResult.Valid valid = (ConfigResult.Valid) result;
-        return new AgentRun(valid.config(), valid.findings(), pidFile, logDetail, file, err).run();
+        Optional<String> reloadId = id;
+        return new AgentRun(valid.config(), valid.findings(), pidFile, logDetail, file, err,
+                () -> KeepalivedConfigParser.parse(file, reloadId, AgentMain::interfaceExists)).run();
     }
 
     /** Whether this host (this network namespace) has a link of that name. */

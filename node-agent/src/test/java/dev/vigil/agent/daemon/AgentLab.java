@@ -43,7 +43,11 @@ final class AgentLab {
 
     /** Starts {@code vigil-agent -n -l -f FILE} in {@code host} with the JVM flags of bin/vigil-agent. */
     static HostProcess startAgent(NetLab lab, Host host, String config) {
-        Path file = writeConfig(lab, host.name() + "-vigil", config);
+        return startAgent(host, writeConfig(lab, host.name() + "-vigil", config));
+    }
+
+    /** Starts the agent on a file the test keeps (to rewrite it and reload). */
+    static HostProcess startAgent(Host host, Path file) {
         return host.start("java", "-Xms24m", "-Xmx48m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-XX:+ExitOnOutOfMemoryError", "-cp", classPath(), "dev.vigil.agent.AgentMain", "-n", "-l", "-D",
                 "-f", file.toString());

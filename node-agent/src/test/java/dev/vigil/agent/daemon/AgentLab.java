@@ -46,8 +46,19 @@ final class AgentLab {
         return startAgent(host, writeConfig(lab, host.name() + "-vigil", config));
     }
 
-    /** Starts the agent on a file the test keeps (to rewrite it and reload). */
+    /**
+     * Starts the agent on a file the test keeps (to rewrite it and reload). Its admin socket is in the lab's work
+     * directory unless the file's {@code vigil { admin_socket }} says otherwise: the default /run/vigil/agent.sock
+     * would outlive a killed agent and be shared by every agent of every test.
+     */
     static HostProcess startAgent(Host host, Path file) {
+        boolean ownSocket = readQuietly(file).contains("admin_socket");
+        Path socket = file.resolveSibling(host.name() + "-" + CONFIGS.incrementAndGet() + ".sock");
+        if (!ownSocket) {
+            return host.start("java", "-Xms24m", "-Xmx48m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                    "-XX:+ExitOnOutOfMemoryError", "-cp", classPath(), "dev.vigil.agent.AgentMain", "-n", "-l", "-D",
+                    "--admin-socket", socket.toString(), "-f", file.toString());
+        }
         return host.start("java", "-Xms24m", "-Xmx48m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-XX:+ExitOnOutOfMemoryError", "-cp", classPath(), "dev.vigil.agent.AgentMain", "-n", "-l", "-D",
                 "-f", file.toString());
@@ -61,6 +72,14 @@ final class AgentLab {
         return host.start("keepalived", "-n", "-l", "-D", "-P", "-f", file.toString(),
                 "-p", dir.resolve(tag + "-keepalived.pid").toString(),
                 "-r", dir.resolve(tag + "-vrrp.pid").toString());
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static Path writeConfig(NetLab lab, String name, String text) {

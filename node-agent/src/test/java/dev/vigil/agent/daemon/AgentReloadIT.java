@@ -147,6 +147,44 @@ class AgentReloadIT {
     }
 
     @Test
+    void aRestartedInstanceStartsWithTheStatusOfAScriptThatKeptRunning() throws IOException {
+        String script = """
+                vrrp_script chk_down {
+                  script "/bin/false"
+                  interval 0.2
+                  weight -60
+                  rise 1
+                  fall 1
+                }
+                """;
+        String track = "garp_master_delay 0\n  track_script {\n    chk_down\n  }";
+        Path file = lab.workDir().resolve("a-script.conf");
+        Files.writeString(file, vigilBlock() + script + instance(91, 150, 3, "0.2", track, seg.ip4(91) + "/24")
+                + instance(92, 150, 3, "0.2", track, seg.ip4(92) + "/24"));
+        HostProcess agent = startAgent(a, file);
+        agent.awaitLog("(VI_91) Entering MASTER STATE", Duration.ofSeconds(30));
+        agent.awaitLog("(VI_92) priority 150 -> 90", Duration.ofSeconds(10));
+        Capture wire = lab.capture(seg);
+        AgentFailoverIT.sleep(500);
+
+        Files.writeString(file, vigilBlock() + script + instance(91, 150, 3, "0.2", track, seg.ip4(91) + "/24")
+                + instance(92, 140, 3, "0.2", track, seg.ip4(92) + "/24"));
+        double reloadAt = nowEpoch();
+        agent.signal("HUP");
+        agent.awaitLog("reload done", Duration.ofSeconds(20));
+        agent.awaitLog("(VI_92) Entering MASTER STATE", Duration.ofSeconds(10));
+        AgentFailoverIT.sleep(1000);
+        wire.stop();
+
+        assertThat(agent.log().split("vrrp_script chk_down: ", -1)).as("the check was started once").hasSize(2);
+        assertThat(adverts(wire, 92).stream().filter(x -> x.time() >= reloadAt && x.priority() > 0))
+                .as("the restarted VI_92 knew at once that chk_down fails").isNotEmpty()
+                .allSatisfy(x -> assertThat(x.priority()).isEqualTo(80));
+        assertThat(adverts(wire, 91).stream().filter(x -> x.time() >= reloadAt)).isNotEmpty()
+                .allSatisfy(x -> assertThat(x.priority()).isEqualTo(90));
+    }
+
+    @Test
     void theAdminSocketAnswersReadsToAnyPeerAndReloadsToRootOnly() throws Exception {
         Path file = lab.workDir().resolve("a-admin.conf");
         Files.writeString(file, vigilBlock() + inst(81, 150));

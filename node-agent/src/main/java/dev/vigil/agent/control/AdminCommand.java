@@ -64,7 +64,7 @@ public final class AdminCommand {
         }
     }
 
-    @Command(name = "status", description = "every instance: state, priorities, master, VIPs (keepalived's SIGUSR1 dump)")
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "every instance: state, priorities, master, VIPs (keepalived's SIGUSR1 dump)")
     static final class Status extends Request {
         @Option(names = "--json", description = "the agent's JSON, as the admin socket sends it")
         boolean json;
@@ -80,7 +80,7 @@ public final class AdminCommand {
         }
     }
 
-    @Command(name = "stats", description = "per-instance counters (keepalived's SIGUSR2 dump)")
+    @Command(name = "stats", mixinStandardHelpOptions = true, description = "per-instance counters (keepalived's SIGUSR2 dump)")
     static final class Stats extends Request {
         @Option(names = "--json", description = "the agent's JSON, as the admin socket sends it")
         boolean json;
@@ -96,7 +96,7 @@ public final class AdminCommand {
         }
     }
 
-    @Command(name = "reload", description = "re-read the configuration, as SIGHUP does (root only)")
+    @Command(name = "reload", mixinStandardHelpOptions = true, description = "re-read the configuration, as SIGHUP does (root only)")
     static final class Reload extends Request {
         @Override
         String command() {

@@ -75,7 +75,7 @@ start() {
   local impl=$1 h=$2 f=$3 log=$4
   if [ "$impl" = vigil ]; then
     # shellcheck disable=SC2086
-    ip netns exec vwb-$h java $JOPTS -cp "$cp" dev.vigil.agent.AgentMain -n -l -f "$f" >"$log" 2>&1 &
+    ip netns exec vwb-$h java $JOPTS -cp "$cp" dev.vigil.agent.AgentMain -n -l --admin-socket "$work/$h-$RANDOM$RANDOM.sock" -f "$f" >"$log" 2>&1 &
   else
     ip netns exec vwb-$h keepalived -n -l -P -f "$f" -p "$work/$h-$RANDOM$RANDOM.kpid" -r "$work/$h-$RANDOM$RANDOM.vpid" >"$log" 2>&1 &
   fi

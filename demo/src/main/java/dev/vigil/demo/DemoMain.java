@@ -220,6 +220,7 @@ public final class DemoMain {
                     state_dir %2$s
                     coordinator %3$s
                     token_file %4$s
+                    admin_socket %11$s
                 }
                 vrrp_instance VI_WRITE {
                     state BACKUP
@@ -246,7 +247,7 @@ public final class DemoMain {
                     }
                 }
                 """.formatted(h.name(), dir.resolve("state"), coordinatorUrl, tokenFile, WRITE_VRID, writePrio,
-                writeVip, READ_VRID, readPrio, readVip);
+                writeVip, READ_VRID, readPrio, readVip, dir.resolve("agent.sock"));
         Path file = dir.resolve("keepalived.conf");
         Files.writeString(file, conf);
         return file;

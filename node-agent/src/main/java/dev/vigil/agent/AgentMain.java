@@ -52,6 +52,10 @@ public final class AgentMain implements Callable<Integer> {
             description = "config id matched by @ID lines (default: the short host name)")
     Optional<String> configId;
 
+    @Option(names = "--admin-socket", paramLabel = "PATH",
+            description = "admin socket of vigilctl (overrides vigil { admin_socket }; default /run/vigil/agent.sock)")
+    Optional<Path> adminSocket;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -64,7 +68,7 @@ public final class AgentMain implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Optional<String> id = configId.isPresent() ? configId : shortHostName();
-        ConfigResult result = KeepalivedConfigParser.parse(file, id, AgentMain::interfaceExists);
+        ConfigResult result = withFlags(KeepalivedConfigParser.parse(file, id, AgentMain::interfaceExists));
         if (configTest) {
             result.findings().forEach(f -> err.println(f.format()));
             err.flush();
@@ -86,7 +90,18 @@ public final class AgentMain implements Callable<Integer> {
             return EXIT_CONFIG_ERROR;
         }
         ConfigResult.Valid valid = (ConfigResult.Valid) result;
-        return new AgentRun(valid.config(), valid.findings(), pidFile, logDetail, file, err).run();
+        Optional<String> reloadId = id;
+        return new AgentRun(valid.config(), valid.findings(), pidFile, logDetail, file, err,
+                () -> withFlags(KeepalivedConfigParser.parse(file, reloadId, AgentMain::interfaceExists))).run();
+    }
+
+    /** The flags that override the {@code vigil { }} block, applied to a valid configuration (at start and reload). */
+    ConfigResult withFlags(ConfigResult r) {
+        if (adminSocket.isEmpty() || !(r instanceof ConfigResult.Valid v)) {
+            return r;
+        }
+        var c = v.config();
+        return new ConfigResult.Valid(c.withVigil(c.vigil().withAdminSocket(adminSocket.get())), v.findings());
     }
 
     /** Whether this host (this network namespace) has a link of that name. */

@@ -17,6 +17,11 @@ public record AgentConfig(GlobalDefs global, VigilSettings vigil, List<VrrpInsta
         syncGroups = List.copyOf(syncGroups);
     }
 
+    /** The same configuration with other Vigil settings (command-line flags override the {@code vigil { }} block). */
+    public AgentConfig withVigil(VigilSettings settings) {
+        return new AgentConfig(global, settings, instances, scripts, trackFiles, syncGroups);
+    }
+
     public Optional<VrrpInstance> instance(String name) {
         return instances.stream().filter(i -> i.name().equals(name)).findFirst();
     }

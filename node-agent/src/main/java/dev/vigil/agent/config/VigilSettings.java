@@ -35,4 +35,8 @@ public record VigilSettings(Optional<String> agentId, String cluster, Path state
                          Optional<Path> tokenFile, Path adminSocket) {
         this(agentId, cluster, stateDir, coordinators, tokenFile, adminSocket, DEFAULT_OUTBOX_BYTES);
     }
+
+    public VigilSettings withAdminSocket(Path socket) {
+        return new VigilSettings(agentId, cluster, stateDir, coordinators, tokenFile, socket, outboxBytes);
+    }
 }

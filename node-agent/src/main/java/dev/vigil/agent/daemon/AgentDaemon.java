@@ -2,6 +2,7 @@ package dev.vigil.agent.daemon;
 
 import dev.vigil.agent.check.ScriptLauncher;
 import dev.vigil.agent.config.AgentConfig;
+import dev.vigil.agent.control.InstanceStatus;
 import dev.vigil.agent.notify.NotifyFifos;
 import dev.vigil.agent.notify.NotifyRunner;
 import dev.vigil.agent.net.IpFamily;
@@ -51,19 +52,29 @@ public final class AgentDaemon {
     /** keepalived waits for no notify script; one that hangs longer than this is killed so later ones run. */
     private static final java.time.Duration NOTIFY_TIMEOUT = java.time.Duration.ofSeconds(10);
 
-    private final AgentConfig config;
+    private volatile AgentConfig config;
     private final Vertx vertx;
     private final Context loop;
     private final Rtnetlink rtnetlink;
     private final AddressKeeper addresses;
     private final DeadlineTimer timers;
-    private final List<VrrpSocket> sockets = new ArrayList<>();
-    private final List<RouterHost> hosts = new ArrayList<>();
+    /** Raw sockets by what they are; the map changes only on the reload thread, before or after the loop's work. */
+    private final Map<VrrpSocketSpec, SharedSocket> sockets = new java.util.concurrent.ConcurrentHashMap<>();
+    private final List<RouterHost> hosts = new ArrayList<>(); // changed on the loop only (after open)
     private final Map<VrrpRouter, RouterHost> byRouter = new IdentityHashMap<>();
     private LinkMonitor links;
+    private Set<String> watchedInterfaces = Set.of();
     private ScriptLauncher launcher;
     private NotifyRunner notify;
-    private TrackedChecks checks;
+    private SyncGroups groups;
+    /** Routers not started yet: a weight-0 script they track has no verdict (loop only). */
+    private final List<RouterHost> heldInInit = new ArrayList<>();
+    /** The check sets started at open and by each reload (a reload starts only the new and changed checks). */
+    private final List<TrackedChecks> checkSets = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** One raw socket and the demux of the routers that share it. */
+    private record SharedSocket(VrrpSocket socket, AdvertDemux demux) {
+    }
     private final Consumer<AgentFact> facts;
     private volatile boolean stopping;
 
@@ -126,85 +137,203 @@ public final class AgentDaemon {
         launcher = ScriptLauncher.fromGlobals(config.global(), scriptThreads);
         notify = NotifyRunner.forConfig(config, NotifyFifos.open(config.global(), launcher), launcher, NOTIFY_TIMEOUT, facts);
         notify.refusals().forEach((command, reason) -> LOG.error("notify script {} will not run: {}", command, reason));
-        SyncGroups groups = new SyncGroups(config, notify);
-        checks = TrackedChecks.prepare(config, launcher, facts, c -> loop.runOnContext(v -> scriptChanged(c)),
-                f -> loop.runOnContext(v -> fileChanged(f)));
-
-        Map<VrrpSocketSpec, List<ConfiguredInstance>> bySocket = new LinkedHashMap<>();
-        for (ConfiguredInstance i : instances) {
-            bySocket.computeIfAbsent(i.socket(), s -> new ArrayList<>()).add(i);
-        }
+        groups = new SyncGroups(config, notify);
+        TrackedChecks checks = prepareChecks(config, name -> true);
         try {
-            for (var e : bySocket.entrySet()) {
-                VrrpSocketSpec spec = e.getKey();
-                dev.vigil.agent.vrrp.IpFamily family = spec.family() == IpFamily.IPV4
-                        ? dev.vigil.agent.vrrp.IpFamily.IPV4 : dev.vigil.agent.vrrp.IpFamily.IPV6;
-                AdvertDemux demux = new AdvertDemux(family);
-                List<RouterHost> onSocket = new ArrayList<>();
-                VrrpSocket socket = VrrpSocket.open(spec, p -> loop.runOnContext(v -> receive(demux, p)));
-                sockets.add(socket);
-                for (ConfiguredInstance i : e.getValue()) {
-                    VrrpRouter router = new VrrpRouter(i.router());
-                    demux.add(router);
-                    RouterHost h = new RouterHost(i, router, socket, addresses, vertx, timers, facts, notify, groups);
-                    groups.add(h);
-                    onSocket.add(h);
-                    hosts.add(h);
-                    byRouter.put(router, h);
-                }
-                LOG.info("VRRP socket {} {} source {}{} for {}", spec.interfaceName(), spec.family(),
-                        spec.sourceAddress().map(InetAddress::getHostAddress).orElse("-"),
-                        spec.multicastGroup().map(g -> " group " + g.getHostAddress()).orElse(" unicast"),
-                        onSocket.stream().map(h -> h.instance().name()).toList());
-            }
-            Set<String> interfaces = new LinkedHashSet<>();
-            hosts.forEach(h -> interfaces.add(h.instance().interfaceName()));
-            hosts.forEach(h -> h.instance().source().trackInterfaces().forEach(t -> interfaces.add(t.name())));
-            Set<String> initiallyFailed = checks.initiallyFailed();
+            List<RouterHost> started = createHosts(instances);
             checks.startFiles(); // init_file and the first read (no host list change after this: changes may come)
-            Map<String, Boolean> usable = new LinkedHashMap<>();
-            for (String name : interfaces) {
-                usable.put(name, rtnetlink.link(name).map(l -> l.isUsable()).orElse(false));
-            }
-            CompletableFuture<Void> started = new CompletableFuture<>();
-            loop.runOnContext(v -> {
-                try {
-                    for (RouterHost h : hosts) {
-                        if (!usable.get(h.instance().interfaceName())) {
-                            h.handle(new RouterInput.InterfaceChanged(false)); // so Start enters FAULT
-                        }
-                        for (var t : h.instance().source().trackInterfaces()) {
-                            h.handle(new RouterInput.TrackerChanged(ConfiguredInstance.interfaceTracker(t.name()),
-                                    ConfiguredInstance.routerOk(usable.get(t.name()), t.reverse())));
-                        }
-                        for (var t : h.instance().source().trackScripts()) {
-                            if (initiallyFailed.contains(t.name())) {
-                                h.handle(new RouterInput.TrackerChanged(t.name(),
-                                        ConfiguredInstance.routerOk(false, t.reverse())));
-                            }
-                        }
-                        for (var t : h.instance().source().trackFiles()) {
-                            h.handle(fileInput(t));
-                        }
-                    }
-                    // every fault known before any Start: a sync group with a faulty member starts in FAULT
-                    for (RouterHost h : hosts) {
-                        h.handle(new RouterInput.Start());
-                    }
-                    started.complete(null);
-                } catch (RuntimeException ex) {
-                    started.completeExceptionally(ex);
-                }
-            });
-            started.get(10, TimeUnit.SECONDS);
-            links = LinkMonitor.open(interfaces, e -> loop.runOnContext(v -> linkChanged(e)));
+            startRouters(started);
+            watchInterfaces();
             checks.start();
         } catch (LinuxCallFailed | RuntimeException e) {
             closeResources();
             throw e;
+        }
+    }
+
+    private TrackedChecks prepareChecks(AgentConfig c, java.util.function.Predicate<String> wanted) {
+        TrackedChecks checks = TrackedChecks.prepare(c, launcher, facts, ch -> loop.runOnContext(v -> scriptChanged(ch)),
+                f -> loop.runOnContext(v -> fileChanged(f)), wanted);
+        checkSets.add(checks);
+        return checks;
+    }
+
+    /**
+     * Makes a router and its host per instance, on the sockets they share (opened when new; blocking). The hosts
+     * are not in {@link #hosts} yet: {@link #startRouters} puts them there on the loop.
+     */
+    private List<RouterHost> createHosts(List<ConfiguredInstance> instances) throws LinuxCallFailed {
+        Map<VrrpSocketSpec, List<ConfiguredInstance>> bySocket = new LinkedHashMap<>();
+        for (ConfiguredInstance i : instances) {
+            bySocket.computeIfAbsent(i.socket(), s -> new ArrayList<>()).add(i);
+        }
+        List<RouterHost> out = new ArrayList<>();
+        for (var e : bySocket.entrySet()) {
+            VrrpSocketSpec spec = e.getKey();
+            SharedSocket shared = sockets.get(spec);
+            if (shared == null) {
+                dev.vigil.agent.vrrp.IpFamily family = spec.family() == IpFamily.IPV4
+                        ? dev.vigil.agent.vrrp.IpFamily.IPV4 : dev.vigil.agent.vrrp.IpFamily.IPV6;
+                AdvertDemux demux = new AdvertDemux(family);
+                VrrpSocket socket = VrrpSocket.open(spec, p -> loop.runOnContext(v -> receive(demux, p)));
+                shared = new SharedSocket(socket, demux);
+                sockets.put(spec, shared);
+            }
+            List<String> names = new ArrayList<>();
+            for (ConfiguredInstance i : e.getValue()) {
+                VrrpRouter router = new VrrpRouter(i.router());
+                out.add(new RouterHost(i, router, shared.socket(), addresses, vertx, timers, facts, notify, groups));
+                names.add(i.name());
+            }
+            LOG.info("VRRP socket {} {} source {}{} for {}", spec.interfaceName(), spec.family(),
+                    spec.sourceAddress().map(InetAddress::getHostAddress).orElse("-"),
+                    spec.multicastGroup().map(g -> " group " + g.getHostAddress()).orElse(" unicast"), names);
+        }
+        return out;
+    }
+
+    /** Interfaces the routers use or track. On the loop, or before the routers start. */
+    private static Set<String> interfacesOf(List<RouterHost> hs) {
+        Set<String> interfaces = new LinkedHashSet<>();
+        hs.forEach(h -> interfaces.add(h.instance().interfaceName()));
+        hs.forEach(h -> h.instance().source().trackInterfaces().forEach(t -> interfaces.add(t.name())));
+        return interfaces;
+    }
+
+    /**
+     * Tells each new router what it tracks (link state read now, script and file checks as they stand) and starts
+     * it, on the loop; waits for that. The routers join the demuxes and {@link #hosts} there, so the first advert
+     * they hear already finds them.
+     */
+    private void startRouters(List<RouterHost> started) throws LinuxCallFailed {
+        Map<String, Boolean> usable = new LinkedHashMap<>();
+        for (String name : interfacesOf(started)) {
+            usable.put(name, rtnetlink.link(name).map(l -> l.isUsable()).orElse(false));
+        }
+        Map<String, Boolean> scriptFailed = new LinkedHashMap<>();
+        for (RouterHost h : started) {
+            for (var t : h.instance().source().trackScripts()) {
+                scriptFailed.computeIfAbsent(t.name(), this::scriptFailedNow);
+            }
+        }
+        onLoop(() -> {
+            for (RouterHost h : started) {
+                sockets.get(h.instance().socket()).demux().add(h.router());
+                hosts.add(h);
+                byRouter.put(h.router(), h);
+                groups.add(h);
+                if (!usable.get(h.instance().interfaceName())) {
+                    h.handle(new RouterInput.InterfaceChanged(false)); // so Start enters FAULT
+                }
+                for (var t : h.instance().source().trackInterfaces()) {
+                    h.handle(new RouterInput.TrackerChanged(ConfiguredInstance.interfaceTracker(t.name()),
+                            ConfiguredInstance.routerOk(usable.get(t.name()), t.reverse())));
+                }
+                for (var t : h.instance().source().trackScripts()) {
+                    if (scriptFailed.get(t.name())) {
+                        h.handle(new RouterInput.TrackerChanged(t.name(), ConfiguredInstance.routerOk(false, t.reverse())));
+                    }
+                }
+                for (var t : h.instance().source().trackFiles()) {
+                    h.handle(fileInput(t));
+                }
+            }
+            // every fault known before any Start: a sync group with a faulty member starts in FAULT
+            for (RouterHost h : started) {
+                List<String> pending = pendingUnweightedScripts(h);
+                if (pending.isEmpty()) {
+                    h.handle(new RouterInput.Start());
+                } else {
+                    // keepalived's num_script_init: no Start (so no master-down timer, no takeover) before the
+                    // first verdict of every weight-0 script; a pg_check must not let a standby grab the write VIP
+                    LOG.info("({}) stays in INIT until the first result of {}", h.instance().name(), pending);
+                    heldInInit.add(h);
+                }
+            }
+        }, "routers did not start");
+    }
+
+    /** The weight-0 scripts {@code h} tracks that have no verdict yet. On the loop. */
+    private List<String> pendingUnweightedScripts(RouterHost h) {
+        return h.instance().source().trackScripts().stream()
+                .filter(t -> t.weight() == 0 && scriptPendingNow(t.name()))
+                .map(t -> t.name()).toList();
+    }
+
+    private boolean scriptPendingNow(String script) {
+        for (TrackedChecks c : checkSets) {
+            Optional<Boolean> p = c.pendingNow(script);
+            if (p.isPresent()) {
+                return p.get();
+            }
+        }
+        return false;
+    }
+
+    /** Starts the routers held in INIT whose weight-0 scripts all have a verdict now. On the loop. */
+    private void startHeldRouters() {
+        for (java.util.Iterator<RouterHost> it = heldInInit.iterator(); it.hasNext(); ) {
+            RouterHost h = it.next();
+            if (!hosts.contains(h)) {
+                it.remove(); // retired by a reload while it waited
+            } else if (pendingUnweightedScripts(h).isEmpty()) {
+                it.remove();
+                LOG.info("({}) leaves INIT: its scripts have their first results", h.instance().name());
+                h.handle(new RouterInput.Start());
+            }
+        }
+    }
+
+    /** Whether a router starting now must hear that {@code script} failed (see {@link TrackedChecks#failedNow}). */
+    private boolean scriptFailedNow(String script) {
+        for (TrackedChecks c : checkSets) {
+            Optional<Boolean> f = c.failedNow(script);
+            if (f.isPresent()) {
+                return f.get();
+            }
+        }
+        return false;
+    }
+
+    /** Runs {@code work} on the loop and waits for it (at most 10 s). Not to be called on the loop. */
+    private void onLoop(Runnable work, String what) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        loop.runOnContext(v -> {
+            try {
+                work.run();
+                done.complete(null);
+            } catch (RuntimeException ex) {
+                done.completeExceptionally(ex);
+            }
+        });
+        try {
+            done.get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(what + ": " + e.getCause(), e);
         } catch (Exception e) {
-            closeResources();
-            throw new IllegalStateException("routers did not start: " + e, e);
+            throw new IllegalStateException(what + ": " + e, e);
+        }
+    }
+
+    /** (Re)subscribes to link changes when the routers use an interface the monitor does not watch yet. */
+    private void watchInterfaces() throws LinuxCallFailed {
+        CompletableFuture<Set<String>> wanted = new CompletableFuture<>();
+        loop.runOnContext(v -> wanted.complete(interfacesOf(hosts)));
+        Set<String> names;
+        try {
+            names = wanted.get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("interfaces: " + e, e);
+        }
+        if (names.isEmpty() || watchedInterfaces.containsAll(names)) {
+            return;
+        }
+        LinkMonitor previous = links;
+        // the new monitor reports every link's state first: routers ignore a state they already have
+        links = LinkMonitor.open(names, e -> loop.runOnContext(v -> linkChanged(e)));
+        watchedInterfaces = Set.copyOf(names);
+        if (previous != null) {
+            previous.close();
         }
     }
 
@@ -258,7 +387,12 @@ public final class AgentDaemon {
     }
 
     private RouterInput fileInput(dev.vigil.agent.config.TrackedFile t) {
-        var effect = checks.fileEffect(t);
+        var effect = dev.vigil.agent.check.TrackFileValue.Effect.NONE;
+        for (TrackedChecks c : checkSets) {
+            if (c.runs(ConfigReload.checkName(true, t.name()))) {
+                effect = c.fileEffect(t);
+            }
+        }
         return new RouterInput.TrackerContributionChanged(ConfiguredInstance.fileTracker(t.name()), effect.fault(),
                 effect.delta());
     }
@@ -289,6 +423,136 @@ public final class AgentDaemon {
                 }
             }
         }
+        if (!heldInInit.isEmpty()) {
+            startHeldRouters();
+        }
+    }
+
+    /**
+     * Applies a reload that {@link ConfigReload#plan} worked out from the running configuration and {@code next}:
+     * kept instances are not touched (same router, state, VIPs and timers); removed and restarted ones stop as at
+     * shutdown (a master sends priority 0 and removes its VIPs; {@code notify_stop} runs); restarted and added ones
+     * start as at boot. Checks no longer needed stop, new and changed ones start. Blocking: call it off the loop,
+     * one reload at a time.
+     *
+     * @throws IllegalArgumentException an instance to start cannot run on this host (no such interface, no
+     *                                  source address): refused before anything changed
+     * @throws LinuxCallFailed          a new socket could not open: the stopped instances stay stopped
+     */
+    public void reload(AgentConfig next, ConfigReload plan) throws LinuxCallFailed {
+        if (stopping) {
+            throw new IllegalStateException("the agent is stopping");
+        }
+        List<ConfiguredInstance> starting = new ArrayList<>();
+        for (String name : plan.starting(next)) {
+            starting.add(ConfiguredInstance.resolve(next.instance(name).orElseThrow(), next.global(),
+                    this::primaryAddress, SyncGroups.groupOf(next, name)));
+        }
+        Set<String> leaving = Set.copyOf(plan.stopping());
+        onLoop(() -> {
+            for (java.util.Iterator<RouterHost> it = hosts.iterator(); it.hasNext(); ) {
+                RouterHost h = it.next();
+                if (leaving.contains(h.instance().name())) {
+                    h.handle(new RouterInput.ShutdownRequested());
+                    h.retire();
+                    sockets.get(h.instance().socket()).demux().remove(h.router());
+                    byRouter.remove(h.router());
+                    groups.remove(h);
+                    it.remove();
+                }
+            }
+            groups.reconfigure(next); // ConfigReload restarted every member of a group defined anew
+        }, "instances did not stop");
+        checkSets.removeIf(c -> {
+            boolean empty = c.retire(plan.retiredChecks());
+            if (empty) {
+                c.close();
+            }
+            return empty;
+        });
+        notify.update(next); // after the stops: a removed instance's notify_stop is the old one
+        config = next;
+        TrackedChecks fresh = plan.newChecks().isEmpty() ? null : prepareChecks(next, plan.newChecks()::contains);
+        List<RouterHost> started = createHosts(starting);
+        if (fresh != null) {
+            fresh.startFiles();
+        }
+        startRouters(started);
+        watchInterfaces();
+        if (fresh != null) {
+            fresh.start();
+        }
+        closeIdleSockets();
+    }
+
+    /** Closes the raw sockets no router uses any more (their instances were removed or moved). */
+    private void closeIdleSockets() {
+        CompletableFuture<List<VrrpSocketSpec>> idle = new CompletableFuture<>();
+        loop.runOnContext(v -> idle.complete(sockets.entrySet().stream()
+                .filter(e -> e.getValue().demux().isEmpty()).map(Map.Entry::getKey).toList()));
+        try {
+            for (VrrpSocketSpec spec : idle.get(10, TimeUnit.SECONDS)) {
+                SharedSocket s = sockets.remove(spec);
+                s.socket().close();
+                LOG.info("VRRP socket {} {} closed: no instance uses it", spec.interfaceName(), spec.family());
+            }
+        } catch (Exception e) {
+            LOG.warn("idle sockets not closed: {}", e.toString());
+        }
+    }
+
+    /** The configuration running now (the last one loaded or reloaded). */
+    public AgentConfig config() {
+        return config;
+    }
+
+    /** Every instance as it stands, read on the loop. */
+    public CompletableFuture<List<InstanceStatus>> instances() {
+        CompletableFuture<List<InstanceStatus>> out = new CompletableFuture<>();
+        loop.runOnContext(v -> {
+            try {
+                out.complete(hosts.stream().map(AgentDaemon::statusOf).toList());
+            } catch (RuntimeException e) {
+                out.completeExceptionally(e);
+            }
+        });
+        return out;
+    }
+
+    /** Every running script and file check with its status word. */
+    public Map<String, String> checks() {
+        Map<String, String> out = new java.util.TreeMap<>();
+        checkSets.forEach(c -> out.putAll(c.statuses()));
+        return out;
+    }
+
+    private static InstanceStatus statusOf(RouterHost h) {
+        VrrpRouter r = h.router();
+        var c = r.config();
+        var view = r.view();
+        var counters = r.counters();
+        String state = switch (view.state()) {
+            case INITIALIZE -> "INIT";
+            case BACKUP -> "BACKUP";
+            case MASTER -> "MASTER";
+            case FAULT -> "FAULT";
+        };
+        String master = view.state() == dev.vigil.agent.vrrp.RouterState.MASTER ? c.primaryAddress().toString()
+                : view.master().map(Object::toString).orElse("");
+        Map<String, Long> drops = new java.util.TreeMap<>();
+        counters.drops().forEach((reason, n) -> {
+            if (n > 0) {
+                drops.put(reason.name(), n);
+            }
+        });
+        return new InstanceStatus(c.name(), state, h.instance().interfaceName(), c.vrid(),
+                c.family() == dev.vigil.agent.vrrp.IpFamily.IPV4 ? "IPv4" : "IPv6",
+                c.version() == dev.vigil.agent.vrrp.VrrpVersion.V2 ? 2 : 3, c.priority(), view.effectivePriority(),
+                c.advertIntervalCentis(), master, view.state() == dev.vigil.agent.vrrp.RouterState.MASTER
+                ? view.effectivePriority() : view.masterPriority(),
+                h.instance().vips().values().stream().map(Object::toString).toList(), c.unicast(),
+                counters.advertsReceived(), counters.advertsSent(), counters.becameMaster(), counters.releasedMaster(),
+                counters.priorityZeroReceived(), counters.priorityZeroSent(), drops);
     }
 
     /**
@@ -321,9 +585,7 @@ public final class AgentDaemon {
 
     private void closeResources() {
         stopping = true;
-        if (checks != null) {
-            checks.close();
-        }
+        checkSets.forEach(TrackedChecks::close);
         if (links != null) {
             links.close();
         }
@@ -333,7 +595,7 @@ public final class AgentDaemon {
         if (launcher != null) {
             launcher.close(); // SIGTERM to scripts still running
         }
-        sockets.forEach(VrrpSocket::close);
+        sockets.values().forEach(s -> s.socket().close());
         timers.close();
         addresses.close();
         rtnetlink.close();

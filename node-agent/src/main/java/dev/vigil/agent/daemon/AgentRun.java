@@ -24,7 +24,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * The process around {@link AgentDaemon}: log level, pid file, signals. SIGTERM and SIGINT stop it (masters send
- * priority 0 and remove their VIPs) and the process exits 0 within a second; SIGHUP is logged (reload is issue 5).
+ * priority 0 and remove their VIPs) and the process exits 0 within a second; SIGHUP reloads, SIGUSR1/SIGUSR2 dump
+ * state and statistics, the admin socket answers {@code vigilctl} ({@link AgentControl}).
  */
 public final class AgentRun {
     /** Time from SIGTERM to exit: within keepalived's promise of a prompt resignation. */
@@ -37,9 +38,19 @@ public final class AgentRun {
     private final boolean detail;
     private final Path file;
     private final PrintWriter err;
+    private final java.util.function.Supplier<dev.vigil.agent.config.ConfigResult> reread;
 
     public AgentRun(AgentConfig config, List<Finding> warnings, Optional<Path> pidFile, boolean detail, Path file,
                     PrintWriter err) {
+        this(config, warnings, pidFile, detail, file, err, () -> {
+            throw new IllegalStateException("this agent was started without a way to read its file again");
+        });
+    }
+
+    /** @param reread parses {@code file} again for a reload, as at start (blocking) */
+    public AgentRun(AgentConfig config, List<Finding> warnings, Optional<Path> pidFile, boolean detail, Path file,
+                    PrintWriter err, java.util.function.Supplier<dev.vigil.agent.config.ConfigResult> reread) {
+        this.reread = reread;
         this.config = config;
         this.warnings = List.copyOf(warnings);
         this.pidFile = pidFile;
@@ -62,7 +73,8 @@ public final class AgentRun {
                 stop.countDown();
             });
         }
-        Signal.handle(new Signal("HUP"), s -> LOG.warn("SIGHUP: reload not yet supported; configuration unchanged"));
+        // until the daemon runs, a SIGHUP has nothing to reload (the default action would kill the JVM)
+        Signal.handle(new Signal("HUP"), s -> LOG.warn("SIGHUP before the agent started: ignored"));
 
         String agentId = config.vigil().agentId().orElseGet(AgentRun::hostName);
         LOG.info("Starting Vigil agent {} (cluster {}, state {}) with {}: {} vrrp_instance(s)", agentId,
@@ -93,6 +105,15 @@ public final class AgentRun {
             reporting.close();
             return dev.vigil.agent.AgentMain.EXIT_CANNOT_RUN;
         }
+        Reporting shipping = reporting;
+        AgentControl control = new AgentControl(daemon, file, sha256(file), reread, shipping::record, agentId,
+                next -> {
+                    try {
+                        return AgentDaemon.start(next, shipping::record);
+                    } catch (LinuxCallFailed e) {
+                        throw new IllegalStateException(e.getMessage(), e);
+                    }
+                }).start();
         pidFile.ifPresent(AgentRun::writePid);
         try {
             stop.await();
@@ -102,7 +123,8 @@ public final class AgentRun {
         String why = stopSignal[0].isEmpty() ? "interrupt" : stopSignal[0];
         LOG.info("{} received: stopping", why);
         reporting.record(new AgentFact.AgentStopping(why));
-        daemon.stop(STOP_BUDGET_MILLIS);
+        control.close();
+        control.daemon().stop(STOP_BUDGET_MILLIS);
         // After the VIPs are gone: what is still queued reaches the disk, and ships if the coordinator answers at once.
         reporting.close();
         pidFile.ifPresent(p -> {
@@ -117,7 +139,7 @@ public final class AgentRun {
     }
 
     /** The configuration as read, for the audit trail (what exactly was running). */
-    private static String sha256(Path file) {
+    static String sha256(Path file) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
         } catch (IOException | NoSuchAlgorithmException e) {

@@ -232,4 +232,12 @@ final class RouterHost {
             lowerPrioTimer = -1;
         }
     }
+
+    /** A reload stopped this router for good: no timer of its own may fire any more. */
+    void retire() {
+        for (DeadlineTimer.Slot slot : slots) {
+            slot.cancel();
+        }
+        stopTimers();
+    }
 }

@@ -28,6 +28,7 @@ final class SyncGroups {
     private static final Logger LOG = LoggerFactory.getLogger("dev.vigil.agent.vrrp");
 
     private final Map<String, GroupSync> byMember = new HashMap<>();
+    private final Map<String, SyncGroup> defined = new HashMap<>();
     private final Map<String, RouterHost> hosts = new HashMap<>();
     private final NotifyRunner notify;
     private final ArrayDeque<Runnable> work = new ArrayDeque<>();
@@ -35,10 +36,32 @@ final class SyncGroups {
 
     SyncGroups(AgentConfig config, NotifyRunner notify) {
         this.notify = notify;
+        reconfigure(config);
+    }
+
+    /**
+     * The groups of a (re)loaded configuration. A group defined as before keeps its state (its members were kept);
+     * a new or redefined one starts afresh, since {@link ConfigReload} restarts all its members.
+     */
+    void reconfigure(AgentConfig config) {
+        Map<String, GroupSync> kept = new HashMap<>();
+        byMember.values().forEach(sync -> {
+            SyncGroup before = defined.get(sync.name());
+            if (config.syncGroups().contains(before)) {
+                kept.put(sync.name(), sync);
+            }
+        });
+        byMember.clear();
+        defined.clear();
         for (SyncGroup g : config.syncGroups()) {
-            GroupSync sync = new GroupSync(g.name(), g.members());
+            GroupSync sync = kept.containsKey(g.name()) ? kept.get(g.name()) : new GroupSync(g.name(), g.members());
+            defined.put(g.name(), g);
             g.members().forEach(m -> byMember.put(m, sync));
         }
+    }
+
+    void remove(RouterHost host) {
+        hosts.remove(host.instance().name(), host);
     }
 
     /** The group an instance belongs to, for its router's configuration. */

@@ -18,7 +18,6 @@ import dev.vigil.model.AgentFact;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -43,8 +42,9 @@ final class TrackedChecks implements AutoCloseable {
     /** keepalived watches with inotify; a poll of one small read is as cheap and also sees NFS and bind mounts. */
     private static final java.time.Duration FILE_POLL = java.time.Duration.ofMillis(250);
     private final ScheduledExecutorService scheduler;
-    private final List<CheckRunner> runners = new ArrayList<>();
-    private final Map<String, TrackFileWatcher> files = new LinkedHashMap<>();
+    // by script name; concurrent: a reload retires entries while the loop reads them
+    private final Map<String, CheckRunner> runners = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, TrackFileWatcher> files = new java.util.concurrent.ConcurrentHashMap<>();
     private final Set<String> initiallyFailed = new LinkedHashSet<>();
 
     private TrackedChecks(ScheduledExecutorService scheduler) {
@@ -57,10 +57,21 @@ final class TrackedChecks implements AutoCloseable {
      */
     static TrackedChecks prepare(AgentConfig config, ScriptLauncher launcher, Consumer<AgentFact> facts,
                                  Consumer<Changed> onChange, Consumer<String> onFile) {
+        return prepare(config, launcher, facts, onChange, onFile, name -> true);
+    }
+
+    /**
+     * As {@link #prepare(AgentConfig, ScriptLauncher, Consumer, Consumer, Consumer)}, only for the checks whose
+     * {@link ConfigReload#checkName} {@code wanted} accepts (a reload starts the new and changed ones only).
+     */
+    static TrackedChecks prepare(AgentConfig config, ScriptLauncher launcher, Consumer<AgentFact> facts,
+                                 Consumer<Changed> onChange, Consumer<String> onFile,
+                                 java.util.function.Predicate<String> wanted) {
         Map<String, VrrpScript> tracked = new LinkedHashMap<>();
         for (var i : config.instances()) {
             for (TrackedScript t : i.trackScripts()) {
-                config.script(t.name()).ifPresent(s -> tracked.putIfAbsent(s.name(), s));
+                config.script(t.name()).filter(s -> wanted.test(ConfigReload.checkName(false, s.name())))
+                        .ifPresent(s -> tracked.putIfAbsent(s.name(), s));
             }
         }
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -90,7 +101,7 @@ final class TrackedChecks implements AutoCloseable {
                 checks.initiallyFailed.add(s.name());
             }
             Tracker start = Tracker.start(s.name(), s.rise(), s.fall(), s.initFail());
-            checks.runners.add(new CheckRunner(start, probe, s.interval(), scheduler, System::nanoTime, change -> {
+            checks.runners.put(s.name(), new CheckRunner(start, probe, s.interval(), scheduler, System::nanoTime, change -> {
                 LOG.info("{}", change.describe());
                 facts.accept(change.toFact(kind));
                 if (change.to() != TrackerStatus.PENDING) {
@@ -100,7 +111,8 @@ final class TrackedChecks implements AutoCloseable {
         }
         for (var i : config.instances()) {
             for (TrackedFile t : i.trackFiles()) {
-                config.trackFile(t.name()).ifPresent(f -> checks.files.computeIfAbsent(f.name(), n ->
+                config.trackFile(t.name()).filter(f -> wanted.test(ConfigReload.checkName(true, f.name())))
+                        .ifPresent(f -> checks.files.computeIfAbsent(f.name(), n ->
                         new TrackFileWatcher(f, FILE_POLL, scheduler, change -> {
                             LOG.info("track file {} ({}) value {} -> {}", f.name(), f.path(), change.from(), change.to());
                             facts.accept(new AgentFact.TrackerResultChanged(f.name(), "file", change.to() == 0,
@@ -155,12 +167,71 @@ final class TrackedChecks implements AutoCloseable {
     }
 
     void start() {
-        runners.forEach(CheckRunner::start);
+        runners.values().forEach(CheckRunner::start);
+    }
+
+    /** Whether this set runs the script or watches the file of that {@link ConfigReload#checkName}. */
+    boolean runs(String checkName) {
+        return runners.keySet().stream().anyMatch(n -> ConfigReload.checkName(false, n).equals(checkName))
+                || files.keySet().stream().anyMatch(n -> ConfigReload.checkName(true, n).equals(checkName));
+    }
+
+    /**
+     * Whether an instance starting now must hear that {@code script} failed: it starts failed ({@code init_fail},
+     * refused) and has not run yet, or its last results made it failed. Empty when this set does not run it.
+     */
+    java.util.Optional<Boolean> failedNow(String script) {
+        CheckRunner r = runners.get(script);
+        if (r == null) {
+            return java.util.Optional.empty();
+        }
+        TrackerStatus s = r.tracker().status();
+        return java.util.Optional.of(s == TrackerStatus.FAILED
+                || (s == TrackerStatus.PENDING && initiallyFailed.contains(script)));
+    }
+
+    /**
+     * Whether {@code script} has no verdict yet (pending, and not started failed). Empty when this set does not
+     * run it.
+     */
+    java.util.Optional<Boolean> pendingNow(String script) {
+        CheckRunner r = runners.get(script);
+        if (r == null) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(r.tracker().status() == TrackerStatus.PENDING && !initiallyFailed.contains(script));
+    }
+
+    /** The script and file checks, by name, with their status word: for the state dump. */
+    Map<String, String> statuses() {
+        Map<String, String> out = new LinkedHashMap<>();
+        runners.forEach((n, r) -> out.put(ConfigReload.checkName(false, n), r.tracker().status().word()));
+        files.forEach((n, w) -> out.put(ConfigReload.checkName(true, n), "watched"));
+        return out;
+    }
+
+    /** Stops the checks named (as {@link ConfigReload#checkName}); returns whether none is left. */
+    boolean retire(Set<String> checkNames) {
+        runners.entrySet().removeIf(e -> {
+            boolean gone = checkNames.contains(ConfigReload.checkName(false, e.getKey()));
+            if (gone) {
+                e.getValue().close();
+            }
+            return gone;
+        });
+        files.entrySet().removeIf(e -> {
+            boolean gone = checkNames.contains(ConfigReload.checkName(true, e.getKey()));
+            if (gone) {
+                e.getValue().close();
+            }
+            return gone;
+        });
+        return runners.isEmpty() && files.isEmpty();
     }
 
     @Override
     public void close() {
-        runners.forEach(CheckRunner::close);
+        runners.values().forEach(CheckRunner::close);
         files.values().forEach(TrackFileWatcher::close);
         scheduler.shutdownNow();
     }

@@ -39,13 +39,13 @@ public final class NotifyRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NotifyRunner.class);
     public static final Duration STOP_TIMEOUT = Duration.ofSeconds(1);
 
-    private final Map<String, NotifyScripts> instances;
-    private final Map<String, NotifyScripts> groups;
+    private volatile Map<String, NotifyScripts> instances;
+    private volatile Map<String, NotifyScripts> groups;
     private final List<NotifyFifoWriter> fifos;
     private final ScriptLauncher launcher;
     private final Duration timeout;
     private final Consumer<AgentFact> facts;
-    private final Map<ScriptCommand, ScriptLauncher.Prepared> prepared = new HashMap<>();
+    private final Map<ScriptCommand, ScriptLauncher.Prepared> prepared = new java.util.concurrent.ConcurrentHashMap<>();
     private final ExecutorService scriptQueue = Executors.newSingleThreadExecutor(r -> daemon(r, "vigil-notify"));
     private final ExecutorService fifoQueue = Executors.newSingleThreadExecutor(r -> daemon(r, "vigil-notify-fifo"));
 
@@ -85,6 +85,26 @@ public final class NotifyRunner implements AutoCloseable {
             groups.put(group.name(), group.notifyScripts());
         }
         return new NotifyRunner(instances, groups, fifos, launcher, timeout, facts);
+    }
+
+    /**
+     * A reload: later transitions use the notify scripts of {@code config} (blocking, as the constructor: new
+     * commands are prepared here). Transitions already queued keep the scripts they were queued with; the FIFOs
+     * and the launcher stay (their global settings changing rebuilds the whole daemon instead).
+     */
+    public void update(AgentConfig config) {
+        Map<String, NotifyScripts> nextInstances = new HashMap<>();
+        for (VrrpInstance instance : config.instances()) {
+            nextInstances.put(instance.name(), instance.notifyScripts());
+            prepareAgain(instance.notifyScripts());
+        }
+        Map<String, NotifyScripts> nextGroups = new HashMap<>();
+        for (SyncGroup group : config.syncGroups()) {
+            nextGroups.put(group.name(), group.notifyScripts());
+            prepareAgain(group.notifyScripts());
+        }
+        instances = Map.copyOf(nextInstances);
+        groups = Map.copyOf(nextGroups);
     }
 
     /** Commands that will never run (missing, unsafe, unknown user), with why: for the startup log and {@code -t}. */
@@ -158,6 +178,14 @@ public final class NotifyRunner implements AutoCloseable {
                 scripts.deleted(), scripts.any())) {
             c.ifPresent(command -> prepared.computeIfAbsent(command,
                     k -> launcher.prepare(k.command(), k.user())));
+        }
+    }
+
+    /** A reload looks at each command again: a script fixed (or broken) since the last start is seen. */
+    private void prepareAgain(NotifyScripts scripts) {
+        for (Optional<ScriptCommand> c : List.of(scripts.master(), scripts.backup(), scripts.fault(), scripts.stop(),
+                scripts.deleted(), scripts.any())) {
+            c.ifPresent(command -> prepared.put(command, launcher.prepare(command.command(), command.user())));
         }
     }
 

@@ -43,6 +43,24 @@ public final class AdvertDemux {
         byVrid[c.vrid()] = router;
     }
 
+    /** A reload stopped {@code router}: its VRID's adverts are unknown again until another router takes it. */
+    public void remove(VrrpRouter router) {
+        int vrid = router.config().vrid();
+        if (byVrid[vrid] == router) {
+            byVrid[vrid] = null;
+        }
+    }
+
+    /** Whether no router is left on this socket. */
+    public boolean isEmpty() {
+        for (VrrpRouter r : byVrid) {
+            if (r != null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public Optional<VrrpRouter> router(int vrid) {
         return vrid < 0 || vrid > 255 ? Optional.empty() : Optional.ofNullable(byVrid[vrid]);
     }

@@ -43,7 +43,22 @@ final class AgentLab {
 
     /** Starts {@code vigil-agent -n -l -f FILE} in {@code host} with the JVM flags of bin/vigil-agent. */
     static HostProcess startAgent(NetLab lab, Host host, String config) {
-        Path file = writeConfig(lab, host.name() + "-vigil", config);
+        return startAgent(host, writeConfig(lab, host.name() + "-vigil", config));
+    }
+
+    /**
+     * Starts the agent on a file the test keeps (to rewrite it and reload). Its admin socket is in the lab's work
+     * directory unless the file's {@code vigil { admin_socket }} says otherwise: the default /run/vigil/agent.sock
+     * would outlive a killed agent and be shared by every agent of every test.
+     */
+    static HostProcess startAgent(Host host, Path file) {
+        boolean ownSocket = readQuietly(file).contains("admin_socket");
+        Path socket = file.resolveSibling(host.name() + "-" + CONFIGS.incrementAndGet() + ".sock");
+        if (!ownSocket) {
+            return host.start("java", "-Xms24m", "-Xmx48m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                    "-XX:+ExitOnOutOfMemoryError", "-cp", classPath(), "dev.vigil.agent.AgentMain", "-n", "-l", "-D",
+                    "--admin-socket", socket.toString(), "-f", file.toString());
+        }
         return host.start("java", "-Xms24m", "-Xmx48m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-XX:+ExitOnOutOfMemoryError", "-cp", classPath(), "dev.vigil.agent.AgentMain", "-n", "-l", "-D",
                 "-f", file.toString());
@@ -57,6 +72,14 @@ final class AgentLab {
         return host.start("keepalived", "-n", "-l", "-D", "-P", "-f", file.toString(),
                 "-p", dir.resolve(tag + "-keepalived.pid").toString(),
                 "-r", dir.resolve(tag + "-vrrp.pid").toString());
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static Path writeConfig(NetLab lab, String name, String text) {

@@ -87,25 +87,36 @@ public final class PromoteToWrite {
         System.out.printf("Run of %s, Java %s, %s, load average %s at start%n%n", java.time.Instant.now(),
                 System.getProperty("java.version"), firstLine(exec("keepalived", "-v")), load);
         Map<String, List<Double>> seconds = new LinkedHashMap<>();
+        Map<String, Integer> failures = new HashMap<>();
         impls.forEach(i -> seconds.put(i, new ArrayList<>()));
         for (int r = 1; r <= rounds; r++) {
             for (String impl : impls) {
-                double s = round(impl);
-                seconds.get(impl).add(s);
-                System.err.printf("round %d %s: %.3f s%n", r, impl, s);
+                try {
+                    double s = round(impl);
+                    seconds.get(impl).add(s);
+                    System.err.printf("round %d %s: %.3f s%n", r, impl, s);
+                } catch (RuntimeException | AssertionError e) {
+                    failures.merge(impl, 1, Integer::sum);
+                    System.err.printf("round %d %s FAILED: %s%n", r, impl, firstLine(String.valueOf(e.getMessage())));
+                }
             }
         }
         System.out.printf("## Promote to first write through the write VIP (%d rounds, VRRPv3 advert_int %s s, "
                 + "Master_Down_Interval of b = %.3f s)%n%n", rounds, ADVERT_INT, masterDown(100));
-        System.out.println("| Implementation | Check | Median (s) | Min (s) | Max (s) | IQR (s) | Every round (s) |");
-        System.out.println("|---|---|---|---|---|---|---|");
+        System.out.println("| Implementation | Check | Failed rounds | Median (s) | Min (s) | Max (s) | IQR (s) | Every round (s) |");
+        System.out.println("|---|---|---|---|---|---|---|---|");
         for (String impl : impls) {
             List<Double> v = seconds.get(impl).stream().sorted().toList();
-            System.out.printf(Locale.ROOT, "| %s | %s | %.3f | %.3f | %.3f | %.3f | %s |%n", impl, checkDescription(impl),
+            if (v.isEmpty()) {
+                System.out.printf("| %s | %s | %d | - | - | - | - | - |%n", impl, checkDescription(impl), failures.getOrDefault(impl, 0));
+                continue;
+            }
+            System.out.printf(Locale.ROOT, "| %s | %s | %d | %.3f | %.3f | %.3f | %.3f | %s |%n", impl, checkDescription(impl),
+                    failures.getOrDefault(impl, 0),
                     quantile(v, 0.5), v.get(0), v.get(v.size() - 1), quantile(v, 0.75) - quantile(v, 0.25),
                     seconds.get(impl).stream().map(x -> String.format(Locale.ROOT, "%.2f", x)).collect(Collectors.joining(" ")));
         }
-        if (impls.size() == 2) {
+        if (impls.size() == 2 && !seconds.get(impls.get(0)).isEmpty() && !seconds.get(impls.get(1)).isEmpty()) {
             System.out.printf(Locale.ROOT, "%nMedian ratio %s / %s: %.2f%n", impls.get(1), impls.get(0),
                     quantile(sorted(seconds.get(impls.get(1))), 0.5) / quantile(sorted(seconds.get(impls.get(0))), 0.5));
         }
@@ -170,7 +181,12 @@ public final class PromoteToWrite {
             }
             standby.promote();
             long promoted = System.nanoTime();
-            writer.awaitLog("WROTE ", Duration.ofSeconds(20));
+            try {
+                writer.awaitLog("WROTE ", Duration.ofSeconds(20));
+            } catch (AssertionError e) {
+                keepLogs(impl + "-" + n, agentA, agentB, writer);
+                throw e;
+            }
             long wrote = Long.parseLong(writer.log().lines().filter(l -> l.startsWith("WROTE ")).findFirst()
                     .orElseThrow().substring(6).trim());
             return (wrote - promoted) / 1e9;
@@ -181,6 +197,20 @@ public final class PromoteToWrite {
             agentA.stop(Duration.ofSeconds(5));
             agentB.stop(Duration.ofSeconds(5));
             standby.stop();
+        }
+    }
+
+    /** A failed round's logs, kept after the lab is gone: /tmp/vigil-pgbench-failed/NAME-*.log. */
+    private static void keepLogs(String name, HostProcess... processes) {
+        try {
+            Path dir = Files.createDirectories(Path.of("/tmp/vigil-pgbench-failed"));
+            int i = 0;
+            for (HostProcess p : processes) {
+                Files.writeString(dir.resolve(name + "-" + (i++) + ".log"), p.log());
+            }
+            System.err.println("logs of the failed round in " + dir + "/" + name + "-*.log");
+        } catch (IOException e) {
+            System.err.println("cannot keep the logs: " + e);
         }
     }
 

@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -48,12 +49,13 @@ public final class WriteProbe {
         }
         System.out.println("READY");
         System.out.flush();
+        CountDownLatch printed = new CountDownLatch(1);
         while (!done.get()) {
             if (inFlight.get() < 8) {
                 inFlight.incrementAndGet();
                 pool.execute(() -> {
                     try {
-                        attempt(vip, port, url, value.incrementAndGet(), done);
+                        attempt(vip, port, url, value.incrementAndGet(), done, printed);
                     } finally {
                         inFlight.decrementAndGet();
                     }
@@ -61,11 +63,11 @@ public final class WriteProbe {
             }
             Thread.sleep(10);
         }
-        Thread.sleep(50);
+        printed.await(); // the winning attempt sets done before it prints: exit only once the line is out
         System.exit(0);
     }
 
-    private static void attempt(String vip, int port, String url, int value, AtomicBoolean done) {
+    private static void attempt(String vip, int port, String url, int value, AtomicBoolean done, CountDownLatch printed) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(vip, port), 50);
         } catch (IOException notYet) {
@@ -77,6 +79,7 @@ public final class WriteProbe {
             if (done.compareAndSet(false, true)) {
                 System.out.println("WROTE " + at);
                 System.out.flush();
+                printed.countDown();
             }
         } catch (SQLException refusedOrReadOnly) {
             // not the promoted primary yet

@@ -19,6 +19,10 @@ import java.util.Set;
  * @param checkAdvertAddresses false for {@code skip_check_adv_addr}
  * @param ownerIgnoresAdverts  {@code owner_ignore_adverts}: the address owner drops every advert, as RFC 5798
  *                             §7.1 says; keepalived's default (false) lets an owner hear a rival owner
+ * @param faultTakeover        Vigil's default (keepalived: false): a router in FAULT with its link up keeps listening,
+ *                             and when it leaves FAULT its Master_Down timer runs from the last advert it heard (or
+ *                             from when it started listening) instead of from now, so one that heard no master for a
+ *                             whole Master_Down_Interval becomes MASTER at once (issue 6: a promoted standby's write VIP)
  */
 public record RouterConfig(String name, VrrpVersion version, IpFamily family, int vrid, int priority,
                            int advertIntervalCentis, IpAddress primaryAddress, List<IpAddress> vips,
@@ -26,7 +30,8 @@ public record RouterConfig(String name, VrrpVersion version, IpFamily family, in
                            Authentication auth, V3Ipv4Checksum v3Ipv4Checksum, boolean lowerPrioNoAdvert,
                            boolean higherPrioSendAdvert, int garpMasterRepeat, Duration garpMasterDelay,
                            int garpLowerPrioRepeat, boolean checkAdvertAddresses, boolean checkUnicastSource,
-                           List<TrackerSpec> trackers, int downTimerAdverts, boolean ownerIgnoresAdverts) {
+                           List<TrackerSpec> trackers, int downTimerAdverts, boolean ownerIgnoresAdverts,
+                           boolean faultTakeover) {
 
     public RouterConfig {
         vips = List.copyOf(vips);
@@ -167,6 +172,7 @@ public record RouterConfig(String name, VrrpVersion version, IpFamily family, in
         private List<TrackerSpec> trackers = List.of();
         private int downTimerAdverts = 3;
         private boolean ownerIgnoresAdverts;
+        private boolean faultTakeover = true;
 
         private Builder(String name, int vrid, IpAddress primaryAddress) {
             this.name = name;
@@ -194,12 +200,14 @@ public record RouterConfig(String name, VrrpVersion version, IpFamily family, in
         public Builder trackers(List<TrackerSpec> t) { this.trackers = t; return this; }
         public Builder downTimerAdverts(int n) { this.downTimerAdverts = n; return this; }
         public Builder ownerIgnoresAdverts(boolean b) { this.ownerIgnoresAdverts = b; return this; }
+        public Builder faultTakeover(boolean b) { this.faultTakeover = b; return this; }
 
         public RouterConfig build() {
             return new RouterConfig(name, version, primaryAddress.family(), vrid, priority, advertIntervalCentis,
                     primaryAddress, vips, unicastPeers, preempt, preemptDelay, acceptMode, auth, v3Ipv4Checksum,
                     lowerPrioNoAdvert, higherPrioSendAdvert, garpMasterRepeat, garpMasterDelay, garpLowerPrioRepeat,
-                    checkAdvertAddresses, checkUnicastSource, trackers, downTimerAdverts, ownerIgnoresAdverts);
+                    checkAdvertAddresses, checkUnicastSource, trackers, downTimerAdverts, ownerIgnoresAdverts,
+                    faultTakeover);
         }
     }
 }

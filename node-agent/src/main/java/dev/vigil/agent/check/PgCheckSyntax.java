@@ -25,6 +25,7 @@ import java.util.Optional;
  *     max_lag_time 5s
  *     query "select count(*) &gt; 0 from pg_stat_activity"
  *     peers 192.0.2.12 192.0.2.13:5433
+ *     prefer_least_lag 1MB 20      # replica/any: priority -1 per MB of replay lag, at most -20 (default 50)
  * }
  * </pre>
  */
@@ -48,7 +49,7 @@ public final class PgCheckSyntax {
     }
 
     public static final List<String> KEYWORDS = List.of("role", "host", "port", "dbname", "user", "password",
-            "max_lag_bytes", "max_lag_time", "query", "peers");
+            "max_lag_bytes", "max_lag_time", "query", "peers", "prefer_least_lag");
 
     private PgCheckSyntax() {
     }
@@ -69,6 +70,7 @@ public final class PgCheckSyntax {
         Optional<String> query = Optional.empty();
         List<String> peerWords = new ArrayList<>();
         P peersAt = blockAt;
+        Optional<LagPreference> preferLeastLag = Optional.empty();
         for (Line<P> l : lines) {
             String k = l.keyword();
             if (!KEYWORDS.contains(k)) {
@@ -87,6 +89,10 @@ public final class PgCheckSyntax {
                 }
                 peerWords.addAll(l.args());
                 peersAt = l.at();
+                continue;
+            }
+            if (k.equals("prefer_least_lag")) {
+                preferLeastLag = lagPreference(l, ctx, problems);
                 continue;
             }
             if (l.args().size() != 1) {
@@ -156,13 +162,46 @@ public final class PgCheckSyntax {
             P at = seen.getOrDefault("max_lag_bytes", seen.getOrDefault("max_lag_time", blockAt));
             problems.add(new Problem<>(at, ctx + "lag thresholds apply to servers in recovery; 'role primary' never has lag"));
         }
+        if (role == PgRole.PRIMARY && seen.containsKey("prefer_least_lag")) {
+            problems.add(new Problem<>(seen.get("prefer_least_lag"), ctx
+                    + "prefer_least_lag ranks servers in recovery; 'role primary' never has lag"));
+        }
         if (!problems.isEmpty()) {
             return new Parsed<>(Optional.empty(), problems);
         }
         PgEndpoint endpoint = host.startsWith("/") ? new PgEndpoint.UnixSocket(Path.of(host), port)
                 : new PgEndpoint.Tcp(stripBrackets(host), port);
         return new Parsed<>(Optional.of(new PgCheckSettings(role, endpoint, db, user, password, lagBytes, lagTime, query,
-                peers)), List.of());
+                peers, preferLeastLag)), List.of());
+    }
+
+    /** {@code prefer_least_lag STEP [MAX]}: STEP a size (one priority point per STEP of lag), MAX in 1..253. */
+    private static <P> Optional<LagPreference> lagPreference(Line<P> l, String ctx, List<Problem<P>> problems) {
+        if (l.args().isEmpty() || l.args().size() > 2) {
+            problems.add(new Problem<>(l.at(), ctx + "'prefer_least_lag' takes a step and an optional maximum"
+                    + " (e.g. prefer_least_lag 1MB 20), got " + l.args().size() + " value(s)"));
+            return Optional.empty();
+        }
+        Optional<Long> step = Magnitudes.parseBytes(l.args().get(0));
+        if (step.isEmpty() || step.get() <= 0) {
+            problems.add(new Problem<>(l.at(), ctx + "prefer_least_lag step '" + l.args().get(0)
+                    + "' is not a positive size (e.g. 1MB, 512kB)"));
+            return Optional.empty();
+        }
+        int max = LagPreference.DEFAULT_MAX_PENALTY;
+        if (l.args().size() == 2) {
+            String m = l.args().get(1);
+            try {
+                max = Integer.parseInt(m);
+            } catch (NumberFormatException e) {
+                max = -1;
+            }
+            if (max < 1 || max > 253) {
+                problems.add(new Problem<>(l.at(), ctx + "prefer_least_lag maximum '" + m + "' is not a number in 1..253"));
+                return Optional.empty();
+            }
+        }
+        return Optional.of(new LagPreference(step.get(), max));
     }
 
     private static Optional<Integer> port(String v) {

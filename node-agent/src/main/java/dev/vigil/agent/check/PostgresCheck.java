@@ -90,7 +90,8 @@ public final class PostgresCheck implements Probe {
                 askPeers(t0);   // not awaited: keeps the peers' state fresh for the moment this server is promoted
             }
             if (!alone.passed() || o.inRecovery() || peers.isEmpty()) {
-                return CompletableFuture.completedFuture(new ProbeResult(alone.passed(), alone.detail(), since(t0)));
+                return CompletableFuture.completedFuture(new ProbeResult(alone.passed(), alone.detail(), since(t0),
+                        o.inRecovery() ? o.replayBehind() : Optional.empty()));
             }
             return askPeers(t0).thenApply(seen -> {
                 PgVerdict.Verdict v = PgVerdict.judge(settings, o, seen);

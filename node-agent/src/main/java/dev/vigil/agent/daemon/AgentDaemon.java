@@ -418,7 +418,14 @@ public final class AgentDaemon {
         }
         for (RouterHost h : hosts) {
             for (var t : h.instance().source().trackScripts()) {
-                if (t.name().equals(c.script())) {
+                if (t.name().equals(c.script()) && c.lagPenalty().isPresent()) {
+                    // prefer_least_lag: the contribution follows the lag, so the router is given the whole effect
+                    var effect = dev.vigil.agent.check.LagPreference.effect(
+                            new dev.vigil.agent.check.TrackerWeight(t.weight(), t.reverse()),
+                            c.ok() ? dev.vigil.agent.check.TrackerStatus.OK : dev.vigil.agent.check.TrackerStatus.FAILED,
+                            c.lagPenalty().get());
+                    h.handle(new RouterInput.TrackerContributionChanged(t.name(), effect.fault(), effect.delta()));
+                } else if (t.name().equals(c.script())) {
                     h.handle(new RouterInput.TrackerChanged(t.name(), ConfiguredInstance.routerOk(c.ok(), t.reverse())));
                 }
             }

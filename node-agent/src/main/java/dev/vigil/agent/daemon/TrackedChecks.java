@@ -1,6 +1,7 @@
 package dev.vigil.agent.daemon;
 
 import dev.vigil.agent.check.CheckRunner;
+import dev.vigil.agent.check.LagPreference;
 import dev.vigil.agent.check.PostgresCheck;
 import dev.vigil.agent.check.Probe;
 import dev.vigil.agent.check.ScriptCheck;
@@ -22,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -35,8 +37,30 @@ import java.util.function.Consumer;
 final class TrackedChecks implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("dev.vigil.agent.check");
 
-    /** A tracker's new status, with the script's name, as the daemon routes it to the instances tracking it. */
-    record Changed(String script, boolean ok) {
+    /**
+     * A tracker's new status, with the script's name, as the daemon routes it to the instances tracking it. A
+     * {@code pg_check} with {@code prefer_least_lag} also carries its lag penalty, and is sent again when only the
+     * penalty changed (the daemon then sets the instances' contribution instead of a plain OK/failed).
+     */
+    record Changed(String script, boolean ok, Optional<Integer> lagPenalty) {
+        Changed(String script, boolean ok) {
+            this(script, ok, Optional.empty());
+        }
+    }
+
+    /**
+     * A lag-preferring check's status and penalty. Touched by one run's completion at a time (CheckRunner starts no
+     * run while one is pending), results before the change of the same run.
+     */
+    private static final class LagRank {
+        final LagPreference preference;
+        TrackerStatus status;
+        int penalty;
+
+        LagRank(LagPreference preference, TrackerStatus status) {
+            this.preference = preference;
+            this.status = status;
+        }
     }
 
     /** keepalived watches with inotify; a poll of one small read is as cheap and also sees NFS and bind mounts. */
@@ -101,13 +125,22 @@ final class TrackedChecks implements AutoCloseable {
                 checks.initiallyFailed.add(s.name());
             }
             Tracker start = Tracker.start(s.name(), s.rise(), s.fall(), s.initFail());
+            Optional<LagRank> rank = s.pgCheck().flatMap(p -> p.preferLeastLag())
+                    .map(p -> new LagRank(p, start.status()));
+            FailureReasons reasons = new FailureReasons(s.name());
             checks.runners.put(s.name(), new CheckRunner(start, probe, s.interval(), scheduler, System::nanoTime, change -> {
                 LOG.info("{}", change.describe());
                 facts.accept(change.toFact(kind));
                 if (change.to() != TrackerStatus.PENDING) {
-                    onChange.accept(new Changed(change.tracker(), change.to() == TrackerStatus.OK));
+                    rank.ifPresentOrElse(r -> {
+                        r.status = change.to();
+                        onChange.accept(new Changed(change.tracker(), change.to() == TrackerStatus.OK, Optional.of(r.penalty)));
+                    }, () -> onChange.accept(new Changed(change.tracker(), change.to() == TrackerStatus.OK)));
                 }
-            }, new FailureReasons(s.name())));
+            }, result -> {
+                reasons.accept(result);
+                rank.ifPresent(r -> rankByLag(s.name(), r, result, onChange));
+            }));
         }
         for (var i : config.instances()) {
             for (TrackedFile t : i.trackFiles()) {
@@ -122,6 +155,30 @@ final class TrackedChecks implements AutoCloseable {
             }
         }
         return checks;
+    }
+
+    /**
+     * A passing run moves the lag penalty ({@link LagPreference#next}: half a step of hysteresis); a primary, which
+     * has no lag, ranks as caught up. While the tracker is OK a changed penalty goes to the instances at once; while
+     * it is failed the penalty waits for the recovery, which carries it.
+     */
+    private static void rankByLag(String name, LagRank r, dev.vigil.agent.check.ProbeResult result,
+                                  Consumer<Changed> onChange) {
+        if (!result.passed()) {
+            return;
+        }
+        long lag = result.replayLagBytes().orElse(0L);
+        int next = r.preference.next(r.penalty, lag);
+        if (next == r.penalty) {
+            return;
+        }
+        LOG.info("check {}: replay lag {}, priority penalty {} -> {} (prefer_least_lag {})", name,
+                dev.vigil.agent.check.Magnitudes.bytes(lag), r.penalty, next,
+                dev.vigil.agent.check.Magnitudes.bytes(r.preference.stepBytes()));
+        r.penalty = next;
+        if (r.status == TrackerStatus.OK) {
+            onChange.accept(new Changed(name, true, Optional.of(next)));
+        }
     }
 
     /** Writes init_file values and reads every tracked file once (blocking); then polls. */

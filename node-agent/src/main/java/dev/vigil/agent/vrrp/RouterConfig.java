@@ -23,6 +23,10 @@ import java.util.Set;
  * @param syncGroup            the {@code vrrp_sync_group} this instance belongs to: its master-down timer then
  *                             only asks to become master ({@link RouterAction.MasterWanted}) and {@link GroupSync}
  *                             decides, and it reports its own faults ({@link RouterAction.OwnFaultChanged})
+ * @param faultTakeover        Vigil's default (keepalived: false): a router in FAULT with its link up keeps listening,
+ *                             and when it leaves FAULT its Master_Down timer runs from the last advert it heard (or
+ *                             from when it started listening) instead of from now, so one that heard no master for a
+ *                             whole Master_Down_Interval becomes MASTER at once (issue 6: a promoted standby's write VIP)
  */
 public record RouterConfig(String name, VrrpVersion version, IpFamily family, int vrid, int priority,
                            int advertIntervalCentis, IpAddress primaryAddress, List<IpAddress> vips,
@@ -31,7 +35,7 @@ public record RouterConfig(String name, VrrpVersion version, IpFamily family, in
                            boolean higherPrioSendAdvert, int garpMasterRepeat, Duration garpMasterDelay,
                            int garpLowerPrioRepeat, boolean checkAdvertAddresses, boolean checkUnicastSource,
                            List<TrackerSpec> trackers, int downTimerAdverts, boolean ownerIgnoresAdverts,
-                           Optional<String> syncGroup) {
+                           Optional<String> syncGroup, boolean faultTakeover) {
 
     public RouterConfig {
         vips = List.copyOf(vips);
@@ -175,6 +179,7 @@ public record RouterConfig(String name, VrrpVersion version, IpFamily family, in
         private int downTimerAdverts = 3;
         private boolean ownerIgnoresAdverts;
         private Optional<String> syncGroup = Optional.empty();
+        private boolean faultTakeover = true;
 
         private Builder(String name, int vrid, IpAddress primaryAddress) {
             this.name = name;
@@ -203,12 +208,14 @@ public record RouterConfig(String name, VrrpVersion version, IpFamily family, in
         public Builder downTimerAdverts(int n) { this.downTimerAdverts = n; return this; }
         public Builder ownerIgnoresAdverts(boolean b) { this.ownerIgnoresAdverts = b; return this; }
         public Builder syncGroup(String group) { this.syncGroup = Optional.of(group); return this; }
+        public Builder faultTakeover(boolean b) { this.faultTakeover = b; return this; }
 
         public RouterConfig build() {
             return new RouterConfig(name, version, primaryAddress.family(), vrid, priority, advertIntervalCentis,
                     primaryAddress, vips, unicastPeers, preempt, preemptDelay, acceptMode, auth, v3Ipv4Checksum,
                     lowerPrioNoAdvert, higherPrioSendAdvert, garpMasterRepeat, garpMasterDelay, garpLowerPrioRepeat,
-                    checkAdvertAddresses, checkUnicastSource, trackers, downTimerAdverts, ownerIgnoresAdverts, syncGroup);
+                    checkAdvertAddresses, checkUnicastSource, trackers, downTimerAdverts, ownerIgnoresAdverts, syncGroup,
+                    faultTakeover);
         }
     }
 }

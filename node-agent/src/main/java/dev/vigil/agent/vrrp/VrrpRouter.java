@@ -60,6 +60,13 @@ public final class VrrpRouter {
     private String groupFault;
     /** Sync group members: the master-down timer expired and the group has not let us become master yet. */
     private boolean wantsMaster;
+    /**
+     * In FAULT with the link up the router still hears adverts ({@link RouterConfig#faultTakeover}): since when it
+     * has listened (NONE: not listening), when it last heard a valid advert (NONE: none), and that advert's interval.
+     */
+    private long faultListeningSince = NONE;
+    private long faultHeardAt = NONE;
+    private int faultHeardIntervalCentis;
 
     private long advertsReceived;
     private long advertsSent;
@@ -180,6 +187,13 @@ public final class VrrpRouter {
 
     private void onAdvert(ReceivedAdvert p, long now, List<RouterAction> out) {
         DropReason reason = check(p);
+        if (reason == DropReason.NOT_LISTENING && faultListeningSince != NONE && state == RouterState.FAULT
+                && validate(p) == null) {
+            // dropped as before, but remembered: someone is master, or was until a moment ago
+            faultHeardAt = now;
+            faultHeardIntervalCentis = p.advert().version() == VrrpVersion.V3 ? p.advert().intervalCentis()
+                    : config.advertIntervalCentis();
+        }
         if (reason != null) {
             drops.count(reason);
             return;
@@ -202,6 +216,12 @@ public final class VrrpRouter {
         if (state != RouterState.BACKUP && state != RouterState.MASTER) {
             return DropReason.NOT_LISTENING;
         }
+        return validate(p);
+    }
+
+    /** The checks of {@link #check} after the state's. */
+    private DropReason validate(ReceivedAdvert p) {
+        Advert a = p.advert();
         if (a.vrid() != config.vrid()) {
             return DropReason.UNKNOWN_VRID;
         }
@@ -442,6 +462,7 @@ public final class VrrpRouter {
                         : ownFaultCause() == null ? TransitionReason.SYNC_GROUP : TransitionReason.TRACKER_FAILED,
                         fault + " at " + cause, now));
                 state = RouterState.FAULT;
+                listenInFault(now);
             }
             return;
         }
@@ -449,14 +470,32 @@ public final class VrrpRouter {
             becomeMaster(now, reason, cause + " as address owner (priority 255)", out);
             return;
         }
+        long heardFrom = NONE; // when leaving FAULT: the Master_Down timer has been running since then
+        int heardInterval = config.advertIntervalCentis();
+        if (state == RouterState.FAULT && faultListeningSince != NONE) {
+            heardFrom = Math.max(faultListeningSince, faultHeardAt);
+            heardInterval = faultHeardAt != NONE ? faultHeardIntervalCentis : heardInterval;
+        }
+        masterAdverIntervalCentis = heardInterval;
+        // a sync group member never takes over alone: its timer, armed in the past below, asks the group at once
+        if (heardFrom != NONE && now - heardFrom >= masterDownIntervalNanos() && config.syncGroup().isEmpty()) {
+            becomeMaster(now, reason, cause + "; no advert heard for " + millis(now - heardFrom)
+                    + " ms in FAULT (Master_Down_Interval " + millis(masterDownIntervalNanos()) + " ms)", out);
+            return;
+        }
         out.add(new Transition(state, RouterState.BACKUP, reason, cause, now));
         state = RouterState.BACKUP;
-        masterAdverIntervalCentis = config.advertIntervalCentis();
         backupSince = now;
         masterAddress = null;
         lowerMaster = null;
         preemptAllowedAt = NONE;
-        restartDownTimer(now, out);
+        restartDownTimer(heardFrom != NONE ? heardFrom : now, out);
+    }
+
+    /** Entering FAULT, or its link changed while in FAULT: listening starts now if the link is up. */
+    private void listenInFault(long now) {
+        faultListeningSince = config.faultTakeover() && interfaceUp ? now : NONE;
+        faultHeardAt = NONE;
     }
 
     private void becomeMaster(long now, TransitionReason reason, String cause, List<RouterAction> out) {
@@ -485,6 +524,7 @@ public final class VrrpRouter {
         leaveMaster(reason != TransitionReason.INTERFACE_DOWN, out);
         state = RouterState.FAULT;
         wantsMaster = false;
+        listenInFault(now);
         cancelAll(out);
     }
 
@@ -517,6 +557,9 @@ public final class VrrpRouter {
             return;
         }
         interfaceUp = up;
+        if (state == RouterState.FAULT) {
+            listenInFault(now);
+        }
         if (!up && (state == RouterState.BACKUP || state == RouterState.MASTER)) {
             enterFault(now, TransitionReason.INTERFACE_DOWN, "interface down", out);
         } else if (up && state == RouterState.FAULT) {
@@ -550,7 +593,10 @@ public final class VrrpRouter {
         if (fault && !wasFault && (state == RouterState.BACKUP || state == RouterState.MASTER)) {
             enterFault(now, TransitionReason.TRACKER_FAILED, "tracker " + name + " failed", out);
         } else if (!fault && wasFault && state == RouterState.FAULT) {
+            // the priority first: leaving FAULT may mean MASTER at once (faultTakeover), whose advert must carry it
+            recomputePriority("tracker " + name + " contributes " + delta, out);
             enterRunning(now, TransitionReason.TRACKER_RECOVERED, "tracker " + name + " recovered", out);
+            return;
         }
         recomputePriority("tracker " + name + " contributes " + delta, out); // nothing when unchanged
     }

@@ -63,7 +63,7 @@ class PgCheckSyntaxTest {
                 new PgCheckSyntax.Problem<>(5, "vrrp_script chk pg_check: max_lag_time 'soon' is not a positive duration (e.g. 5s, 500ms, 0.5)"),
                 new PgCheckSyntax.Problem<>(6, "vrrp_script chk pg_check: 'dbname' takes exactly one value, got 2"),
                 new PgCheckSyntax.Problem<>(7, "vrrp_script chk pg_check: unknown keyword 'hots' (expected one of role, host, port,"
-                        + " dbname, user, password, max_lag_bytes, max_lag_time, query, peers)"),
+                        + " dbname, user, password, max_lag_bytes, max_lag_time, query, peers, prefer_least_lag)"),
                 new PgCheckSyntax.Problem<>(9, "vrrp_script chk pg_check: 'role' given twice (first at 2)"),
                 new PgCheckSyntax.Problem<>(8, "vrrp_script chk pg_check: peer '192.0.2.12:x' is not ADDRESS or ADDRESS:PORT (IPv6 as [ADDRESS]:PORT)"),
                 new PgCheckSyntax.Problem<>(8, "vrrp_script chk pg_check: 'peers' guards a primary against a split brain; it needs 'role primary'"));
@@ -74,5 +74,36 @@ class PgCheckSyntaxTest {
         PgCheckSyntax.Parsed<Integer> p = PgCheckSyntax.read("chk", List.of(l(2, "role", "primary"), l(3, "max_lag_time", "5s")), 1);
         assertThat(p.problems()).containsExactly(new PgCheckSyntax.Problem<>(3,
                 "vrrp_script chk pg_check: lag thresholds apply to servers in recovery; 'role primary' never has lag"));
+    }
+
+    @Test
+    void preferLeastLagTakesAStepAndAnOptionalMaximum() {
+        PgCheckSettings s = PgCheckSyntax.read("chk", List.of(l(2, "role", "replica"), l(3, "prefer_least_lag", "1MB", "20")), 1)
+                .settings().orElseThrow();
+        assertThat(s.preferLeastLag()).contains(new LagPreference(1 << 20, 20));
+        assertThat(s.toString()).contains("preferLeastLag=1 MB max 20");
+        PgCheckSettings d = PgCheckSyntax.read("chk", List.of(l(2, "prefer_least_lag", "512kB")), 1).settings().orElseThrow();
+        assertThat(d.preferLeastLag()).contains(new LagPreference(512 << 10, LagPreference.DEFAULT_MAX_PENALTY));
+        assertThat(PgCheckSyntax.read("chk", List.of(l(2, "role", "replica")), 1).settings().orElseThrow().preferLeastLag())
+                .isEmpty();
+    }
+
+    @Test
+    void preferLeastLagProblems() {
+        PgCheckSyntax.Parsed<Integer> p = PgCheckSyntax.read("chk", List.of(l(2, "prefer_least_lag")), 1);
+        assertThat(p.problems()).containsExactly(new PgCheckSyntax.Problem<>(2, "vrrp_script chk pg_check: 'prefer_least_lag'"
+                + " takes a step and an optional maximum (e.g. prefer_least_lag 1MB 20), got 0 value(s)"));
+        p = PgCheckSyntax.read("chk", List.of(l(2, "prefer_least_lag", "some")), 1);
+        assertThat(p.problems()).containsExactly(new PgCheckSyntax.Problem<>(2,
+                "vrrp_script chk pg_check: prefer_least_lag step 'some' is not a positive size (e.g. 1MB, 512kB)"));
+        p = PgCheckSyntax.read("chk", List.of(l(2, "prefer_least_lag", "0")), 1);
+        assertThat(p.problems()).containsExactly(new PgCheckSyntax.Problem<>(2,
+                "vrrp_script chk pg_check: prefer_least_lag step '0' is not a positive size (e.g. 1MB, 512kB)"));
+        p = PgCheckSyntax.read("chk", List.of(l(2, "prefer_least_lag", "1MB", "300")), 1);
+        assertThat(p.problems()).containsExactly(new PgCheckSyntax.Problem<>(2,
+                "vrrp_script chk pg_check: prefer_least_lag maximum '300' is not a number in 1..253"));
+        p = PgCheckSyntax.read("chk", List.of(l(2, "role", "primary"), l(3, "prefer_least_lag", "1MB")), 1);
+        assertThat(p.problems()).containsExactly(new PgCheckSyntax.Problem<>(3,
+                "vrrp_script chk pg_check: prefer_least_lag ranks servers in recovery; 'role primary' never has lag"));
     }
 }

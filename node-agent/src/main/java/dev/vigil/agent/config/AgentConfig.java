@@ -8,13 +8,21 @@ import java.util.Optional;
  * builds one, and only from a file without errors.
  */
 public record AgentConfig(GlobalDefs global, VigilSettings vigil, List<VrrpInstance> instances,
-                          List<VrrpScript> scripts, List<TrackFile> trackFiles, List<SyncGroup> syncGroups) {
+                          List<VrrpScript> scripts, List<TrackFile> trackFiles, List<SyncGroup> syncGroups,
+                          List<VirtualServer> virtualServers) {
 
     public AgentConfig {
+        virtualServers = List.copyOf(virtualServers);
         instances = List.copyOf(instances);
         scripts = List.copyOf(scripts);
         trackFiles = List.copyOf(trackFiles);
         syncGroups = List.copyOf(syncGroups);
+    }
+
+    /** A configuration without virtual servers. */
+    public AgentConfig(GlobalDefs global, VigilSettings vigil, List<VrrpInstance> instances, List<VrrpScript> scripts,
+                       List<TrackFile> trackFiles, List<SyncGroup> syncGroups) {
+        this(global, vigil, instances, scripts, trackFiles, syncGroups, List.of());
     }
 
     public Optional<VrrpInstance> instance(String name) {

@@ -205,7 +205,9 @@ public final class AgentDaemon {
                 }
             });
             started.get(10, TimeUnit.SECONDS);
-            links = LinkMonitor.open(interfaces, e -> loop.runOnContext(v -> linkChanged(e)));
+            if (!interfaces.isEmpty()) {   // a file with only virtual servers has none
+                links = LinkMonitor.open(interfaces, e -> loop.runOnContext(v -> linkChanged(e)));
+            }
             checks.start();
         } catch (LinuxCallFailed | RuntimeException e) {
             closeResources();

@@ -3,6 +3,7 @@ package dev.vigil.agent.balance;
 import dev.vigil.agent.check.ScriptLauncher;
 import dev.vigil.agent.config.IpText;
 import dev.vigil.agent.config.RealServerCheck;
+import dev.vigil.agent.config.ScriptCommand;
 import dev.vigil.agent.config.ServiceAddress;
 import dev.vigil.agent.config.VirtualServer;
 import dev.vigil.model.AgentFact;
@@ -64,6 +65,8 @@ final class VirtualServerProxy {
     private final List<CheckLoop> checks = new ArrayList<>();
     private final Map<ServiceAddress, NetServer> listening = new HashMap<>();
     private final LongAdder refused = new LongAdder();
+    private final ScriptLauncher scripts;
+    private static final java.time.Duration QUORUM_SCRIPT_TIMEOUT = java.time.Duration.ofSeconds(30);
 
     VirtualServerProxy(Vertx vertx, Context loop, VirtualServer vs, BalancerSettings settings, AtomicLong buffered,
                        AtomicLong peakBuffered, Consumer<AgentFact> facts, ScriptLauncher scripts) {
@@ -75,6 +78,7 @@ final class VirtualServerProxy {
         this.buffered = buffered;
         this.peakBuffered = peakBuffered;
         this.facts = facts;
+        this.scripts = scripts;
         this.client = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true)
                 .setConnectTimeout((int) settings.connectTimeout().toMillis()));
         for (int i = 0; i <= pool.size(); i++) {
@@ -121,12 +125,28 @@ final class VirtualServerProxy {
             } else if (e instanceof PoolEvent.QuorumLost q) {
                 LOG.warn("[{}] quorum lost: healthy weight {} < {}; new connections go to {}", vs.name(), q.weight(),
                         q.quorum(), vs.sorryServer().map(ServiceAddress::describe).orElse("nobody (refused)"));
-                vs.quorumDown().ifPresent(c -> LOG.warn("[{}] quorum_down '{}' is not run by this version", vs.name(),
-                        c.command()));
+                vs.quorumDown().ifPresent(c -> runQuorumScript("quorum_down", c));
             } else if (e instanceof PoolEvent.QuorumGained q) {
                 LOG.info("[{}] quorum reached: healthy weight {} >= {}", vs.name(), q.weight(), q.quorum());
+                vs.quorumUp().ifPresent(c -> runQuorumScript("quorum_up", c));
             }
         }
+    }
+
+    /** keepalived runs quorum_up / quorum_down when the quorum changes; no shell, as every Vigil script. */
+    private void runQuorumScript(String what, ScriptCommand command) {
+        ScriptLauncher.Prepared p = scripts.prepare(command.command(), command.user());
+        if (p instanceof ScriptLauncher.Refused r) {
+            LOG.error("[{}] {} '{}' refused: {}", vs.name(), what, command.command(), r.reason());
+            return;
+        }
+        scripts.run((ScriptLauncher.Ready) p, List.of(), QUORUM_SCRIPT_TIMEOUT).whenComplete((o, t) -> {
+            if (t != null || !o.succeeded()) {
+                LOG.warn("[{}] {} '{}' failed: {}", vs.name(), what, command.command(), t != null ? t.toString() : o.detail());
+            } else {
+                LOG.info("[{}] {} '{}' ran: {}", vs.name(), what, command.command(), o.detail());
+            }
+        });
     }
 
     private String tracker(int member) {

@@ -142,6 +142,73 @@ class ProxyLoopbackIT {
         assertThat(statsA.toClient()).isEqualTo(8);
     }
 
+    /** A backend that echoes and keeps every connection open. */
+    NetServer echo(int port) {
+        return backends.createNetServer().connectHandler(s -> s.handler(s::write)).listen(port, "127.0.0.1").await();
+    }
+
+    static boolean echoes(Socket s) throws Exception {
+        s.getOutputStream().write('x');
+        return s.getInputStream().read() == 'x';
+    }
+
+    @Test
+    void aFailedServersConnectionsAreCutUnlessInhibitedAndQuorumScriptsRun() throws Exception {
+        int vip = freePort();
+        int a = freePort();
+        int b = freePort();
+        echo(a);
+        echo(b);
+        Path healthA = Files.createFile(tmp.resolve("a-healthy"));
+        Path healthB = Files.createFile(tmp.resolve("b-healthy"));
+        Path quorum = tmp.resolve("quorum");
+        Balancer lb = balancer("""
+                virtual_server 127.0.0.1 %d {
+                    delay_loop 0.2
+                    lb_algo rr
+                    quorum_down "/bin/sh -c 'echo down >> %s'"
+                    quorum_up "/bin/sh -c 'echo up >> %s'"
+                    real_server 127.0.0.1 %d {
+                        MISC_CHECK {
+                            misc_path "/usr/bin/test -e %s"
+                        }
+                    }
+                    real_server 127.0.0.1 %d {
+                        inhibit_on_failure
+                        MISC_CHECK {
+                            misc_path "/usr/bin/test -e %s"
+                        }
+                    }
+                }
+                """.formatted(vip, quorum, quorum, a, healthA, b, healthB), BalancerSettings.DEFAULTS);
+        try (Socket toA = new Socket(InetAddress.getLoopbackAddress(), vip);
+             Socket toB = new Socket(InetAddress.getLoopbackAddress(), vip)) {
+            toA.setSoTimeout(5000);
+            toB.setSoTimeout(5000);
+            assertThat(echoes(toA)).isTrue();
+            assertThat(echoes(toB)).isTrue();
+            Files.delete(healthA);
+            await().atMost(Duration.ofSeconds(3)).until(() -> !lb.stats().get(0).up());
+            // cut: the client sees its connection end
+            assertThat(toA.getInputStream().read()).isEqualTo(-1);
+            assertThat(lb.stats().get(0).cut()).isEqualTo(1);
+            Files.delete(healthB);
+            await().atMost(Duration.ofSeconds(3)).until(() -> !lb.stats().get(1).up());
+            // inhibit_on_failure: left open, still forwarded
+            assertThat(echoes(toB)).isTrue();
+            assertThat(lb.stats().get(1).cut()).isZero();
+            await().atMost(Duration.ofSeconds(3)).until(() -> Files.exists(quorum)
+                    && Files.readString(quorum).equals("down\n"));
+            try (Socket refused = new Socket(InetAddress.getLoopbackAddress(), vip)) {
+                refused.setSoTimeout(5000);
+                assertThat(refused.getInputStream().read()).isEqualTo(-1);
+            }
+            assertThat(lb.refused()).isEqualTo(1);
+            Files.createFile(healthA);
+            await().atMost(Duration.ofSeconds(3)).until(() -> Files.readString(quorum).equals("down\nup\n"));
+        }
+    }
+
     @Test
     void aRefusingServerIsSkippedBeforeItsCheckNotices() throws Exception {
         int vip = freePort();

@@ -11,6 +11,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -42,7 +43,7 @@ public final class Balancer implements AutoCloseable {
 
     private Balancer(List<VirtualServer> servers, Set<String> vipAddresses, BalancerSettings settings,
                      Consumer<AgentFact> facts, ScriptLauncher scripts) {
-        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
+        this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(1).setWorkerPoolSize(1)
                 .setBlockedThreadCheckInterval(10).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS));
         this.loop = vertx.getOrCreateContext();
         this.vipAddresses = Set.copyOf(vipAddresses);
@@ -64,6 +65,8 @@ public final class Balancer implements AutoCloseable {
     public static Balancer start(List<VirtualServer> servers, GlobalDefs globals, Set<String> vipAddresses,
                                  BalancerSettings settings, Consumer<AgentFact> facts) {
         Balancer b = new Balancer(servers, vipAddresses, settings, facts, ScriptLauncher.fromGlobals(globals, 2));
+        LoggerFactory.getLogger("dev.vigil.agent.balance").info("{} virtual server(s), transport {}", servers.size(),
+                b.vertx.isNativeTransportEnabled() ? "epoll" : "NIO (" + b.vertx.unavailableNativeTransportCause() + ")");
         b.onLoop(() -> {
             List<Future<Void>> binds = new ArrayList<>();
             for (VirtualServerProxy p : b.proxies) {

@@ -195,10 +195,13 @@ final class VirtualServerProxy {
             socket.close();
             return;
         }
-        forward(socket, from, new HashSet<>());
+        // a client that leaves while its server connection is being set up must not leave that one open
+        boolean[] gone = {false};
+        socket.closeHandler(v -> gone[0] = true);
+        forward(socket, from, new HashSet<>(), gone);
     }
 
-    private void forward(NetSocket socket, InetAddress from, Set<Integer> tried) {
+    private void forward(NetSocket socket, InetAddress from, Set<Integer> tried, boolean[] gone) {
         Choice c = pool.choose(from, System.nanoTime(), tried);
         if (c instanceof Choice.Refuse r) {
             refused.increment();
@@ -213,15 +216,19 @@ final class VirtualServerProxy {
             if (ar.failed()) {
                 k.errors.increment();
                 LOG.debug("[{}] connect to {} failed: {}", vs.name(), target, ar.cause().getMessage());
-                if (member < pool.size()) {
+                if (member < pool.size() && !gone[0]) {
                     tried.add(member);
-                    forward(socket, from, tried);
+                    forward(socket, from, tried, gone);
                 } else {
                     socket.close();
                 }
                 return;
             }
             NetSocket server = ar.result();
+            if (gone[0]) {
+                server.close();
+                return;
+            }
             server.pause();
             k.connections.increment();
             k.open.increment();

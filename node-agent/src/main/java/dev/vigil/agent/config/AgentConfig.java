@@ -8,9 +8,11 @@ import java.util.Optional;
  * builds one, and only from a file without errors.
  */
 public record AgentConfig(GlobalDefs global, VigilSettings vigil, List<VrrpInstance> instances,
-                          List<VrrpScript> scripts, List<TrackFile> trackFiles, List<SyncGroup> syncGroups) {
+                          List<VrrpScript> scripts, List<TrackFile> trackFiles, List<SyncGroup> syncGroups,
+                          List<VirtualServer> virtualServers) {
 
     public AgentConfig {
+        virtualServers = List.copyOf(virtualServers);
         instances = List.copyOf(instances);
         scripts = List.copyOf(scripts);
         trackFiles = List.copyOf(trackFiles);
@@ -19,7 +21,13 @@ public record AgentConfig(GlobalDefs global, VigilSettings vigil, List<VrrpInsta
 
     /** The same configuration with other Vigil settings (command-line flags override the {@code vigil { }} block). */
     public AgentConfig withVigil(VigilSettings settings) {
-        return new AgentConfig(global, settings, instances, scripts, trackFiles, syncGroups);
+        return new AgentConfig(global, settings, instances, scripts, trackFiles, syncGroups, virtualServers);
+    }
+
+    /** A configuration without virtual servers. */
+    public AgentConfig(GlobalDefs global, VigilSettings vigil, List<VrrpInstance> instances, List<VrrpScript> scripts,
+                       List<TrackFile> trackFiles, List<SyncGroup> syncGroups) {
+        this(global, vigil, instances, scripts, trackFiles, syncGroups, List.of());
     }
 
     public Optional<VrrpInstance> instance(String name) {

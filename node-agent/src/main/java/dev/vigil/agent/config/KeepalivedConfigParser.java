@@ -52,6 +52,7 @@ public final class KeepalivedConfigParser {
     private final Map<String, ScriptDraft> scripts = new LinkedHashMap<>();
     private final Map<String, TrackFileDraft> trackFiles = new LinkedHashMap<>();
     private final List<SyncGroupDraft> syncGroups = new ArrayList<>();
+    private final VirtualServerReader virtualServers = new VirtualServerReader(this, read);
     /** Where the first script or notify command is configured, for the script-security warning. */
     private Optional<SourcePos> firstScriptAt = Optional.empty();
 
@@ -108,6 +109,8 @@ public final class KeepalivedConfigParser {
                 case "vrrp_track_file", "track_file" -> trackFile(s);
                 case "vrrp_sync_group" -> syncGroup(s);
                 case "vigil" -> vigil(s);
+                case "virtual_server" -> virtualServers.virtualServer(s);
+                case "virtual_server_group" -> virtualServers.group(s);
                 default -> notActedOnOrUnknown(Block.TOP, s, "");
             }
         }
@@ -133,14 +136,15 @@ public final class KeepalivedConfigParser {
         List<SyncGroup> builtGroups = new ArrayList<>();
         checkSyncGroups(builtScripts, builtFiles).forEach(builtGroups::add);
         builtInstances = withGroupTrackers(builtInstances, builtGroups);
+        List<VirtualServer> builtServers = virtualServers.build();
         if (findings.stream().anyMatch(Finding::isError)) {
             return Optional.empty();
         }
         return Optional.of(new AgentConfig(g, vigil, builtInstances, List.copyOf(builtScripts.values()),
-                List.copyOf(builtFiles.values()), builtGroups));
+                List.copyOf(builtFiles.values()), builtGroups, builtServers));
     }
 
-    private void notActedOnOrUnknown(Block block, Statement s, String context) {
+    void notActedOnOrUnknown(Block block, Statement s, String context) {
         String prefix = context.isEmpty() ? "" : context + ": ";
         Optional<Vocabulary.NotActedOn> known = Vocabulary.notActedOn(block, s.keyword());
         if (known.isPresent()) {

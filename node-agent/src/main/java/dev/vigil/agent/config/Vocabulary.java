@@ -20,7 +20,7 @@ import java.util.TreeSet;
  */
 final class Vocabulary {
 
-    enum Block { TOP, GLOBAL_DEFS, VRRP_INSTANCE, VRRP_SCRIPT, TRACK_FILE, SYNC_GROUP, VIGIL }
+    enum Block { TOP, GLOBAL_DEFS, VRRP_INSTANCE, VRRP_SCRIPT, TRACK_FILE, SYNC_GROUP, VIGIL, VIRTUAL_SERVER, REAL_SERVER, CHECKER }
 
     /** A keepalived keyword Vigil accepts but does not act on, or refuses. */
     record NotActedOn(boolean error, String reason) {}
@@ -30,14 +30,15 @@ final class Vocabulary {
     private static final String DBUS = "DBus is not supported; use the admin socket (vigilctl)";
     private static final String SCHED = "process scheduling and memory locking are set by bin/vigil-agent's JVM and systemd settings";
     private static final String BUFS = "socket and netlink buffer sizes are chosen by Vigil";
-    private static final String LB = "load balancing (IPVS) comes with a later version of Vigil; this block is not read";
+    private static final String LB = "IPVS is not driven by Vigil; its load balancing is a TCP proxy (docs/load-balancing.md)";
+    private static final String LB_LATER = "not supported by Vigil's proxy yet; it has no effect";
     private static final String BFD = "BFD is not supported";
     private static final String PROC = "Vigil runs as one process";
     private static final String FW = "Vigil does not install firewall rules";
 
     static final Map<Block, Set<String>> SUPPORTED = Map.of(
             Block.TOP, Set.of("global_defs", "vrrp_instance", "vrrp_script", "vrrp_track_file", "track_file",
-                    "vrrp_sync_group", "vigil"),
+                    "vrrp_sync_group", "vigil", "virtual_server", "virtual_server_group"),
             Block.GLOBAL_DEFS, Set.of("router_id", "vrrp_version", "vrrp_garp_master_delay", "vrrp_garp_master_repeat",
                     "vrrp_garp_master_refresh", "vrrp_garp_master_refresh_repeat", "vrrp_garp_lower_prio_delay",
                     "vrrp_garp_lower_prio_repeat", "vrrp_garp_interval", "vrrp_gna_interval",
@@ -62,16 +63,30 @@ final class Vocabulary {
                     "notify_backup", "notify_fault", "notify_stop", "notify", "smtp_alert", "global_tracking",
                     "sync_group_tracking_weight"),
             Block.VIGIL, Set.of("agent_id", "cluster", "state_dir", "coordinator", "token_file", "admin_socket",
-                    "outbox_size"));
+                    "outbox_size"),
+            Block.VIRTUAL_SERVER, Set.of("delay_loop", "lb_algo", "lvs_sched", "lb_kind", "lvs_method", "protocol",
+                    "persistence_timeout", "quorum", "hysteresis", "quorum_up", "quorum_down", "sorry_server",
+                    "inhibit_on_failure", "alpha", "virtualhost", "real_server", "connect_timeout", "retry",
+                    "nb_get_retry", "delay_before_retry", "warmup", "rise", "fall"),
+            Block.REAL_SERVER, Set.of("weight", "inhibit_on_failure", "TCP_CHECK", "HTTP_GET", "MISC_CHECK", "PG_CHECK",
+                    "delay_loop", "connect_timeout", "retry", "nb_get_retry", "delay_before_retry", "warmup", "rise",
+                    "fall"),
+            Block.CHECKER, Set.of("connect_port", "connect_ip", "url", "virtualhost", "misc_path", "misc_timeout",
+                    "misc_dynamic", "delay_loop", "connect_timeout", "retry", "nb_get_retry", "delay_before_retry",
+                    "warmup", "rise", "fall", "role", "host", "port", "dbname", "user", "password", "max_lag_bytes",
+                    "max_lag_time", "query", "peers"));
 
-    static final Map<Block, Map<String, NotActedOn>> NOT_ACTED_ON = Map.of(
-            Block.TOP, top(),
-            Block.GLOBAL_DEFS, globalDefs(),
-            Block.VRRP_INSTANCE, instance(),
-            Block.VRRP_SCRIPT, Map.of(),
-            Block.TRACK_FILE, Map.of(),
-            Block.SYNC_GROUP, syncGroup(),
-            Block.VIGIL, Map.of());
+    static final Map<Block, Map<String, NotActedOn>> NOT_ACTED_ON = Map.ofEntries(
+            Map.entry(Block.VIRTUAL_SERVER, virtualServer()),
+            Map.entry(Block.REAL_SERVER, realServer()),
+            Map.entry(Block.CHECKER, checker()),
+            Map.entry(Block.TOP, top()),
+            Map.entry(Block.GLOBAL_DEFS, globalDefs()),
+            Map.entry(Block.VRRP_INSTANCE, instance()),
+            Map.entry(Block.VRRP_SCRIPT, Map.of()),
+            Map.entry(Block.TRACK_FILE, Map.of()),
+            Map.entry(Block.SYNC_GROUP, syncGroup()),
+            Map.entry(Block.VIGIL, Map.of()));
 
     private Vocabulary() {
     }
@@ -135,7 +150,7 @@ final class Vocabulary {
 
     private static Map<String, NotActedOn> top() {
         var m = new LinkedHashMap<String, NotActedOn>();
-        all(m, warn(LB), "virtual_server", "virtual_server_group", "SSL");
+        all(m, warn("TLS checkers (SSL_GET) are not supported, so the SSL block has no use"), "SSL");
         all(m, warn(BFD), "bfd_instance");
         all(m, warn("process tracking is not supported yet; a track_process reference to it is an error"),
                 "vrrp_track_process");
@@ -235,6 +250,37 @@ final class Vocabulary {
                 "track_bfd");
         all(m, warn("priority-change lines are not written to the notify FIFO"), "notify_priority_changes");
         all(m, warn(LB), "lvs_sync_daemon_interface");
+        return Map.copyOf(m);
+    }
+
+    private static Map<String, NotActedOn> virtualServer() {
+        var m = new LinkedHashMap<String, NotActedOn>();
+        all(m, warn(LB), "persistence_engine", "persistence_granularity", "ops", "one_packet_scheduling",
+                "sorry_server_lvs_method", "ip_family", "flag-1", "flag-2", "flag-3", "sh-port", "sh-fallback",
+                "mh-port", "mh-fallback", "lvs_sync_daemon_interface");
+        all(m, warn("the sorry server gets connections whenever the quorum is lost, whatever this says"),
+                "sorry_server_inhibit");
+        all(m, warn(MAIL), "smtp_alert");
+        all(m, warn("quorum_down is run whenever the quorum is lost; nothing extra at stop"), "omega");
+        all(m, warn(LB_LATER), "ha_suspend");
+        return Map.copyOf(m);
+    }
+
+    private static Map<String, NotActedOn> realServer() {
+        var m = new LinkedHashMap<String, NotActedOn>();
+        all(m, warn(LB_LATER), "notify_up", "notify_down", "uthreshold", "lthreshold", "alpha", "virtualhost");
+        all(m, warn(LB), "lvs_method");
+        all(m, warn(MAIL), "smtp_alert");
+        all(m, warn("not served: Vigil checks with TCP_CHECK, HTTP_GET, MISC_CHECK and PG_CHECK; the virtual server"
+                + " is not served"), "SSL_GET", "SMTP_CHECK", "DNS_CHECK", "UDP_CHECK", "PING_CHECK", "FILE_CHECK",
+                "BFD_CHECK");
+        return Map.copyOf(m);
+    }
+
+    private static Map<String, NotActedOn> checker() {
+        var m = new LinkedHashMap<String, NotActedOn>();
+        all(m, warn(LB_LATER), "bindto", "bind_port", "bind_if", "fwmark", "log_all_failures", "user_agent",
+                "http_protocol", "enable_sni", "tls_compliant", "protocol");
         return Map.copyOf(m);
     }
 

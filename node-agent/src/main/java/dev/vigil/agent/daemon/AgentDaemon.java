@@ -1,8 +1,11 @@
 package dev.vigil.agent.daemon;
 
+import dev.vigil.agent.balance.Balancer;
+import dev.vigil.agent.balance.BalancerSettings;
 import dev.vigil.agent.check.ScriptLauncher;
 import dev.vigil.agent.config.AgentConfig;
 import dev.vigil.agent.control.InstanceStatus;
+import dev.vigil.agent.config.IpText;
 import dev.vigil.agent.notify.NotifyFifos;
 import dev.vigil.agent.notify.NotifyRunner;
 import dev.vigil.agent.net.IpFamily;
@@ -36,6 +39,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import dev.vigil.model.AgentFact;
 import java.util.concurrent.TimeUnit;
 
@@ -77,6 +81,8 @@ public final class AgentDaemon {
     }
     private final Consumer<AgentFact> facts;
     private volatile boolean stopping;
+    /** The TCP proxy of the virtual servers, when the file has any (issue 10). */
+    private volatile Balancer balancer;
 
     private AgentDaemon(AgentConfig config, Vertx vertx, Rtnetlink rtnetlink, Consumer<AgentFact> facts) {
         this.config = config;
@@ -84,7 +90,10 @@ public final class AgentDaemon {
         this.loop = vertx.getOrCreateContext();
         this.rtnetlink = rtnetlink;
         this.facts = facts;
-        this.addresses = new AddressKeeper(rtnetlink, facts);
+        this.addresses = new AddressKeeper(rtnetlink, fact -> {
+            facts.accept(fact);
+            balancerSees(fact);
+        });
         this.timers = new DeadlineTimer(loop);
     }
 
@@ -139,6 +148,11 @@ public final class AgentDaemon {
         notify.refusals().forEach((command, reason) -> LOG.error("notify script {} will not run: {}", command, reason));
         groups = new SyncGroups(config, notify);
         TrackedChecks checks = prepareChecks(config, name -> true);
+
+        if (!config.virtualServers().isEmpty()) {
+            Set<String> vipTexts = allVips.stream().map(v -> IpText.of(v.address())).collect(Collectors.toSet());
+            balancer = Balancer.start(config.virtualServers(), config.global(), vipTexts, BalancerSettings.DEFAULTS, facts);
+        }
         try {
             List<RouterHost> started = createHosts(instances);
             checks.startFiles(); // init_file and the first read (no host list change after this: changes may come)
@@ -590,8 +604,32 @@ public final class AgentDaemon {
         closeResources();
     }
 
+    /** Virtual servers on a VIP listen only while the kernel has it: after it is added, until it is removed. */
+    private void balancerSees(AgentFact fact) {
+        Balancer b = balancer;
+        if (b == null) {
+            return;
+        }
+        if (fact instanceof AgentFact.VipsAdded a) {
+            b.vipsAdded(a.addresses().stream().map(AgentDaemon::canonical).toList());
+        } else if (fact instanceof AgentFact.VipsRemoved r) {
+            b.vipsRemoved(r.addresses().stream().map(AgentDaemon::canonical).toList());
+        }
+    }
+
+    private static String canonical(String literal) {
+        try {
+            return IpText.of(java.net.InetAddress.getByName(literal));   // a literal: no lookup
+        } catch (java.net.UnknownHostException e) {
+            return literal;
+        }
+    }
+
     private void closeResources() {
         stopping = true;
+        if (balancer != null) {
+            balancer.close();
+        }
         checkSets.forEach(TrackedChecks::close);
         if (links != null) {
             links.close();

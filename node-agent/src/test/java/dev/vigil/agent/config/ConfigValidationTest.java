@@ -304,12 +304,15 @@ class ConfigValidationTest {
     @Test
     void unsupportedKeywordThatDoesNotChangeFailoverIsAWarning() {
         ConfigResult r = fx.parse("k.conf", "global_defs {\n    enable_snmp_vrrp\n}\nvirtual_server 10.0.0.1 80 {\n"
-                + "    real_server 10.0.0.2 80 {\n    }\n}\n" + vi(IFACE_VRID + VIPS));
+                + "    lb_kind DR\n    real_server 10.0.0.2 80 {\n    }\n}\n" + vi(IFACE_VRID + VIPS));
         assertThat(ConfigFixture.warnings(r)).containsExactly(
                 fx.file("k.conf") + ":2: warning: global_defs: 'enable_snmp_vrrp' is ignored: SNMP is not supported;"
                         + " Vigil exports Prometheus metrics instead",
-                fx.file("k.conf") + ":4: warning: 'virtual_server' is ignored: load balancing (IPVS) comes with a later"
-                        + " version of Vigil; this block is not read");
+                fx.file("k.conf") + ":4: warning: virtual_server 10.0.0.1:80: not served (lb_kind DR; see the warnings"
+                        + " above)",
+                fx.file("k.conf") + ":5: warning: virtual_server 10.0.0.1:80: 'lb_kind' DR is not supported: it needs"
+                        + " IPVS, which Vigil does not drive; Vigil forwards as a TCP proxy, 'lb_kind PROXY' (see"
+                        + " docs/load-balancing.md)");
         assertThat(r).isInstanceOf(ConfigResult.Valid.class);
     }
 

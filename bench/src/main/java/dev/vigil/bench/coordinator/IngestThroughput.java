@@ -7,6 +7,7 @@ import dev.vigil.coordinator.ingest.AgentTokens;
 import dev.vigil.coordinator.projection.Observed;
 import dev.vigil.coordinator.projection.ReviewFold;
 import dev.vigil.coordinator.projection.ReviewPolicy;
+import dev.vigil.coordinator.projection.StoredPayload;
 import dev.vigil.coordinator.store.StoreSettings;
 import dev.vigil.model.AddressFamily;
 import dev.vigil.model.AgentFact;
@@ -193,7 +194,6 @@ public final class IngestThroughput {
     }
 
     private static double replay(Coordinator c, EnvelopeCodec codec) throws Exception {
-        ObjectMapper json = new ObjectMapper();
         List<Observed> facts = new ArrayList<>();
         long start = System.nanoTime();
         try (Connection conn = c.store().dataSource().getConnection()) {
@@ -202,8 +202,7 @@ public final class IngestThroughput {
                 ps.setFetchSize(1000);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        var event = json.readTree(rs.getBytes(1));
-                        facts.add(new Observed(codec.decode(event.get("envelope").asText()), Instant.now()));
+                        facts.add(new Observed(codec.decode(StoredPayload.envelope(rs.getBytes(1))), Instant.now()));
                     }
                 }
             }

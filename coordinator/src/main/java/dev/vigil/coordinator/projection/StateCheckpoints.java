@@ -244,7 +244,7 @@ public final class StateCheckpoints {
             List<Observed> group = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    Observed o = new Observed(codec.decode(JSON.readTree(rs.getBytes(1)).get("envelope").asText()),
+                    Observed o = new Observed(codec.decode(StoredPayload.envelope(rs.getBytes(1))),
                             rs.getObject(2, OffsetDateTime.class).toInstant());
                     if (!group.isEmpty() && !group.get(0).envelope().time().equals(o.envelope().time())) {
                         flush(group, sink);

@@ -39,7 +39,7 @@ import java.util.zip.GZIPOutputStream;
  * Constant SQL only; blocking. Disposable like every read model: {@link #drop()} and the next refresh rebuilds.
  */
 public final class StateCheckpoints {
-    public static final int DEFAULT_EVERY = 5_000;
+    public static final int DEFAULT_EVERY = 1_000;
     private static final String LOCK = "SELECT horizon FROM rm_state_build WHERE name = 'state' FOR UPDATE";
     private static final String HORIZON = "SELECT horizon FROM rm_state_build WHERE name = 'state'";
     private static final String MARK = "UPDATE rm_state_build SET horizon = ? WHERE name = 'state'";

@@ -83,6 +83,7 @@ public final class IngestThroughput {
             }
             long deadline = total > 0 ? Long.MAX_VALUE : System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
             long start = System.nanoTime();
+            long cpuStart = cpuNanos();
             ObjectMapper replies = new ObjectMapper();
             List<String> growth = new ArrayList<>();
             Thread footprint = new Thread(() -> {
@@ -136,14 +137,21 @@ public final class IngestThroughput {
             pool.shutdown();
             footprint.join(10_000);
             double ingestSeconds = (System.nanoTime() - start) / 1e9;
+            double ingestCpu = (cpuNanos() - cpuStart) / 1e3 / Math.max(1, stored.get());
+            long cpuPlain = cpuNanos();
+            long plainEvents = Math.min(stored.get(), 200_000);
             double ingestRate = stored.get() / ingestSeconds;
-            double plainRate = plainJdbc(c, batch, Math.min(stored.get(), 200_000));
+            double plainRate = plainJdbc(c, batch, plainEvents);
+            double plainCpu = (cpuNanos() - cpuPlain) / 1e3 / plainEvents;
+            long cpuReplay = cpuNanos();
             double replayRate = Boolean.getBoolean("bench.noReplay") ? 0 : replay(c, codec);
             System.out.printf("store %s, %d agents, %d events/batch, %d senders%n", store.vendor(), agents, batch, senders);
             System.out.printf("ingest via HTTP: %d events in %.1f s = %.0f events/s%n", stored.get(), ingestSeconds, ingestRate);
             System.out.printf("plain batched JDBC (same shape, same run): %.0f events/s; ingest ratio %.2f%n", plainRate,
                     ingestRate / plainRate);
             System.out.printf("replay through the review fold: %.0f events/s%n", replayRate);
+            System.out.printf("JVM CPU per event (load generator included): ingest %.0f us, plain JDBC %.1f us, replay %.1f us%n",
+                    ingestCpu, plainCpu, (cpuNanos() - cpuReplay) / 1e3 / Math.max(1, stored.get()));
             System.out.printf("heap used after GC: %d MiB, RSS %d MiB%n", heapAfterGc() / (1024 * 1024), rssKib() >> 10);
             growth.forEach(System.out::println);
         }
@@ -210,6 +218,11 @@ public final class IngestThroughput {
         }
         ReviewFold.derive(facts, ReviewPolicy.DEFAULT);
         return facts.size() / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static long rssKib() {

@@ -1,7 +1,9 @@
 package dev.vigil.coordinator;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.vigil.coordinator.api.QueryApi;
 import dev.vigil.coordinator.projection.ReviewReadModel;
+import dev.vigil.coordinator.projection.StateCheckpoints;
 import dev.vigil.coordinator.projection.StoredEvents;
 import dev.vigil.coordinator.store.AuditStore;
 import dev.vigil.coordinator.store.StoreMigrations;
@@ -110,6 +112,10 @@ final class AuditCommands {
                 ReviewReadModel model = new ReviewReadModel(ds, new StoredEvents(ds, EnvelopeCodec.standard()));
                 model.drop();
                 model.rebuild();
+                StateCheckpoints states = new StateCheckpoints(ds, EnvelopeCodec.standard(), java.time.Clock.systemUTC(),
+                        QueryApi.GAP_FILL_WINDOW, StateCheckpoints.DEFAULT_EVERY);
+                states.drop();
+                states.refresh();
             } catch (SQLException | RuntimeException e) {
                 System.err.println("rebuild-read-models: cannot rebuild in " + store.jdbcUrl() + ": " + firstLine(e));
                 return 2;

@@ -5,6 +5,7 @@ import dev.vigil.coordinator.api.QueryApi;
 import dev.vigil.coordinator.api.ReadAccess;
 import dev.vigil.coordinator.projection.StoredEvents;
 import dev.vigil.coordinator.ingest.IngestHttp;
+import dev.vigil.coordinator.projection.StateCheckpoints;
 import dev.vigil.coordinator.projection.StoredFacts;
 import dev.vigil.coordinator.ingest.IngestService;
 import dev.vigil.coordinator.store.AuditStore;
@@ -40,6 +41,11 @@ public final class Coordinator implements AutoCloseable {
     }
 
     public static Coordinator start(CoordinatorSettings settings, Clock clock) throws Exception {
+        return start(settings, clock, StateCheckpoints.DEFAULT_EVERY);
+    }
+
+    /** {@code stateCheckpointEvery}: facts between two checkpoints of the state fold (tests use small ones). */
+    public static Coordinator start(CoordinatorSettings settings, Clock clock, int stateCheckpointEvery) throws Exception {
         AuditStore store = AuditStore.open(settings.store(), clock);
         Vertx vertx = Vertx.vertx();
         try {
@@ -50,7 +56,7 @@ public final class Coordinator implements AutoCloseable {
             new AuditApi(access, new StoreAudit(store.dataSource()),
                     new StoredFacts(store.dataSource(), EnvelopeCodec.standard())).mount(router);
             new QueryApi(access, new StoredEvents(store.dataSource(), EnvelopeCodec.standard()), clock,
-                    QueryApi.GAP_FILL_WINDOW).mount(router);
+                    QueryApi.GAP_FILL_WINDOW, stateCheckpointEvery).mount(router);
             HttpServerOptions options = new HttpServerOptions();
             settings.tls().ifPresent(tls -> options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
                     .setCertPath(tls.certificate().toString()).setKeyPath(tls.privateKey().toString())));

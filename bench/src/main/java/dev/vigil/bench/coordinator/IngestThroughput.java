@@ -7,6 +7,7 @@ import dev.vigil.coordinator.ingest.AgentTokens;
 import dev.vigil.coordinator.projection.Observed;
 import dev.vigil.coordinator.projection.ReviewFold;
 import dev.vigil.coordinator.projection.ReviewPolicy;
+import dev.vigil.coordinator.projection.StoredPayload;
 import dev.vigil.coordinator.store.StoreSettings;
 import dev.vigil.model.AddressFamily;
 import dev.vigil.model.AgentFact;
@@ -42,7 +43,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Sustained ingest through {@code POST /v1/events} from simulated agents, the plain batched-JDBC
  * figure in the same run (for the ratio), and replay of the whole store through the review fold.
- * Usage: IngestThroughput [jdbc-url|h2] [agents] [events-per-batch] [seconds] [senders]
+ * Usage: IngestThroughput [jdbc-url|h2] [agents] [events-per-batch] [seconds] [senders] [total-events]
+ * With total-events &gt; 0 the run lasts until that many events are stored (seconds is ignored) and prints the
+ * footprint (heap after GC, RSS) at each quarter of it: the growth curve of issue 7.
  */
 public final class IngestThroughput {
     private static final RouterRef VI = new RouterRef("VI_PG", 51, AddressFamily.IPV4);
@@ -53,6 +56,7 @@ public final class IngestThroughput {
         int batch = args.length > 2 ? Integer.parseInt(args[2]) : 100;
         int seconds = args.length > 3 ? Integer.parseInt(args[3]) : 30;
         int senders = args.length > 4 ? Integer.parseInt(args[4]) : 8;
+        long total = args.length > 5 ? Long.parseLong(args[5]) : 0;
         Path dir = Files.createTempDirectory("vigil-bench");
         StoreSettings store = url.equals("h2") ? StoreSettings.embedded(dir)
                 : new StoreSettings(url, System.getProperty("db.user", "postgres"), System.getProperty("db.password", ""), 16, 1000);
@@ -77,14 +81,36 @@ public final class IngestThroughput {
                 boots[a] = UUID.randomUUID().toString();
                 nextSeq[a] = 1;
             }
-            long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+            long deadline = total > 0 ? Long.MAX_VALUE : System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
             long start = System.nanoTime();
+            long cpuStart = cpuNanos();
+            ObjectMapper replies = new ObjectMapper();
+            List<String> growth = new ArrayList<>();
+            Thread footprint = new Thread(() -> {
+                for (int quarter = 1; quarter <= 4 && total > 0; ) {
+                    if (stored.get() >= total * quarter / 4) {
+                        long n = stored.get();
+                        growth.add(String.format("at %,d events: heap after GC %d MiB, RSS %d MiB, %d streams cached, %.0f s",
+                                n, heapAfterGc() >> 20, rssKib() >> 10, c.store().cachedStreams(), (System.nanoTime() - start) / 1e9));
+                        System.out.println(growth.get(growth.size() - 1));
+                        quarter++;
+                    }
+                    try {
+                        Thread.sleep(200);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "bench-footprint");
+            footprint.setDaemon(true);
+            footprint.start();
             ExecutorService pool = Executors.newFixedThreadPool(senders);
             List<Future<?>> work = new ArrayList<>();
             for (int s = 0; s < senders; s++) {
                 int sender = s;
                 work.add(pool.submit(() -> {
-                    for (int a = sender; System.nanoTime() < deadline; a = (a + senders) % agents) {
+                    for (int a = sender; System.nanoTime() < deadline && (total == 0 || stored.get() < total);
+                         a = (a + senders) % agents) {
                         List<EventEnvelope> events = new ArrayList<>(batch);
                         synchronized (nextSeq) {
                             for (int i = 0; i < batch; i++) {
@@ -100,7 +126,7 @@ public final class IngestThroughput {
                         if (r.statusCode() != 200) {
                             throw new IllegalStateException(r.statusCode() + " " + r.body());
                         }
-                        stored.addAndGet(new ObjectMapper().readTree(r.body()).get("stored").asLong());
+                        stored.addAndGet(replies.readTree(r.body()).get("stored").asLong());
                     }
                     return null;
                 }));
@@ -109,16 +135,25 @@ public final class IngestThroughput {
                 f.get();
             }
             pool.shutdown();
+            footprint.join(10_000);
             double ingestSeconds = (System.nanoTime() - start) / 1e9;
+            double ingestCpu = (cpuNanos() - cpuStart) / 1e3 / Math.max(1, stored.get());
+            long cpuPlain = cpuNanos();
+            long plainEvents = Math.min(stored.get(), 200_000);
             double ingestRate = stored.get() / ingestSeconds;
-            double plainRate = plainJdbc(c, batch, Math.min(stored.get(), 200_000));
-            double replayRate = replay(c, codec);
+            double plainRate = plainJdbc(c, batch, plainEvents);
+            double plainCpu = (cpuNanos() - cpuPlain) / 1e3 / plainEvents;
+            long cpuReplay = cpuNanos();
+            double replayRate = Boolean.getBoolean("bench.noReplay") ? 0 : replay(c, codec);
             System.out.printf("store %s, %d agents, %d events/batch, %d senders%n", store.vendor(), agents, batch, senders);
             System.out.printf("ingest via HTTP: %d events in %.1f s = %.0f events/s%n", stored.get(), ingestSeconds, ingestRate);
             System.out.printf("plain batched JDBC (same shape, same run): %.0f events/s; ingest ratio %.2f%n", plainRate,
                     ingestRate / plainRate);
             System.out.printf("replay through the review fold: %.0f events/s%n", replayRate);
-            System.out.printf("heap used after GC: %d MiB%n", heapAfterGc() / (1024 * 1024));
+            System.out.printf("JVM CPU per event (load generator included): ingest %.0f us, plain JDBC %.1f us, replay %.1f us%n",
+                    ingestCpu, plainCpu, (cpuNanos() - cpuReplay) / 1e3 / Math.max(1, stored.get()));
+            System.out.printf("heap used after GC: %d MiB, RSS %d MiB%n", heapAfterGc() / (1024 * 1024), rssKib() >> 10);
+            growth.forEach(System.out::println);
         }
         System.exit(0); // the JDK HttpClient keeps a selector thread alive
     }
@@ -167,7 +202,6 @@ public final class IngestThroughput {
     }
 
     private static double replay(Coordinator c, EnvelopeCodec codec) throws Exception {
-        ObjectMapper json = new ObjectMapper();
         List<Observed> facts = new ArrayList<>();
         long start = System.nanoTime();
         try (Connection conn = c.store().dataSource().getConnection()) {
@@ -176,8 +210,7 @@ public final class IngestThroughput {
                 ps.setFetchSize(1000);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        var event = json.readTree(rs.getBytes(1));
-                        facts.add(new Observed(codec.decode(event.get("envelope").asText()), Instant.now()));
+                        facts.add(new Observed(codec.decode(StoredPayload.envelope(rs.getBytes(1))), Instant.now()));
                     }
                 }
             }
@@ -185,6 +218,20 @@ public final class IngestThroughput {
         }
         ReviewFold.derive(facts, ReviewPolicy.DEFAULT);
         return facts.size() / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    private static long rssKib() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS:"))
+                    .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(-1);
+        } catch (java.io.IOException e) {
+            return -1;
+        }
     }
 
     private static long heapAfterGc() {

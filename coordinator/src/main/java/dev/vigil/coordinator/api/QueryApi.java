@@ -8,10 +8,11 @@ import dev.vigil.coordinator.projection.ReviewReadModel;
 import dev.vigil.coordinator.projection.ReviewRows;
 import dev.vigil.coordinator.projection.RouterKey;
 import dev.vigil.coordinator.projection.RouterView;
-import dev.vigil.coordinator.projection.StateFold;
+import dev.vigil.coordinator.projection.StateCheckpoints;
 import dev.vigil.coordinator.projection.StoredEvent;
 import dev.vigil.coordinator.projection.StoredEvents;
 import dev.vigil.model.AgentFact;
+import dev.vigil.model.EnvelopeCodec;
 import dev.vigil.model.EventEnvelope;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -49,6 +50,7 @@ public final class QueryApi {
     private final ReadAccess access;
     private final StoredEvents events;
     private final ReviewReadModel readModel;
+    private final StateCheckpoints stateCheckpoints;
     private final Clock clock;
     private final Duration gapFillWindow;
     private final Buffer openApi;
@@ -56,9 +58,16 @@ public final class QueryApi {
     private final Buffer reviewScript;
 
     public QueryApi(ReadAccess access, StoredEvents events, Clock clock, Duration gapFillWindow) {
+        this(access, events, clock, gapFillWindow, StateCheckpoints.DEFAULT_EVERY);
+    }
+
+    /** {@code stateCheckpointEvery}: facts between two checkpoints of the state fold (tests use small ones). */
+    public QueryApi(ReadAccess access, StoredEvents events, Clock clock, Duration gapFillWindow, int stateCheckpointEvery) {
         this.access = access;
         this.events = events;
         this.readModel = new ReviewReadModel(events.dataSource(), events);
+        this.stateCheckpoints = new StateCheckpoints(events.dataSource(), EnvelopeCodec.standard(), clock, gapFillWindow,
+                stateCheckpointEvery);
         this.clock = clock;
         this.gapFillWindow = gapFillWindow;
         this.openApi = resource(OPENAPI_RESOURCE);
@@ -197,11 +206,8 @@ public final class QueryApi {
         handle(ctx, Set.of("at", "cluster"), p -> {
             Instant at = p.requiredInstant("at");
             Optional<String> cluster = p.name("cluster");
-            return () -> {
-                List<RouterView> views = StateFold.at(events.inWindow(QueryParams.BEGINNING, at, cluster).stream()
-                        .map(StoredEvent::observed).toList(), at);
-                return stateJson(at, views);
-            };
+            // The state fold resumed from its latest valid checkpoint at or before T: same answer, bounded work.
+            return () -> stateJson(at, stateCheckpoints.stateAt(at, cluster));
         });
     }
 

@@ -66,6 +66,8 @@ public final class ReviewFold {
         final ReviewPolicy policy;
         final List<ReviewFact> out = new ArrayList<>();
         final Map<RouterKey, Track> tracks = new LinkedHashMap<>();
+        /** Per agent, the tracks it is master of, in track creation order (the order of {@code tracks}). */
+        final Map<String, TreeSet<Track>> mastering = new HashMap<>();
 
         Story(Basis basis, ReviewPolicy policy) {
             this.basis = basis;
@@ -85,13 +87,14 @@ public final class ReviewFold {
                 }
             } else if (f instanceof AgentFact.AgentStopping || f instanceof AgentFact.AgentStarted) {
                 // A start means the previous process is gone, whether or not it said goodbye.
-                List.copyOf(tracks.values()).forEach(track -> track.leaveMaster(agent, t));
+                // Only the tracks it is master of can change (the profile showed a scan of every track per fact).
+                List.copyOf(mastering.getOrDefault(agent, new TreeSet<>())).forEach(track -> track.leaveMaster(agent, t));
             } else if (f instanceof AgentFact.VipsAdded v && v.kernelAccepted()) {
                 track(e, v.router()).vipsAdded(agent, t, v.addresses());
             } else if (f instanceof AgentFact.VipsRemoved v) {
                 track(e, v.router()).vipsRemoved(agent, t);
             } else if (f instanceof AgentFact.TrackerResultChanged r && !r.healthy()) {
-                tracks.values().stream().filter(track -> track.masters.containsKey(agent)).forEach(track ->
+                mastering.getOrDefault(agent, new TreeSet<>()).forEach(track ->
                         out.add(new ReviewFact.TrackerFailedOnMaster(track.key, t, agent, r.tracker(), r.detail())));
             }
         }
@@ -102,8 +105,9 @@ public final class ReviewFold {
         }
 
         /** One virtual router's story so far; open periods are replaced in {@code out} when they end. */
-        final class Track {
+        final class Track implements Comparable<Track> {
             final RouterKey key;
+            final int ordinal = tracks.size();
             final Map<String, Instant> masters = new TreeMap<>();
             Optional<String> lastMaster = Optional.empty();
             Instant noMasterSince;
@@ -116,6 +120,11 @@ public final class ReviewFold {
 
             Track(RouterKey key) {
                 this.key = key;
+            }
+
+            @Override
+            public int compareTo(Track other) {
+                return Integer.compare(ordinal, other.ordinal);
             }
 
             void becomeMaster(String agent, Instant t, String cause) {
@@ -133,6 +142,7 @@ public final class ReviewFold {
                 }
                 noMasterSince = null;
                 masters.put(agent, t);
+                mastering.computeIfAbsent(agent, a -> new TreeSet<>()).add(this);
                 out.add(new ReviewFact.MasterChanged(key, t, from, agent, cause, gap));
                 if (masters.size() >= 2) {
                     TreeSet<String> involved = new TreeSet<>(masters.keySet());
@@ -151,6 +161,7 @@ public final class ReviewFold {
                 if (masters.remove(agent) == null) {
                     return;
                 }
+                mastering.get(agent).remove(this);
                 lastMaster = Optional.of(agent);
                 if (masters.size() <= 1 && openSplit >= 0) {
                     ReviewFact.SplitBrain s = (ReviewFact.SplitBrain) out.get(openSplit);

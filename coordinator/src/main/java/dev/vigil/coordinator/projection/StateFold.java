@@ -34,6 +34,55 @@ public final class StateFold {
         return fold.views();
     }
 
+    /** The fold before any fact. */
+    public static StateFold empty() {
+        return new StateFold();
+    }
+
+    /** The fold continued from a {@link #snapshot()}: applying more facts gives what one fold over all would. */
+    public static StateFold resume(Snapshot s) {
+        StateFold fold = new StateFold();
+        for (Snapshot.Router r : s.routers()) {
+            Member m = fold.routers.computeIfAbsent(r.key(), k -> new Member());
+            m.states.putAll(r.states());
+            m.priorities.putAll(r.priorities());
+            m.vipOwners.putAll(r.vipOwners());
+        }
+        s.trackers().forEach((cluster, byAgent) -> byAgent.forEach((agent, t) ->
+                fold.trackers.computeIfAbsent(cluster, c -> new TreeMap<>()).put(agent, new TreeMap<>(t))));
+        return fold;
+    }
+
+    /** Applies facts that come after everything applied so far, in {@link #AGENT_CLOCK} order. */
+    public void applyInOrder(List<Observed> facts) {
+        facts.forEach(o -> apply(o.envelope()));
+    }
+
+    /** The order facts are folded in: agent time, ties by agent, boot, seq. */
+    public static final java.util.Comparator<Observed> AGENT_CLOCK = ReviewFold.BY_AGENT_CLOCK;
+
+    /** Everything the fold holds, as plain data (a checkpoint can store it and {@link #resume} it). */
+    public Snapshot snapshot() {
+        List<Snapshot.Router> out = new ArrayList<>();
+        routers.forEach((key, m) -> out.add(new Snapshot.Router(key, new TreeMap<>(m.states), new TreeMap<>(m.priorities),
+                new TreeMap<>(m.vipOwners))));
+        SortedMap<String, SortedMap<String, SortedMap<String, Boolean>>> t = new TreeMap<>();
+        trackers.forEach((cluster, byAgent) -> byAgent.forEach((agent, results) ->
+                t.computeIfAbsent(cluster, c -> new TreeMap<>()).put(agent, new TreeMap<>(results))));
+        return new Snapshot(out, t);
+    }
+
+    /** The fold's state: every router's members and the trackers of every agent, per cluster. */
+    public record Snapshot(List<Router> routers, SortedMap<String, SortedMap<String, SortedMap<String, Boolean>>> trackers) {
+        public Snapshot {
+            routers = List.copyOf(routers);
+        }
+
+        public record Router(RouterKey key, SortedMap<String, RouterState> states,
+                             SortedMap<String, RouterView.Priority> priorities, SortedMap<String, String> vipOwners) {
+        }
+    }
+
     private void apply(EventEnvelope e) {
         String cluster = e.cluster().orElse(RouterKey.NO_CLUSTER);
         String agent = e.agentId();
@@ -74,7 +123,8 @@ public final class StateFold {
         return routers.computeIfAbsent(new RouterKey(cluster, r.vrid(), r.family()), k -> new Member());
     }
 
-    private List<RouterView> views() {
+    /** Every virtual router now, ordered by cluster, VRID, family. */
+    public List<RouterView> views() {
         List<RouterView> out = new ArrayList<>();
         routers.forEach((key, m) -> {
             List<String> masters = new ArrayList<>();

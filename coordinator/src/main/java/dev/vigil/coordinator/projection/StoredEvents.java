@@ -1,6 +1,5 @@
 package dev.vigil.coordinator.projection;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.model.EnvelopeCodec;
 import dev.vigil.model.MalformedEnvelopeException;
 
@@ -40,7 +39,6 @@ public final class StoredEvents {
             + " WHERE global_index > ? ORDER BY global_index FETCH FIRST ? ROWS ONLY";
     /** How many indices one horizon computation looks at; a page never goes beyond them. */
     private static final int HORIZON_SCAN = 2_000;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final DataSource dataSource;
     private final EnvelopeCodec codec;
@@ -131,7 +129,7 @@ public final class StoredEvents {
                 ps.setFetchSize(1000);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        Observed o = new Observed(codec.decode(JSON.readTree(rs.getBytes(4)).get("envelope").asText()),
+                        Observed o = new Observed(codec.decode(StoredPayload.envelope(rs.getBytes(4))),
                                 rs.getObject(5, OffsetDateTime.class).toInstant());
                         if (cluster.isEmpty() || cluster.equals(o.envelope().cluster())) {
                             out.add(new StoredEvent(rs.getLong(1), rs.getString(2), rs.getLong(3), o));

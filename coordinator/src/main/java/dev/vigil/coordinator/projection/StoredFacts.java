@@ -1,6 +1,5 @@
 package dev.vigil.coordinator.projection;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.model.EnvelopeCodec;
 import dev.vigil.model.MalformedEnvelopeException;
 
@@ -22,7 +21,6 @@ public final class StoredFacts {
     private static final String QUERY = "SELECT d.payload, f.recorded_at FROM domain_event_entry d"
             + " JOIN ingested_fact f ON f.agent_id = d.aggregate_identifier AND f.stream_index = d.sequence_number"
             + " WHERE f.agent_time >= ? AND f.agent_time < ? ORDER BY d.global_index";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final DataSource dataSource;
     private final EnvelopeCodec codec;
@@ -44,7 +42,7 @@ public final class StoredFacts {
                 ps.setFetchSize(1000);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        Observed o = new Observed(codec.decode(JSON.readTree(rs.getBytes(1)).get("envelope").asText()),
+                        Observed o = new Observed(codec.decode(StoredPayload.envelope(rs.getBytes(1))),
                                 rs.getObject(2, OffsetDateTime.class).toInstant());
                         if (cluster.isEmpty() || cluster.equals(o.envelope().cluster())) {
                             out.add(o);

@@ -25,6 +25,8 @@ import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The coordinator's event store: Axon 4 without Spring or Axon Server, JDBC storage with Jackson
@@ -34,17 +36,28 @@ import java.time.Clock;
 public final class AuditStore implements AutoCloseable {
     /** Attempts when two writers raced on one agent's stream; the loser reloads and dedupes. */
     private static final int ATTEMPTS = 5;
+    /** Loaded agent streams kept in memory; one entry is a few hundred bytes plus a head per boot. */
+    private static final int CACHED_STREAMS = 20_000;
+    /** Striped per-agent locks: one agent's batches go through this coordinator one transaction at a time. */
+    private static final int STRIPES = 64;
 
     private final HikariDataSource dataSource;
     private final ThreadBoundJdbcTransactions tx;
     private final Configuration axon;
     private final IngestLedger ledger;
+    private final StreamCache streams;
+    private final ReentrantLock[] agentLocks = new ReentrantLock[STRIPES];
 
-    private AuditStore(HikariDataSource dataSource, ThreadBoundJdbcTransactions tx, Configuration axon, IngestLedger ledger) {
+    private AuditStore(HikariDataSource dataSource, ThreadBoundJdbcTransactions tx, Configuration axon, IngestLedger ledger,
+                       StreamCache streams) {
         this.dataSource = dataSource;
         this.tx = tx;
         this.axon = axon;
         this.ledger = ledger;
+        this.streams = streams;
+        for (int i = 0; i < STRIPES; i++) {
+            agentLocks[i] = new ReentrantLock();
+        }
     }
 
     /** A connection pool on the store, for readers (verify, checkpoints) that need no Axon. */
@@ -69,9 +82,10 @@ public final class AuditStore implements AutoCloseable {
         try {
             StoreMigrations.migrate(ds, settings.vendor());
             ThreadBoundJdbcTransactions tx = new ThreadBoundJdbcTransactions(ds);
-            Configuration axon = configure(tx, settings);
+            StreamCache streams = new StreamCache(CACHED_STREAMS);
+            Configuration axon = configure(tx, settings, streams);
             axon.start();
-            return new AuditStore(ds, tx, axon, new IngestLedger(clock));
+            return new AuditStore(ds, tx, axon, new IngestLedger(clock), streams);
         } catch (RuntimeException e) {
             ds.close();
             throw e;
@@ -82,8 +96,25 @@ public final class AuditStore implements AutoCloseable {
      * Appends a batch to one agent's stream; idempotent on (agent, boot, seq). One transaction holds
      * the aggregate load, the event append (Axon joins it) and the ledger rows: all or nothing.
      * Blocking: call off the event loop.
+     *
+     * <p>The agent's lock is held until commit or rollback: Axon releases its own aggregate lock when its
+     * unit of work ends, before this transaction commits, and a second batch must not build on the
+     * cached stream of a first one that may still roll back. Any failure evicts the cached stream.
      */
     public IngestOutcome record(RecordFacts command) {
+        ReentrantLock lock = agentLocks[Math.floorMod(command.agentId().hashCode(), STRIPES)];
+        lock.lock();
+        try {
+            return recordLocked(command);
+        } catch (RuntimeException e) {
+            streams.remove(command.agentId());
+            throw e;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private IngestOutcome recordLocked(RecordFacts command) {
         for (int attempt = 1; ; attempt++) {
             Transaction t = tx.startTransaction();
             try {
@@ -95,11 +126,13 @@ public final class AuditStore implements AutoCloseable {
                 return outcome;
             } catch (ConcurrencyException | AggregateStreamCreationException e) {
                 t.rollback();
+                streams.remove(command.agentId());
                 if (attempt == ATTEMPTS) {
                     throw e;
                 }
             } catch (SQLException e) {
                 t.rollback();
+                streams.remove(command.agentId());
                 if (new DuplicateKeyResolver().isDuplicateKeyViolation(e)) {
                     // The stream did not know a fact the ledger holds: the store is inconsistent, retrying won't help.
                     throw new IllegalStateException("ingest ledger already holds a fact of this batch for agent "
@@ -108,6 +141,7 @@ public final class AuditStore implements AutoCloseable {
                 throw new StoreUnavailableException("ingest ledger: " + e.getMessage(), e);
             } catch (RuntimeException e) {
                 rollbackQuietly(t);
+                streams.remove(command.agentId());
                 if (isUnavailable(e) || (involvesSql(e) && !reachable())) {
                     throw new StoreUnavailableException("the database is unavailable: " + e.getMessage(), e);
                 }
@@ -160,6 +194,11 @@ public final class AuditStore implements AutoCloseable {
         return false;
     }
 
+    /** How many agent streams are held in memory (for the footprint benchmark). */
+    public int cachedStreams() {
+        return streams.size();
+    }
+
     public DataSource dataSource() {
         return dataSource;
     }
@@ -186,7 +225,7 @@ public final class AuditStore implements AutoCloseable {
         return settings.vendor() == DatabaseVendor.POSTGRESQL ? b.appendEvents(new SerializedAppends()) : b;
     }
 
-    private static Configuration configure(ThreadBoundJdbcTransactions tx, StoreSettings settings) {
+    private static Configuration configure(ThreadBoundJdbcTransactions tx, StoreSettings settings, StreamCache streams) {
         JacksonSerializer json = JacksonSerializer.builder().objectMapper(axonObjectMapper())
                 .lenientDeserialization().build();
         EventSchema schema = EventSchema.builder()
@@ -199,6 +238,9 @@ public final class AuditStore implements AutoCloseable {
                 .build();
         return DefaultConfigurer.defaultConfiguration(false)
                 .configureTransactionManager(c -> tx)
+                // No correlation or trace ids in every event's meta_data: nothing reads them, and writing
+                // them was a Jackson serialization per event (profile in bench/RESULTS.md).
+                .configureCorrelationDataProviders(c -> List.of())
                 .configureSerializer(c -> json)
                 .configureMessageSerializer(c -> json)
                 .configureEventSerializer(c -> json)
@@ -208,6 +250,7 @@ public final class AuditStore implements AutoCloseable {
                         .batchSize(500)
                         .build())
                 .configureAggregate(AggregateConfigurer.defaultConfiguration(AgentStream.class)
+                        .configureCache(c -> streams)
                         .configureSnapshotTrigger(c -> new EventCountSnapshotTriggerDefinition(
                                 c.snapshotter(), settings.snapshotEvery())))
                 .buildConfiguration();

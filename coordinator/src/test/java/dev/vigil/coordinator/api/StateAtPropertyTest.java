@@ -60,7 +60,7 @@ class StateAtPropertyTest {
         }
         coordinator = Coordinator.start(new CoordinatorSettings("127.0.0.1", 0, StoreSettings.embedded(dir),
                 AgentTokens.of(hashes), Optional.empty()).withOperators(AgentTokens.of(Map.of("alice",
-                AgentTokens.sha256Hex(ScriptedFailover.READ_TOKEN)))), Clock.systemUTC());
+                AgentTokens.sha256Hex(ScriptedFailover.READ_TOKEN)))), Clock.systemUTC(), 7);
         api = new ApiClient(coordinator.port());
     }
 

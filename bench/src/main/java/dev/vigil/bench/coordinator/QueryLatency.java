@@ -1,0 +1,253 @@
+package dev.vigil.bench.coordinator;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.vigil.coordinator.Coordinator;
+import dev.vigil.coordinator.CoordinatorSettings;
+import dev.vigil.coordinator.domain.FactRecorded;
+import dev.vigil.coordinator.domain.HashChain;
+import dev.vigil.coordinator.ingest.AgentTokens;
+import dev.vigil.coordinator.projection.StateFold;
+import dev.vigil.coordinator.projection.StoredEvent;
+import dev.vigil.coordinator.projection.StoredEvents;
+import dev.vigil.coordinator.store.AuditStore;
+import dev.vigil.coordinator.store.StoreMigrations;
+import dev.vigil.coordinator.store.StoreSettings;
+import dev.vigil.model.AddressFamily;
+import dev.vigil.model.AgentFact;
+import dev.vigil.model.EnvelopeCodec;
+import dev.vigil.model.EventEnvelope;
+import dev.vigil.model.RouterRef;
+import dev.vigil.model.RouterState;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.UUID;
+
+/**
+ * Issue 9's query benchmark on a large PostgreSQL store, seeded by COPY with hash-chained facts shaped as
+ * the ingest path writes them: 1,000 agents in 500 two-node clusters, a failover per cluster every few
+ * tens of minutes, tracker results and priority changes in between, over {@code days} days.
+ * Measures the first state query (it writes the state checkpoints), then p50/p99 of
+ * {@code GET /v1/state?at=T} at random T through HTTP; the anchor is the previous path (the state fold over
+ * every fact up to T), timed in the same run where it fits in memory.
+ * Usage: QueryLatency jdbc-url events [days] [queries]
+ */
+public final class QueryLatency {
+    private static final String READ_TOKEN = "bench-reader";
+    private static final int AGENTS = 1000;
+    private static final Instant START = Instant.parse("2026-10-01T00:00:00Z");
+
+    public static void main(String[] args) throws Exception {
+        String url = args[0];
+        long events = Long.parseLong(args[1]);
+        int days = args.length > 2 ? Integer.parseInt(args[2]) : 30;
+        int queries = args.length > 3 ? Integer.parseInt(args[3]) : 200;
+        StoreSettings store = new StoreSettings(url, System.getProperty("db.user", "postgres"), "", 8, 1000);
+        long perAgent = events / AGENTS;
+        Duration step = Duration.ofDays(days).dividedBy(perAgent);
+        try (HikariDataSource ds = AuditStore.pool(store)) {
+            StoreMigrations.migrate(ds, store.vendor());
+            long have = count(ds);
+            if (have == 0) {
+                long t0 = System.nanoTime();
+                seed(ds, perAgent, step);
+                System.out.printf("seeded %,d events by COPY in %.0f s%n", perAgent * AGENTS, (System.nanoTime() - t0) / 1e9);
+            } else {
+                System.out.printf("store already holds %,d events%n", have);
+            }
+        }
+        Instant end = START.plus(step.multipliedBy(perAgent));
+        try (Coordinator c = Coordinator.start(new CoordinatorSettings("127.0.0.1", 0, store, AgentTokens.of(Map.of()),
+                Optional.empty()).withOperators(AgentTokens.of(Map.of("bench", AgentTokens.sha256Hex(READ_TOKEN)))),
+                Clock.systemUTC())) {
+            HttpClient http = HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + c.port();
+            long t0 = System.nanoTime();
+            get(http, base + "/v1/state?at=" + end);
+            System.out.printf("first state query (writes the state checkpoints): %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            Random random = new Random(7);
+            List<Double> all = new ArrayList<>();
+            List<Double> one = new ArrayList<>();
+            for (int i = 0; i < queries; i++) {
+                Instant at = START.plusMillis((long) (random.nextDouble() * Duration.between(START, end).toMillis()));
+                all.add(timed(http, base + "/v1/state?at=" + at));
+                one.add(timed(http, base + "/v1/state?at=" + at + "&cluster=c" + random.nextInt(AGENTS / 2)));
+            }
+            System.out.printf("state at T, every router (%d queries): p50 %.1f ms, p99 %.1f ms%n", queries, pct(all, 50), pct(all, 99));
+            System.out.printf("state at T, one cluster  (%d queries): p50 %.1f ms, p99 %.1f ms%n", queries, pct(one, 50), pct(one, 99));
+            if (perAgent * AGENTS <= 2_000_000) {
+                // The anchor: what the query did before checkpoints, the fold over every fact up to T.
+                StoredEvents stored = new StoredEvents(c.store().dataSource(), EnvelopeCodec.standard());
+                Instant at = START.plus(Duration.between(START, end).dividedBy(2));
+                long a0 = System.nanoTime();
+                List<StoredEvent> facts = stored.inWindow(Instant.EPOCH, at, Optional.empty());
+                int routers = StateFold.at(facts.stream().map(StoredEvent::observed).toList(), at).size();
+                System.out.printf("anchor, the full fold up to the middle of the history (%,d facts, %d routers): %.0f ms%n",
+                        facts.size(), routers, (System.nanoTime() - a0) / 1e6);
+            }
+            if (Boolean.getBoolean("bench.review")) {
+                // Moves, incidents and the narrative still fold the whole history (read models refilled on change).
+                Instant weekAgo = end.minus(Duration.ofDays(7));
+                long r0 = System.nanoTime();
+                get(http, base + "/v1/moves?cluster=c1&from=" + weekAgo + "&to=" + end);
+                System.out.printf("first moves query (refills the review read models): %.1f s%n", (System.nanoTime() - r0) / 1e9);
+                List<Double> moves = new ArrayList<>();
+                List<Double> incidents = new ArrayList<>();
+                for (int i = 0; i < 50; i++) {
+                    int cl = random.nextInt(AGENTS / 2);
+                    moves.add(timed(http, base + "/v1/moves?vip=10.1." + (cl / 250) + "." + (cl % 250 + 1) + "&from=" + weekAgo + "&to=" + end));
+                    incidents.add(timed(http, base + "/v1/incidents?cluster=c" + cl + "&from=" + end.minus(Duration.ofDays(30)) + "&to=" + end));
+                }
+                System.out.printf("moves of one VIP over a week: p50 %.1f ms, p99 %.1f ms%n", pct(moves, 50), pct(moves, 99));
+                System.out.printf("incidents of a cluster over a month: p50 %.1f ms, p99 %.1f ms%n", pct(incidents, 50), pct(incidents, 99));
+                long n0 = System.nanoTime();
+                get(http, base + "/v1/narrative?cluster=c3&from=" + end.minus(Duration.ofDays(1)) + "&to=" + end);
+                System.out.printf("narrative of one day of one cluster: %.0f ms%n", (System.nanoTime() - n0) / 1e6);
+            }
+        }
+        System.exit(0);
+    }
+
+    private static double timed(HttpClient http, String uri) throws Exception {
+        long t0 = System.nanoTime();
+        get(http, uri);
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    private static void get(HttpClient http, String uri) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(uri)).header("Authorization", "Bearer " + READ_TOKEN)
+                .timeout(Duration.ofMinutes(30)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException(uri + ": " + r.statusCode() + " " + r.body());
+        }
+    }
+
+    private static double pct(List<Double> samples, int p) {
+        List<Double> s = new ArrayList<>(samples);
+        Collections.sort(s);
+        return s.get(Math.min(s.size() - 1, (int) Math.ceil(p / 100.0 * s.size()) - 1));
+    }
+
+    private static long count(HikariDataSource ds) throws Exception {
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM domain_event_entry")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Facts in global time order (round k of every agent, then round k+1), each agent's stream hash-chained. */
+    private static void seed(HikariDataSource ds, long perAgent, Duration step) throws Exception {
+        EnvelopeCodec codec = EnvelopeCodec.standard();
+        ObjectMapper axon = JsonMapper.builder().addModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
+        HexFormat hex = HexFormat.of();
+        String[] chain = new String[AGENTS];
+        String[] boots = new String[AGENTS];
+        for (int a = 0; a < AGENTS; a++) {
+            chain[a] = HashChain.GENESIS;
+            boots[a] = UUID.nameUUIDFromBytes(("boot" + a).getBytes(StandardCharsets.UTF_8)).toString();
+        }
+        String meta = "\\\\x" + hex.formatHex("{}".getBytes(StandardCharsets.UTF_8));
+        long index = 0;
+        try (Connection events = ds.getConnection(); Connection ledger = ds.getConnection()) {
+            for (Connection c : List.of(events, ledger)) {
+                try (Statement s = c.createStatement()) {
+                    s.execute("SET statement_timeout = 0"); // the pool's 20 s limit is for appends, not for a seeding COPY
+                }
+            }
+            CopyIn de = events.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY domain_event_entry (global_index,"
+                    + " aggregate_identifier, sequence_number, type, event_identifier, meta_data, payload, payload_type,"
+                    + " time_stamp) FROM STDIN");
+            CopyIn fl = ledger.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY ingested_fact (agent_id, boot_id, seq,"
+                    + " stream_index, fact_type, agent_time, chain_hash, recorded_at) FROM STDIN");
+            StringBuilder d = new StringBuilder(1 << 20);
+            StringBuilder f = new StringBuilder(1 << 18);
+            for (long k = 0; k < perAgent; k++) {
+                for (int a = 0; a < AGENTS; a++) {
+                    String agent = "db" + a;
+                    Instant t = START.plus(step.multipliedBy(k)).plusMillis(a % 2 == 0 ? 0 : 40 + a % 7)
+                            .truncatedTo(ChronoUnit.MICROS);
+                    EventEnvelope e = new EventEnvelope(agent, boots[a], k + 1, t, k * 1_000_000L, 1,
+                            Optional.of("c" + a / 2), fact(a, k));
+                    String canonical = codec.encode(e);
+                    String hash = HashChain.next(chain[a], canonical);
+                    FactRecorded r = new FactRecorded(agent, boots[a], k + 1, k, e.factType(), t, canonical, chain[a], hash);
+                    chain[a] = hash;
+                    Instant stored = t.plusMillis(3);
+                    d.append(++index).append('\t').append(agent).append('\t').append(k).append("\tAgentStream\t")
+                            .append(UUID.randomUUID()).append('\t').append(meta).append("\t\\\\x")
+                            .append(hex.formatHex(axon.writeValueAsBytes(r))).append('\t').append(FactRecorded.class.getName())
+                            .append('\t').append(stored).append('\n');
+                    f.append(agent).append('\t').append(boots[a]).append('\t').append(k + 1).append('\t').append(k).append('\t')
+                            .append(e.factType()).append('\t').append(t).append('\t').append(hash).append('\t').append(stored)
+                            .append('\n');
+                    if (d.length() > (1 << 20)) {
+                        flush(de, d);
+                        flush(fl, f);
+                    }
+                }
+                if (k % Math.max(1, perAgent / 10) == 0) {
+                    System.out.printf("  seeding: %,d events%n", index);
+                }
+            }
+            flush(de, d);
+            flush(fl, f);
+            de.endCopy();
+            fl.endCopy();
+            try (Statement s = events.createStatement()) {
+                // The identity goes on after the seeded indices, as if they had been appended.
+                s.execute("SELECT setval(pg_get_serial_sequence('domain_event_entry', 'global_index'), " + index + ")");
+                s.execute("ANALYZE domain_event_entry");
+                s.execute("ANALYZE ingested_fact");
+            }
+        }
+    }
+
+    private static void flush(CopyIn copy, StringBuilder rows) throws Exception {
+        byte[] b = rows.toString().getBytes(StandardCharsets.UTF_8);
+        copy.writeToCopy(b, 0, b.length);
+        rows.setLength(0);
+    }
+
+    /** A cluster's two nodes swap the master role every 8 facts: tracker, priority, state, VIPs, then health noise. */
+    private static AgentFact fact(int agent, long k) {
+        int cluster = agent / 2;
+        RouterRef r = new RouterRef("VI_PG", 51, AddressFamily.IPV4);
+        boolean master = (k / 8 + agent) % 2 == 0;
+        String vip = "10.1." + (cluster / 250) + "." + (cluster % 250 + 1);
+        return switch ((int) (k % 8)) {
+            case 0 -> new AgentFact.TrackerResultChanged("pg_primary", "postgresql", master, master ? "primary" : "in recovery", 2_000_000);
+            case 1 -> new AgentFact.PriorityChanged(r, 150, master ? 150 : 100, "pg_primary");
+            case 2 -> new AgentFact.RouterStateChanged(r, master ? RouterState.BACKUP : RouterState.MASTER,
+                    master ? RouterState.MASTER : RouterState.BACKUP, master ? "higher priority 150 > 100 (preempt)"
+                    : "received advert with higher priority 150", 150, master ? 150 : 100, Optional.empty());
+            case 3 -> master ? new AgentFact.VipsAdded(r, List.of(vip + "/32"), true, "ok")
+                    : new AgentFact.VipsRemoved(r, List.of(vip + "/32"), true, "ok");
+            default -> new AgentFact.TrackerResultChanged("pg_lag", "postgresql", true, "lag 0 bytes", 1_500_000);
+        };
+    }
+}

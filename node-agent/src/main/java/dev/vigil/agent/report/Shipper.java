@@ -42,13 +42,23 @@ final class Shipper implements AutoCloseable {
     private final HttpClient http;
     private final ObjectMapper json = new ObjectMapper();
     private final Thread thread;
+    /** How long a small batch waits for more before it is sent (Batching.shipLingerMillis). */
+    private final long lingerMillis;
     private volatile boolean stopping;
+    /** Set by stop(): the grace is short, so nothing lingers any more. */
+    private volatile boolean draining;
     private Optional<String> token = Optional.empty();
     private int endpoint;
     private String lastProblem = "";
 
     Shipper(Outbox outbox, List<URI> endpoints, Optional<Path> tokenFile, Backoff backoff,
             Consumer<List<RecordFrame>> onStored) {
+        this(outbox, endpoints, tokenFile, backoff, 0, onStored);
+    }
+
+    Shipper(Outbox outbox, List<URI> endpoints, Optional<Path> tokenFile, Backoff backoff, long lingerMillis,
+            Consumer<List<RecordFrame>> onStored) {
+        this.lingerMillis = lingerMillis;
         if (endpoints.isEmpty()) {
             throw new IllegalArgumentException("a shipper needs at least one coordinator endpoint");
         }
@@ -79,6 +89,7 @@ final class Shipper implements AutoCloseable {
 
     /** Keeps shipping for up to {@code graceMillis} until caught up, then stops. */
     void stop(long graceMillis) {
+        draining = true;
         long deadline = System.currentTimeMillis() + graceMillis;
         while (System.currentTimeMillis() < deadline && thread.isAlive() && !fullyAcknowledged()) {
             sleep(20);
@@ -120,6 +131,11 @@ final class Shipper implements AutoCloseable {
                 if (batch.isEmpty()) {
                     outbox.awaitBeyond(seen, 1_000);
                     continue;
+                }
+                if (lingerMillis > 0 && failures == 0 && !draining && batch.size() < MAX_BATCH_FACTS) {
+                    // batching by time: a trickle of facts becomes a few requests a second, not one per fact
+                    Thread.sleep(lingerMillis);
+                    batch = outbox.read(position, MAX_BATCH_FACTS, MAX_BATCH_BYTES);
                 }
                 Optional<Outbox.Position> storedUpTo = send(batch);
                 if (storedUpTo.isPresent()) {

@@ -4,6 +4,8 @@ import dev.vigil.agent.config.ConfigResult;
 import dev.vigil.agent.config.Finding;
 import dev.vigil.agent.config.KeepalivedConfigParser;
 import dev.vigil.agent.daemon.AgentRun;
+import dev.vigil.agent.daemon.LeftoverVips;
+import dev.vigil.agent.net.LinuxCallFailed;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -48,6 +50,10 @@ public final class AgentMain implements Callable<Integer> {
     @Option(names = {"-p", "--pid"}, paramLabel = "FILE", description = "pid file")
     Optional<Path> pidFile;
 
+    @Option(names = "--remove-vips", description = "remove this configuration's VIPs from the host and exit "
+            + "(systemd ExecStopPost: what an agent killed with -9 left behind)")
+    boolean removeVips;
+
     @Option(names = {"-i", "--config-id"}, paramLabel = "ID",
             description = "config id matched by @ID lines (default: the short host name)")
     Optional<String> configId;
@@ -86,7 +92,25 @@ public final class AgentMain implements Callable<Integer> {
             return EXIT_CONFIG_ERROR;
         }
         ConfigResult.Valid valid = (ConfigResult.Valid) result;
+        if (removeVips) {
+            return removeVips(valid, out, err);
+        }
         return new AgentRun(valid.config(), valid.findings(), pidFile, logDetail, file, err).run();
+    }
+
+    private static int removeVips(ConfigResult.Valid valid, PrintWriter out, PrintWriter err) {
+        try {
+            LeftoverVips.Outcome outcome = LeftoverVips.remove(valid.config());
+            outcome.removed().forEach(a -> out.println("removed " + a));
+            outcome.failures().forEach(f -> err.println("vigil-agent: cannot remove " + f));
+            out.flush();
+            err.flush();
+            return outcome.failures().isEmpty() ? 0 : EXIT_CANNOT_RUN;
+        } catch (LinuxCallFailed e) {
+            err.println("vigil-agent: cannot remove VIPs: " + e.getMessage());
+            err.flush();
+            return EXIT_CANNOT_RUN;
+        }
     }
 
     /** Whether this host (this network namespace) has a link of that name. */

@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import dev.vigil.agent.config.AgentConfig;
 import dev.vigil.agent.config.Finding;
 import dev.vigil.agent.net.LinuxCallFailed;
+import dev.vigil.agent.ops.SystemdNotify;
 import dev.vigil.agent.report.Reporting;
 import dev.vigil.model.AgentFact;
 import org.slf4j.Logger;
@@ -94,6 +95,9 @@ public final class AgentRun {
             return dev.vigil.agent.AgentMain.EXIT_CANNOT_RUN;
         }
         pidFile.ifPresent(AgentRun::writePid);
+        SystemdNotify systemd = SystemdNotify.fromEnvironment(System.getenv());
+        systemd.ready("agent " + agentId + ": " + config.instances().size() + " vrrp_instance(s) running");
+        systemd.startWatchdog();
         try {
             stop.await();
         } catch (InterruptedException e) {
@@ -102,6 +106,8 @@ public final class AgentRun {
         String why = stopSignal[0].isEmpty() ? "interrupt" : stopSignal[0];
         LOG.info("{} received: stopping", why);
         reporting.record(new AgentFact.AgentStopping(why));
+        systemd.stopping(why + ": resigning and removing VIPs");
+        systemd.close();
         daemon.stop(STOP_BUDGET_MILLIS);
         // After the VIPs are gone: what is still queued reaches the disk, and ships if the coordinator answers at once.
         reporting.close();

@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +50,10 @@ public final class AgentMain implements Callable<Integer> {
 
     @Option(names = {"-p", "--pid"}, paramLabel = "FILE", description = "pid file")
     Optional<Path> pidFile;
+
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
+            description = "serve Prometheus metrics on http://HOST:PORT/metrics (keepalived-exporter's names)")
+    Optional<String> metricsListen;
 
     @Option(names = "--remove-vips", description = "remove this configuration's VIPs from the host and exit "
             + "(systemd ExecStopPost: what an agent killed with -9 left behind)")
@@ -95,7 +100,15 @@ public final class AgentMain implements Callable<Integer> {
         if (removeVips) {
             return removeVips(valid, out, err);
         }
-        return new AgentRun(valid.config(), valid.findings(), pidFile, logDetail, file, err).run();
+        Optional<InetSocketAddress> metrics;
+        try {
+            metrics = metricsListen.map(AgentMain::hostPort);
+        } catch (IllegalArgumentException e) {
+            err.println("vigil-agent: --metrics-listen: " + e.getMessage());
+            err.flush();
+            return EXIT_CONFIG_ERROR;
+        }
+        return new AgentRun(valid.config(), valid.findings(), pidFile, logDetail, file, err, metrics).run();
     }
 
     private static int removeVips(ConfigResult.Valid valid, PrintWriter out, PrintWriter err) {
@@ -110,6 +123,24 @@ public final class AgentMain implements Callable<Integer> {
             err.println("vigil-agent: cannot remove VIPs: " + e.getMessage());
             err.flush();
             return EXIT_CANNOT_RUN;
+        }
+    }
+
+    /** {@code HOST:PORT} or {@code [V6]:PORT}. */
+    static InetSocketAddress hostPort(String text) {
+        int colon = text.lastIndexOf(':');
+        if (colon < 1) {
+            throw new IllegalArgumentException("expected HOST:PORT, got '" + text + "'");
+        }
+        String host = text.substring(0, colon).replace("[", "").replace("]", "");
+        try {
+            int port = Integer.parseInt(text.substring(colon + 1));
+            if (port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return new InetSocketAddress(host, port);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("expected a port 0-65535 after ':', got '" + text + "'");
         }
     }
 

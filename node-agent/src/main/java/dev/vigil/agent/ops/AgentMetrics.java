@@ -73,8 +73,8 @@ public final class AgentMetrics {
     private Optional<List<RouterFigures>> figures() {
         try {
             return Optional.of(routers.get().get(LOOP_ANSWER.toMillis(), TimeUnit.MILLISECONDS));
-        } catch (TimeoutException | ExecutionException e) {
-            return Optional.empty();
+        } catch (TimeoutException | ExecutionException | RuntimeException e) {
+            return Optional.empty(); // stuck, failed, or already stopped: not answering is the figure
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();

@@ -32,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * recorded: the killed host's VIP moved to the standby that took over, with a master-down gap consistent with the
  * one on the wire, the split brain was seen, every hash chain verifies, and no generated token reached a log.
  */
-@Timeout(value = 300, unit = TimeUnit.SECONDS) // the story takes about a minute; PostgreSQL clusters add some
+@Timeout(value = 450, unit = TimeUnit.SECONDS) // up to 150 s waiting for another lab, then about a minute of story
 class DemoStoryIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The agent's own measure (master-down timer) and the capture's differ by scheduling and capture timestamps. */
@@ -46,6 +46,8 @@ class DemoStoryIT {
         Path top = Path.of("..").toAbsolutePath().normalize();
         assertThat(top.resolve("node-agent/target/node-agent.jar")).as("the agent is packaged before the demo's ITs run").exists();
         assertThat(top.resolve("coordinator/target/coordinator.jar")).exists();
+
+        awaitManagementAddressFree();
 
         AtomicReference<Audit> seen = new AtomicReference<>();
         AtomicReference<Throwable> failed = new AtomicReference<>();
@@ -67,20 +69,33 @@ class DemoStoryIT {
         assertThat(f.newHolder()).isIn("db2", "db3");
         assertThat(f.wireGapMs()).as("the capture shows the no-master gap").isPresent();
 
-        // The move of the write VIP, with the new holder's cause naming how long it waited after db1's last advert.
-        JsonNode move = null;
+        // The move of the write VIP from the killed host, and the failover incident whose cause (the new master's own)
+        // says how long it waited after the killed host's last advert: that wait must match the capture's gap.
+        // (The move's cause comes from the state change recorded before it; an agent may record the VIP first, and
+        // an agent killed before it saw its link go has no failover incident: either source names the wait.)
+        Pattern waitedAfter = Pattern.compile("master-down timer expired (\\d+) ms after the last advert from (\\S+)");
+        Double auditGap = null;
+        boolean moved = false;
         for (JsonNode m : a.moves.get("moves")) {
             if (m.get("vrid").asInt() == f.writeVrid() && m.get("from").asText().equals(f.killedHost())
                     && m.get("to").asText().equals(f.newHolder())) {
-                move = m;
-                break;
+                moved = true;
+                Matcher waited = waitedAfter.matcher(m.get("cause").asText());
+                if (waited.find()) {
+                    auditGap = Double.parseDouble(waited.group(1));
+                }
             }
         }
-        assertThat(move).as("a move of VRID %d from %s to %s in %s", f.writeVrid(), f.killedHost(), f.newHolder(), a.moves).isNotNull();
-        Matcher waited = Pattern.compile("master-down timer expired (\\d+) ms after the last advert from (\\S+)")
-                .matcher(move.get("cause").asText());
-        assertThat(waited.find()).as("cause: %s", move.get("cause").asText()).isTrue();
-        double auditGap = Double.parseDouble(waited.group(1));
+        assertThat(moved).as("a move of VRID %d from %s to %s in %s", f.writeVrid(), f.killedHost(), f.newHolder(), a.moves).isTrue();
+        for (JsonNode i : a.incidents.get("incidents")) {
+            Matcher waited = waitedAfter.matcher(i.get("detail").asText());
+            if (i.get("kind").asText().equals("Failover") && i.get("vrid").asInt() == f.writeVrid()
+                    && i.get("detail").asText().startsWith(f.killedHost() + " -> " + f.newHolder()) && waited.find()) {
+                auditGap = Double.parseDouble(waited.group(1));
+            }
+        }
+        assertThat(auditGap).as("a failover of VRID %d from %s naming its wait in %s", f.writeVrid(), f.killedHost(), a.incidents)
+                .isNotNull();
         assertThat(auditGap).as("the audit's gap against the wire's %s ms", f.wireGapMs().getAsDouble())
                 .isCloseTo(f.wireGapMs().getAsDouble(), org.assertj.core.data.Offset.offset(GAP_AGREEMENT_MS));
 
@@ -99,6 +114,22 @@ class DemoStoryIT {
             for (String secret : f.secrets()) {
                 assertThat(log.getValue()).as("the %s log must not show a token", log.getKey()).doesNotContain(secret);
             }
+        }
+    }
+
+    /**
+     * The story gives the root namespace 198.51.100.1 on its management segment, which only one live lab may do:
+     * another lab's test or demo on this machine holds it for a minute or two, so wait for it (bounded).
+     */
+    private static void awaitManagementAddressFree() throws InterruptedException, IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
+        while (System.nanoTime() < deadline) {
+            Process ip = new ProcessBuilder("ip", "-o", "addr", "show", "to", "198.51.100.0/24").redirectErrorStream(true).start();
+            String out = new String(ip.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (ip.waitFor() == 0 && out.isBlank()) {
+                return;
+            }
+            Thread.sleep(1000);
         }
     }
 

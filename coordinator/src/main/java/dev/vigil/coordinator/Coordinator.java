@@ -51,8 +51,11 @@ public final class Coordinator implements AutoCloseable {
         try {
             Router router = Router.router(vertx);
             ReadAccess access = new ReadAccess(settings.operators(), settings.tokens());
+            CoordinatorMetrics metrics = new CoordinatorMetrics(new StoreFigures(store.dataSource()));
+            mountMetrics(router, metrics);
             access.guardIngest(router);
-            new IngestHttp(settings.tokens(), new IngestService(EnvelopeCodec.standard(), store::record)).mount(router);
+            new IngestHttp(settings.tokens(), new IngestService(EnvelopeCodec.standard(), metrics.counting(store::record)))
+                    .mount(router);
             new AuditApi(access, new StoreAudit(store.dataSource()),
                     new StoredFacts(store.dataSource(), EnvelopeCodec.standard())).mount(router);
             new QueryApi(access, new StoredEvents(store.dataSource(), EnvelopeCodec.standard()), clock,
@@ -72,6 +75,23 @@ public final class Coordinator implements AutoCloseable {
             store.close();
             throw e;
         }
+    }
+
+    /** GET /metrics (no token: names and counts only), and every ingest request timed by its status. */
+    private static void mountMetrics(Router router, CoordinatorMetrics metrics) {
+        router.route(io.vertx.core.http.HttpMethod.POST, "/v1/events").order(-2).handler(ctx -> {
+            long start = System.nanoTime();
+            ctx.addEndHandler(v -> metrics.ingestRequest(ctx.response().getStatusCode(),
+                    java.time.Duration.ofNanos(System.nanoTime() - start)));
+            ctx.next();
+        });
+        router.get("/metrics").handler(ctx -> ctx.vertx().executeBlocking(metrics::scrape, false).onComplete(ar -> {
+            if (ar.succeeded()) {
+                ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(ar.result());
+            } else {
+                ctx.response().setStatusCode(500).end("metrics unavailable\n");
+            }
+        }));
     }
 
     private static void scheduleCheckpoints(Vertx vertx, AuditStore store, CoordinatorSettings.CheckpointSchedule schedule,

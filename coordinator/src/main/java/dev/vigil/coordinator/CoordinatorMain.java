@@ -65,9 +65,11 @@ public final class CoordinatorMain implements Callable<Integer> {
         Coordinator coordinator = Coordinator.start(settings, Clock.systemUTC());
         LOG.info("vigil-coordinator listening on {}:{} ({}), store {}", settings.listenHost(), coordinator.port(),
                 settings.tls().isPresent() ? "https" : "http", settings.store().vendor());
+        SystemdReadiness.ready("listening on " + settings.listenHost() + ":" + coordinator.port());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
+                SystemdReadiness.stopping();
                 coordinator.close();
             } catch (Exception e) {
                 LOG.warn("shutdown: {}", e.toString());

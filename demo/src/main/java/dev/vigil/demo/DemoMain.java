@@ -27,7 +27,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 
 /**
  * {@code bin/vigil demo}: three database hosts in network namespaces, a PostgreSQL primary and two
@@ -53,10 +55,27 @@ public final class DemoMain {
     private String coordinatorUrl = "";
     private Path readTokenFile;
     private final java.time.Instant began = java.time.Instant.now();
+    private final Consumer<Finale> observer;
+    private final Map<String, String> tokens = new LinkedHashMap<>();
+    private String killedHost = "";
+    private String newHolder = "";
+    private OptionalDouble wireGapMs = OptionalDouble.empty();
+    private Path workDir;
 
-    private DemoMain(Path top, boolean keep) {
+    private DemoMain(Path top, boolean keep, Consumer<Finale> observer) {
         this.top = top;
         this.keep = keep;
+        this.observer = observer;
+    }
+
+    /**
+     * What the story left behind, handed to an observer just before everything is removed: the demo's own test
+     * reads the audit trail through it. {@code secrets} are the tokens the story generated (none may reach a log);
+     * {@code logs} every program's output by name; the gap is the write VRID's no-master time on the wire.
+     */
+    public record Finale(int status, String coordinatorUrl, Path readTokenFile, String cluster, int writeVrid,
+                         String killedHost, String newHolder, OptionalDouble wireGapMs, List<String> secrets,
+                         Map<String, String> logs) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -73,15 +92,27 @@ public final class DemoMain {
             System.err.println("vigil demo: " + e.getMessage());
             System.exit(1);
         }
-        int status = new DemoMain(top, keep).run();
+        int status = play(top, keep, finale -> { });
         System.exit(status);
+    }
+
+    /**
+     * The whole story, as {@code bin/vigil demo} tells it, with the programs under {@code top} (bin/ and the
+     * modules' target folders); {@code observer} sees the {@link Finale} before the cleanup. Needs root,
+     * namespaces and PostgreSQL (the caller checks).
+     */
+    public static int play(Path top, boolean keep, Consumer<Finale> observer) throws Exception {
+        return new DemoMain(top, keep, observer).run();
     }
 
     private int run() throws Exception {
         try (NetLab lab = NetLab.create("demo"); PgLab pg = PgLab.create()) {
+            int status = 1;
             try {
-                return story(lab, pg);
+                status = story(lab, pg);
+                return status;
             } finally {
+                observer.accept(finale(status));
                 agents.values().forEach(a -> a.stop(Duration.ofSeconds(2)));
                 if (coordinator != null) {
                     coordinator.destroy();
@@ -91,8 +122,33 @@ public final class DemoMain {
         }
     }
 
+    private Finale finale(int status) {
+        Map<String, String> logs = new LinkedHashMap<>();
+        agents.forEach((name, agent) -> logs.put("agent " + name, agent.log()));
+        if (workDir != null) {
+            try {
+                Path log = workDir.resolve("coordinator.log");
+                logs.put("coordinator", Files.exists(log) ? Files.readString(log) : "");
+            } catch (IOException e) {
+                logs.put("coordinator", "unreadable: " + e.getMessage());
+            }
+        }
+        List<String> secrets = new ArrayList<>(tokens.values());
+        if (readTokenFile != null) {
+            try {
+                secrets.add(Files.readString(readTokenFile).strip());
+            } catch (IOException e) {
+                // no read token was written: nothing more to hide
+            }
+        }
+        return new Finale(status, coordinatorUrl, readTokenFile == null ? Path.of("/nonexistent") : readTokenFile,
+                "pg-demo", Integer.parseInt(WRITE_VRID), killedHost, newHolder, wireGapMs, List.copyOf(secrets),
+                Map.copyOf(logs));
+    }
+
     private int story(NetLab lab, PgLab pg) throws Exception {
         Path work = lab.workDir();
+        workDir = work;
 
         say.step("Network: a VRRP segment (192.0.2.0/24) for three database hosts and a client, "
                 + "and a management segment (198.51.100.0/24) to the coordinator");
@@ -110,7 +166,6 @@ public final class DemoMain {
 
         say.step("Coordinator on the embedded store, listening on the management segment");
         coordinatorUrl = "http://" + mgmt.ip4(1) + ":7740";
-        Map<String, String> tokens = new LinkedHashMap<>();
         for (Host h : List.of(db1, db2, db3)) {
             tokens.put(h.name(), randomToken());
         }
@@ -154,6 +209,7 @@ public final class DemoMain {
 
         say.step("Disaster: db1's host dies (every process killed, its link cut)");
         long killedAt = System.nanoTime();
+        killedHost = db1.name();
         lab.kill(db1);
         Optional<Host> newHolder = awaitHolder(writeVip, List.of(db2, db3), Duration.ofSeconds(15));
         wire.stop();
@@ -163,6 +219,7 @@ public final class DemoMain {
             return unfinished(wire);
         }
         Host h2 = newHolder.get();
+        this.newHolder = h2.name();
         say.detail("the write VIP moved to " + h2.name() + " (" + String.format("%.2f", seen) + " s after the kill, as seen by polling)");
         gapOnTheWire(wire, db1.address(), h2.address()).ifPresent(say::detail);
         say.detail("a write now: " + write(client, writeVip, "during failover"));
@@ -369,6 +426,7 @@ public final class DemoMain {
         if (lastOld < 0 || firstNew < 0) {
             return Optional.empty();
         }
+        wireGapMs = OptionalDouble.of((firstNew - lastOld) * 1000);
         String line = String.format("on the wire: db1's last advert to %s's first: %.0f ms with no master "
                 + "(RFC 5798 bound for priority 100 at 0.5 s: 3 x 500 + (256 - 100) x 500 / 256 = 1805 ms)",
                 newMaster, (firstNew - lastOld) * 1000);
@@ -377,9 +435,15 @@ public final class DemoMain {
     }
 
     private static String write(Host client, String vip, String note) {
-        ExecResult r = client.exec(Duration.ofSeconds(10), Requirements.PG_BIN.resolve("psql").toString(), "-X", "-At",
-                "-h", vip, "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c",
-                "insert into orders(note) values ('" + note + "') returning id, inet_server_addr()");
+        ExecResult r;
+        try {
+            r = client.exec(Duration.ofSeconds(10), Requirements.PG_BIN.resolve("psql").toString(), "-X", "-At",
+                    "-h", vip, "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c",
+                    "insert into orders(note) values ('" + note + "') returning id, inet_server_addr()");
+        } catch (RuntimeException e) {
+            // a client whose ARP cache still names a host that gave the VIP up waits on it: part of the story
+            return "write through " + vip + " did not answer within 10 s (the client still sends to the host that held the VIP)";
+        }
         if (r.ok()) {
             String[] f = r.stdout().strip().lines().findFirst().orElse("").split("\\|");
             return "order " + f[0] + " written through " + vip + " (served by " + f[f.length - 1] + ")";

@@ -4,11 +4,14 @@ import dev.vigil.agent.config.ConfigResult;
 import dev.vigil.agent.config.Finding;
 import dev.vigil.agent.config.KeepalivedConfigParser;
 import dev.vigil.agent.daemon.AgentRun;
+import dev.vigil.agent.daemon.LeftoverVips;
+import dev.vigil.agent.net.LinuxCallFailed;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,6 +50,14 @@ public final class AgentMain implements Callable<Integer> {
 
     @Option(names = {"-p", "--pid"}, paramLabel = "FILE", description = "pid file")
     Optional<Path> pidFile;
+
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
+            description = "serve Prometheus metrics on http://HOST:PORT/metrics (keepalived-exporter's names)")
+    Optional<String> metricsListen;
+
+    @Option(names = "--remove-vips", description = "remove this configuration's VIPs from the host and exit "
+            + "(systemd ExecStopPost: what an agent killed with -9 left behind)")
+    boolean removeVips;
 
     @Option(names = {"-i", "--config-id"}, paramLabel = "ID",
             description = "config id matched by @ID lines (default: the short host name)")
@@ -90,9 +101,20 @@ public final class AgentMain implements Callable<Integer> {
             return EXIT_CONFIG_ERROR;
         }
         ConfigResult.Valid valid = (ConfigResult.Valid) result;
+        if (removeVips) {
+            return removeVips(valid, out, err);
+        }
+        Optional<InetSocketAddress> metrics;
+        try {
+            metrics = metricsListen.map(AgentMain::hostPort);
+        } catch (IllegalArgumentException e) {
+            err.println("vigil-agent: --metrics-listen: " + e.getMessage());
+            err.flush();
+            return EXIT_CONFIG_ERROR;
+        }
         Optional<String> reloadId = id;
         return new AgentRun(valid.config(), valid.findings(), pidFile, logDetail, file, err,
-                () -> withFlags(KeepalivedConfigParser.parse(file, reloadId, AgentMain::interfaceExists))).run();
+                () -> withFlags(KeepalivedConfigParser.parse(file, reloadId, AgentMain::interfaceExists)), metrics).run();
     }
 
     /** The flags that override the {@code vigil { }} block, applied to a valid configuration (at start and reload). */
@@ -102,6 +124,39 @@ public final class AgentMain implements Callable<Integer> {
         }
         var c = v.config();
         return new ConfigResult.Valid(c.withVigil(c.vigil().withAdminSocket(adminSocket.get())), v.findings());
+    }
+
+    private static int removeVips(ConfigResult.Valid valid, PrintWriter out, PrintWriter err) {
+        try {
+            LeftoverVips.Outcome outcome = LeftoverVips.remove(valid.config());
+            outcome.removed().forEach(a -> out.println("removed " + a));
+            outcome.failures().forEach(f -> err.println("vigil-agent: cannot remove " + f));
+            out.flush();
+            err.flush();
+            return outcome.failures().isEmpty() ? 0 : EXIT_CANNOT_RUN;
+        } catch (LinuxCallFailed e) {
+            err.println("vigil-agent: cannot remove VIPs: " + e.getMessage());
+            err.flush();
+            return EXIT_CANNOT_RUN;
+        }
+    }
+
+    /** {@code HOST:PORT} or {@code [V6]:PORT}. */
+    static InetSocketAddress hostPort(String text) {
+        int colon = text.lastIndexOf(':');
+        if (colon < 1) {
+            throw new IllegalArgumentException("expected HOST:PORT, got '" + text + "'");
+        }
+        String host = text.substring(0, colon).replace("[", "").replace("]", "");
+        try {
+            int port = Integer.parseInt(text.substring(colon + 1));
+            if (port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return new InetSocketAddress(host, port);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("expected a port 0-65535 after ':', got '" + text + "'");
+        }
     }
 
     /** Whether this host (this network namespace) has a link of that name. */

@@ -647,4 +647,11 @@ public final class AgentDaemon {
         Promise<Void> closed = Promise.promise();
         vertx.close().onComplete(closed);
     }
+
+    /** Every router's figures for metrics, copied on the event loop (a loop that does not answer is news too). */
+    public CompletableFuture<List<RouterFigures>> figures() {
+        CompletableFuture<List<RouterFigures>> out = new CompletableFuture<>();
+        loop.runOnContext(v -> out.complete(hosts.stream().map(RouterFigures::of).toList()));
+        return out;
+    }
 }

@@ -4,6 +4,9 @@ import ch.qos.logback.classic.Level;
 import dev.vigil.agent.config.AgentConfig;
 import dev.vigil.agent.config.Finding;
 import dev.vigil.agent.net.LinuxCallFailed;
+import dev.vigil.agent.ops.AgentMetrics;
+import dev.vigil.agent.ops.MetricsEndpoint;
+import dev.vigil.agent.ops.SystemdNotify;
 import dev.vigil.agent.report.Reporting;
 import dev.vigil.model.AgentFact;
 import org.slf4j.Logger;
@@ -13,6 +16,8 @@ import sun.misc.Signal;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.function.Consumer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -39,18 +44,24 @@ public final class AgentRun {
     private final Path file;
     private final PrintWriter err;
     private final java.util.function.Supplier<dev.vigil.agent.config.ConfigResult> reread;
+    private final Optional<InetSocketAddress> metricsListen;
 
     public AgentRun(AgentConfig config, List<Finding> warnings, Optional<Path> pidFile, boolean detail, Path file,
                     PrintWriter err) {
         this(config, warnings, pidFile, detail, file, err, () -> {
             throw new IllegalStateException("this agent was started without a way to read its file again");
-        });
+        }, Optional.empty());
     }
 
-    /** @param reread parses {@code file} again for a reload, as at start (blocking) */
+    /**
+     * @param reread        parses {@code file} again for a reload, as at start (blocking)
+     * @param metricsListen where to serve Prometheus metrics, if anywhere
+     */
     public AgentRun(AgentConfig config, List<Finding> warnings, Optional<Path> pidFile, boolean detail, Path file,
-                    PrintWriter err, java.util.function.Supplier<dev.vigil.agent.config.ConfigResult> reread) {
+                    PrintWriter err, java.util.function.Supplier<dev.vigil.agent.config.ConfigResult> reread,
+                    Optional<InetSocketAddress> metricsListen) {
         this.reread = reread;
+        this.metricsListen = metricsListen;
         this.config = config;
         this.warnings = List.copyOf(warnings);
         this.pidFile = pidFile;
@@ -79,10 +90,12 @@ public final class AgentRun {
         String agentId = config.vigil().agentId().orElseGet(AgentRun::hostName);
         LOG.info("Starting Vigil agent {} (cluster {}, state {}) with {}: {} vrrp_instance(s)", agentId,
                 config.vigil().cluster(), config.vigil().stateDir(), file, config.instances().size());
+        AgentMetrics metrics = new AgentMetrics(agentId);
         Reporting reporting;
         try {
             reporting = Reporting.start(config.vigil(), agentId,
                     Reporting.Options.defaults().withOutboxBytes(config.vigil().outboxBytes())
+                            .onStored(stored -> metrics.acknowledged(stored.size()))
                             // facts are durable on disk before close(); a long grace would break the 1 s exit
                             .withCloseGraceMillis(100));
         } catch (UncheckedIOException e) {
@@ -91,12 +104,17 @@ public final class AgentRun {
             reporting = Reporting.disabled();
         }
         String version = Optional.ofNullable(AgentRun.class.getPackage().getImplementationVersion()).orElse("dev");
-        reporting.record(new AgentFact.AgentStarted(version, hostName(), ProcessHandle.current().pid()));
-        reporting.record(new AgentFact.ConfigLoaded(file.toAbsolutePath().toString(), sha256(file),
+        Reporting outbox = reporting;
+        Consumer<AgentFact> record = fact -> {
+            metrics.observe(fact);
+            outbox.record(fact);
+        };
+        record.accept(new AgentFact.AgentStarted(version, hostName(), ProcessHandle.current().pid()));
+        record.accept(new AgentFact.ConfigLoaded(file.toAbsolutePath().toString(), sha256(file),
                 config.instances().size()));
         AgentDaemon daemon;
         try {
-            daemon = AgentDaemon.start(config, reporting::record);
+            daemon = AgentDaemon.start(config, record);
         } catch (LinuxCallFailed | IllegalArgumentException | IllegalStateException e) {
             LOG.error("cannot start: {}", e.getMessage());
             err.println("vigil-agent: cannot start: " + e.getMessage());
@@ -115,6 +133,11 @@ public final class AgentRun {
                     }
                 }).start();
         pidFile.ifPresent(AgentRun::writePid);
+        metrics.readRoutersFrom(() -> control.daemon().figures()); // the daemon a reload may have replaced
+        Optional<MetricsEndpoint> endpoint = metricsListen.flatMap(a -> serveMetrics(a, metrics));
+        SystemdNotify systemd = SystemdNotify.fromEnvironment(System.getenv());
+        systemd.ready("agent " + agentId + ": " + config.instances().size() + " vrrp_instance(s) running");
+        systemd.startWatchdog();
         try {
             stop.await();
         } catch (InterruptedException e) {
@@ -123,8 +146,11 @@ public final class AgentRun {
         String why = stopSignal[0].isEmpty() ? "interrupt" : stopSignal[0];
         LOG.info("{} received: stopping", why);
         reporting.record(new AgentFact.AgentStopping(why));
+        systemd.stopping(why + ": resigning and removing VIPs");
+        systemd.close();
         control.close();
         control.daemon().stop(STOP_BUDGET_MILLIS);
+        endpoint.ifPresent(MetricsEndpoint::close);
         // After the VIPs are gone: what is still queued reaches the disk, and ships if the coordinator answers at once.
         reporting.close();
         pidFile.ifPresent(p -> {
@@ -136,6 +162,18 @@ public final class AgentRun {
         });
         LOG.info("Stopped Vigil agent {}", agentId);
         return 0;
+    }
+
+    /** Metrics are for watching: an address that cannot be bound is logged and the agent runs without them. */
+    private static Optional<MetricsEndpoint> serveMetrics(InetSocketAddress address, AgentMetrics metrics) {
+        try {
+            MetricsEndpoint e = MetricsEndpoint.start(address, metrics);
+            LOG.info("metrics on http://{}:{}/metrics", e.address().getHostString(), e.address().getPort());
+            return Optional.of(e);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("metrics endpoint {} not started: {}", address, e.toString());
+            return Optional.empty();
+        }
     }
 
     /** The configuration as read, for the audit trail (what exactly was running). */

@@ -1,0 +1,74 @@
+package dev.vigil.agent.ops;
+
+import dev.vigil.agent.daemon.RouterFigures;
+import dev.vigil.agent.vrrp.DropReason;
+import dev.vigil.agent.vrrp.RouterCounters;
+import dev.vigil.agent.vrrp.RouterState;
+import dev.vigil.model.AddressFamily;
+import dev.vigil.model.AgentFact;
+import dev.vigil.model.RouterRef;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class AgentMetricsTest {
+    static final RouterFigures MASTER = new RouterFigures("VI_PG", "eth0", 51, "IPV4", RouterState.MASTER, 150, 140,
+            List.of(new RouterFigures.Vip("192.0.2.100", "eth0"), new RouterFigures.Vip("192.0.2.101", "eth1")),
+            Duration.ofSeconds(5),
+            new RouterCounters(3, 42, 1, 0, 0, 0, Map.of(DropReason.AUTH_FAILURE, 2L, DropReason.OWN_ADVERT, 7L)));
+
+    @Test
+    void routersUseKeepalivedExporterNamesAndLabels() {
+        AgentMetrics m = new AgentMetrics("db1");
+        m.readRoutersFrom(() -> CompletableFuture.completedFuture(List.of(MASTER)));
+        String text = m.scrape();
+        assertThat(text).contains("keepalived_up 1")
+                .contains("keepalived_vrrp_state{iname=\"VI_PG\",intf=\"eth0\",ip_address=\"192.0.2.100\",vrid=\"51\"} 2.0")
+                .contains("keepalived_vrrp_state{iname=\"VI_PG\",intf=\"eth1\",ip_address=\"192.0.2.101\",vrid=\"51\"} 2.0")
+                .contains("keepalived_advertisements_sent_total{iname=\"VI_PG\",intf=\"eth0\",state=\"MASTER\",vrid=\"51\"} 42.0")
+                .contains("keepalived_advertisements_received_total{iname=\"VI_PG\",intf=\"eth0\",state=\"MASTER\",vrid=\"51\"} 3.0")
+                .contains("keepalived_authentication_failure_total{iname=\"VI_PG\",intf=\"eth0\",state=\"MASTER\",vrid=\"51\"} 2.0")
+                .contains("keepalived_gratuitous_arp_delay_total{iname=\"VI_PG\",intf=\"eth0\",state=\"MASTER\",vrid=\"51\"} 5.0")
+                .contains("vigil_vrrp_adverts_dropped_total{family=\"IPV4\",iname=\"VI_PG\",reason=\"own_advert\",vrid=\"51\"} 7.0")
+                .contains("vigil_vrrp_priority{family=\"IPV4\",iname=\"VI_PG\",kind=\"effective\",vrid=\"51\"} 140.0");
+        for (String name : RouterMetrics.names()) {
+            assertThat(text).as(name).containsPattern("(?m)^" + name + "(_total)?[{ ]");
+        }
+    }
+
+    @Test
+    void aLoopThatDoesNotAnswerIsKeepalivedDown() {
+        AgentMetrics m = new AgentMetrics("db1");
+        m.readRoutersFrom(CompletableFuture::new); // never completes
+        long start = System.nanoTime();
+        String text = m.scrape();
+        assertThat(text).contains("keepalived_up 0").doesNotContain("keepalived_vrrp_state{");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(AgentMetrics.LOOP_ANSWER.plusSeconds(5));
+    }
+
+    @Test
+    void factsBecomeTransitionsTrackersAndOutboxFigures() {
+        AgentMetrics m = new AgentMetrics("db1");
+        RouterRef ref = new RouterRef("VI_PG", 51, AddressFamily.IPV4);
+        m.observe(new AgentFact.RouterStateChanged(ref, dev.vigil.model.RouterState.BACKUP, dev.vigil.model.RouterState.MASTER,
+                "master-down timer expired", 150, 150, java.util.Optional.empty()));
+        m.observe(new AgentFact.TrackerResultChanged("chk_pg", "script", false, "exit 1", 3_000_000));
+        m.observe(new AgentFact.TrackerResultChanged("chk_pg", "script", true, "exit 0", 2_000_000));
+        m.acknowledged(1);
+        String text = m.scrape();
+        assertThat(text).contains("vigil_vrrp_transitions_total{from=\"BACKUP\",iname=\"VI_PG\",to=\"MASTER\",vrid=\"51\"} 1.0")
+                .contains("keepalived_script_status{name=\"chk_pg\"} 1.0")
+                .contains("vigil_tracker_healthy{kind=\"script\",tracker=\"chk_pg\"} 1.0")
+                .contains("vigil_tracker_check_duration_seconds_count{kind=\"script\",tracker=\"chk_pg\"} 2")
+                .contains("vigil_outbox_recorded 3")
+                .contains("vigil_outbox_pending 2");
+    }
+}

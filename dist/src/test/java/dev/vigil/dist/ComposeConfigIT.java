@@ -108,6 +108,8 @@ class ComposeConfigIT {
 
     @Test
     void aComposeClientAcceptsItWhereThereIsOne() {
+        // Debian's docker-compose 1.29 is what the issue names; bin/vigil-packages installs it, so CI must have it
+        dev.vigil.lab.Requirements.requireCommand("docker-compose");
         List<List<String>> clients = new ArrayList<>();
         if (Tree.onPath("docker") && Tree.run(Tree.TOP, Duration.ofSeconds(30), "docker", "compose", "version").status() == 0) {
             clients.add(List.of("docker", "compose"));

@@ -23,6 +23,7 @@ public final class StatusText {
         b.append(" Configuration sha256 = ").append(s.configSha256()).append('\n');
         b.append(" Loaded at = ").append(s.loadedAt()).append('\n');
         b.append(" Reloads = ").append(s.reloads()).append(", refused = ").append(s.refusedReloads()).append('\n');
+        b.append(" Reporting = ").append(s.reporting().line()).append('\n');
         b.append("------< VRRP Topology >------\n");
         for (InstanceStatus i : s.instances()) {
             b.append(" VRRP Instance = ").append(i.name()).append('\n');
@@ -90,6 +91,7 @@ public final class StatusText {
         b.append("agent ").append(s.agentId()).append(" (pid ").append(s.pid()).append("), ").append(s.configFile())
                 .append(" loaded ").append(s.loadedAt()).append(", ").append(s.reloads()).append(" reload(s), ")
                 .append(s.refusedReloads()).append(" refused\n");
+        b.append(s.reporting().line()).append('\n');
         for (String[] r : rows) {
             StringBuilder line = new StringBuilder();
             for (int c = 0; c < r.length; c++) {

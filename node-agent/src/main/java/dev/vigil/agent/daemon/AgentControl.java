@@ -58,6 +58,8 @@ public final class AgentControl implements AutoCloseable {
         return t;
     });
     private final AtomicLong reloads = new AtomicLong();
+    private volatile Supplier<dev.vigil.agent.control.ReportingStatus> reporting =
+            () -> dev.vigil.agent.control.ReportingStatus.UNKNOWN;
     private final AtomicLong refused = new AtomicLong();
     private volatile AgentDaemon daemon;
     private volatile String sha256;
@@ -81,6 +83,12 @@ public final class AgentControl implements AutoCloseable {
         this.facts = facts;
         this.agentId = agentId;
         this.restart = restart;
+    }
+
+    /** Where {@code status} reads the outbox and coordinator link from (the agent's metrics). */
+    public AgentControl reportingFrom(Supplier<dev.vigil.agent.control.ReportingStatus> source) {
+        this.reporting = source;
+        return this;
     }
 
     /** Installs SIGHUP, SIGUSR1 and SIGUSR2 and opens the admin socket (a socket that cannot open is logged). */
@@ -175,7 +183,7 @@ public final class AgentControl implements AutoCloseable {
         try {
             return new AgentStatus(agentId, ProcessHandle.current().pid(), file.toAbsolutePath().toString(), sha256,
                     loadedAt.toString(), reloads.get(), refused.get(),
-                    d.instances().get(STATUS_WAIT_SECONDS, TimeUnit.SECONDS), d.checks());
+                    d.instances().get(STATUS_WAIT_SECONDS, TimeUnit.SECONDS), d.checks(), reporting.get());
         } catch (Exception e) {
             throw new IllegalStateException("the event loop did not answer: " + e, e);
         }

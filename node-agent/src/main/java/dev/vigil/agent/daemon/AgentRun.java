@@ -131,7 +131,8 @@ public final class AgentRun {
                     } catch (LinuxCallFailed e) {
                         throw new IllegalStateException(e.getMessage(), e);
                     }
-                }).start();
+                }).reportingFrom(() -> metrics.reporting(config.vigil().coordinators().stream().map(Object::toString).toList()))
+                .start();
         pidFile.ifPresent(AgentRun::writePid);
         metrics.readRoutersFrom(() -> control.daemon().figures()); // the daemon a reload may have replaced
         Optional<MetricsEndpoint> endpoint = metricsListen.flatMap(a -> serveMetrics(a, metrics));

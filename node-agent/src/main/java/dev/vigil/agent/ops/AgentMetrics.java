@@ -40,6 +40,8 @@ public final class AgentMetrics {
     private final AtomicLong recorded = new AtomicLong();
     private final AtomicLong shipped = new AtomicLong();
     private final AtomicLong lastShippedEpochMillis = new AtomicLong();
+    /** Since when facts have waited without an acknowledgement (epoch ms; 0: none waiting). */
+    private final AtomicLong waitingSinceEpochMillis = new AtomicLong();
     private volatile Supplier<CompletableFuture<List<RouterFigures>>> routers = () -> CompletableFuture.completedFuture(List.of());
 
     public AgentMetrics(String agentId) {
@@ -57,6 +59,9 @@ public final class AgentMetrics {
                 .register(registry);
         Gauge.builder("vigil_outbox_last_ack_timestamp_seconds", lastShippedEpochMillis, a -> a.get() / 1000.0)
                 .description("When the coordinator last acknowledged facts (0: never in this run)").register(registry);
+        Gauge.builder("vigil_outbox_unacknowledged_seconds", this, m -> m.unacknowledgedSeconds(System.currentTimeMillis()))
+                .description("How long facts have waited in the outbox without an acknowledgement (0: none waiting): "
+                        + "the coordinator link's lag").register(registry);
         registry.getPrometheusRegistry().register(new MultiCollector() {
             @Override
             public MetricSnapshots collect() {
@@ -83,7 +88,9 @@ public final class AgentMetrics {
 
     /** One fact on its way to the outbox. */
     public void observe(AgentFact fact) {
-        recorded.incrementAndGet();
+        if (recorded.incrementAndGet() > shipped.get()) {
+            waitingSinceEpochMillis.compareAndSet(0, System.currentTimeMillis());
+        }
         if (fact instanceof AgentFact.RouterStateChanged t) {
             Counter.builder("vigil_vrrp_transitions").description("State transitions of a VRRP instance")
                     .tags("iname", t.router().instance(), "vrid", Integer.toString(t.router().vrid()),
@@ -116,8 +123,25 @@ public final class AgentMetrics {
 
     /** The coordinator acknowledged {@code count} facts (the outbox's onStored listener). */
     public void acknowledged(int count) {
-        shipped.addAndGet(count);
-        lastShippedEpochMillis.set(System.currentTimeMillis());
+        long now = System.currentTimeMillis();
+        long acked = shipped.addAndGet(count);
+        lastShippedEpochMillis.set(now);
+        // what still waits came after the facts just confirmed: its wait is counted from this acknowledgement
+        waitingSinceEpochMillis.set(recorded.get() > acked ? now : 0);
+    }
+
+    /** Seconds the oldest unacknowledged facts have waited (an upper bound after a partial acknowledgement). */
+    double unacknowledgedSeconds(long nowEpochMillis) {
+        long since = waitingSinceEpochMillis.get();
+        return since == 0 || recorded.get() <= shipped.get() ? 0 : Math.max(0, nowEpochMillis - since) / 1000.0;
+    }
+
+    /** The outbox and coordinator link for {@code vigilctl status}. */
+    public dev.vigil.agent.control.ReportingStatus reporting(List<String> coordinators) {
+        long last = lastShippedEpochMillis.get();
+        return new dev.vigil.agent.control.ReportingStatus(coordinators, recorded.get(), shipped.get(),
+                last == 0 ? "never" : java.time.Instant.ofEpochMilli(last).toString(),
+                unacknowledgedSeconds(System.currentTimeMillis()));
     }
 
     /** The Prometheus text format. */

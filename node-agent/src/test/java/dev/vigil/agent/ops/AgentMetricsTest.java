@@ -26,6 +26,23 @@ class AgentMetricsTest {
             new RouterCounters(3, 42, 1, 0, 0, 0, Map.of(DropReason.AUTH_FAILURE, 2L, DropReason.OWN_ADVERT, 7L)));
 
     @Test
+    void theCoordinatorLinksLagIsHowLongFactsWaitedUnacknowledged() {
+        AgentMetrics m = new AgentMetrics("db1");
+        assertThat(m.reporting(List.of()).unacknowledgedSeconds()).isZero();
+        m.observe(new AgentFact.AgentStopping("test"));
+        m.observe(new AgentFact.AgentStopping("test"));
+        assertThat(m.unacknowledgedSeconds(System.currentTimeMillis() + 5_000)).isBetween(4.9, 6.0);
+        m.acknowledged(1); // one still waits: counted from this acknowledgement
+        assertThat(m.unacknowledgedSeconds(System.currentTimeMillis() + 2_000)).isBetween(1.9, 2.5);
+        m.acknowledged(1);
+        var r = m.reporting(List.of("http://c:1"));
+        assertThat(r.pending()).isZero();
+        assertThat(r.unacknowledgedSeconds()).isZero();
+        assertThat(r.lastAcknowledgedAt()).isNotEqualTo("never");
+        assertThat(m.scrape()).contains("vigil_outbox_unacknowledged_seconds 0.0");
+    }
+
+    @Test
     void routersUseKeepalivedExporterNamesAndLabels() {
         AgentMetrics m = new AgentMetrics("db1");
         m.readRoutersFrom(() -> CompletableFuture.completedFuture(List.of(MASTER)));

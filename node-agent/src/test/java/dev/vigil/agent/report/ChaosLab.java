@@ -75,6 +75,7 @@ final class ChaosLab {
         this.lab = lab;
         this.pg = pg;
         this.work = lab.workDir();
+        this.thinning = !outboxSize.isEmpty();
         vrrp = lab.segment("vrrp");
         mgmt = lab.segment("mgmt", true); // the test JVM reads /v1/verify from the root namespace
         Host a = lab.host("a", vrrp, mgmt);
@@ -116,10 +117,37 @@ final class ChaosLab {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         HostProcess p = h.start(java, "-Xms24m", "-Xmx48m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-XX:+ExitOnOutOfMemoryError", "-cp", AgentLabConfig.classPath(), "dev.vigil.agent.AgentMain",
-                "-n", "-l", "-f", configs.get(h.name()).toString());
+                "-n", "-l", "-f", configs.get(h.name()).toString(), "--admin-socket", adminSocket(h).toString());
         runs.get(h.name()).add(p);
         p.awaitLog("(VI_" + VRID + ") Entering " + awaited + " STATE", Duration.ofSeconds(40));
         return p;
+    }
+
+    /** A small outbox: thinned facts are never acknowledged, so they stay pending in the status by design. */
+    private final boolean thinning;
+
+    /** Each agent's own admin socket: the hosts share one file system. */
+    Path adminSocket(Host h) {
+        return work.resolve(h.name() + "-admin.sock");
+    }
+
+    /**
+     * {@code vigilctl status} of each running agent, once the store has everything: the coordinator link shows every
+     * fact of this run acknowledged (issue 11: status grows the outbox and coordinator link).
+     */
+    void assertEveryAgentsStatusShowsNothingPending() {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        for (Host h : agents) {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                Process p = new ProcessBuilder(java, "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp", AgentLabConfig.classPath(),
+                        "dev.vigil.agent.control.AdminCommand", "status", "--socket", adminSocket(h).toString())
+                        .redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                assertThat(out).as("%s: vigilctl status", h.name())
+                        .containsPattern("coordinator http://\\S+: \\d+ recorded, \\d+ acknowledged, 0 pending, last ack 20");
+            });
+        }
     }
 
     HostProcess agent(Host h) {
@@ -262,6 +290,9 @@ final class ChaosLab {
      */
     void assertStoreMatchesAgentsAndWire() throws Exception {
         awaitEverythingShipped(Duration.ofSeconds(60));
+        if (!thinning) {
+            assertEveryAgentsStatusShowsNothingPending();
+        }
         List<Stored> stored = stored();
         if (wire.isRunning()) {
             wire.stop();

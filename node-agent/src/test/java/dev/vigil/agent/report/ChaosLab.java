@@ -136,10 +136,10 @@ final class ChaosLab {
      * fact of this run acknowledged (issue 11: status grows the outbox and coordinator link).
      */
     void assertEveryAgentsStatusShowsNothingPending() {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         for (Host h : agents) {
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-                Process p = new ProcessBuilder(java, "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp", AgentLabConfig.classPath(),
+                Process p = new ProcessBuilder(javaBin, "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp", AgentLabConfig.classPath(),
                         "dev.vigil.agent.control.AdminCommand", "status", "--socket", adminSocket(h).toString())
                         .redirectErrorStream(true).start();
                 String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -224,6 +224,12 @@ public final class AgentDaemon {
         for (String name : interfacesOf(started)) {
             usable.put(name, rtnetlink.link(name).map(l -> l.isUsable()).orElse(false));
         }
+        // one simulated takeover per kind of router (version, family, unicast), so the first real one runs compiled
+        Map<String, dev.vigil.agent.vrrp.RouterConfig> kinds = new LinkedHashMap<>();
+        started.forEach(h -> kinds.putIfAbsent(h.router().config().version() + "/" + h.router().config().family()
+                + "/" + h.router().config().unicast(), h.router().config()));
+        kinds.forEach((kind, c) -> LOG.debug("takeover warm-up {}: {} of {} rounds took over", kind,
+                TakeoverWarmUp.run(c, TakeoverWarmUp.ROUNDS), TakeoverWarmUp.ROUNDS));
         Map<String, Boolean> scriptFailed = new LinkedHashMap<>();
         for (RouterHost h : started) {
             for (var t : h.instance().source().trackScripts()) {

@@ -150,6 +150,7 @@ public record RouterConfig(String name, VrrpVersion version, IpFamily family, in
         b.downTimerAdverts = downTimerAdverts;
         b.ownerIgnoresAdverts = ownerIgnoresAdverts;
         b.syncGroup = syncGroup;
+        b.faultTakeover = faultTakeover;
         return b;
     }
 
@@ -208,6 +209,7 @@ public record RouterConfig(String name, VrrpVersion version, IpFamily family, in
         public Builder downTimerAdverts(int n) { this.downTimerAdverts = n; return this; }
         public Builder ownerIgnoresAdverts(boolean b) { this.ownerIgnoresAdverts = b; return this; }
         public Builder syncGroup(String group) { this.syncGroup = Optional.of(group); return this; }
+        public Builder withoutSyncGroup() { this.syncGroup = Optional.empty(); return this; }
         public Builder faultTakeover(boolean b) { this.faultTakeover = b; return this; }
 
         public RouterConfig build() {

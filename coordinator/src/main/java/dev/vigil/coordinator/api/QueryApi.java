@@ -65,7 +65,9 @@ public final class QueryApi {
     public QueryApi(ReadAccess access, StoredEvents events, Clock clock, Duration gapFillWindow, int stateCheckpointEvery) {
         this.access = access;
         this.events = events;
-        this.readModel = new ReviewReadModel(events.dataSource(), events);
+        // Tests that ask for small state checkpoints get small review checkpoints too, so both resume paths run.
+        this.readModel = new ReviewReadModel(events.dataSource(), EnvelopeCodec.standard(), clock, gapFillWindow,
+                stateCheckpointEvery == StateCheckpoints.DEFAULT_EVERY ? ReviewReadModel.DEFAULT_EVERY : stateCheckpointEvery);
         this.stateCheckpoints = new StateCheckpoints(events.dataSource(), EnvelopeCodec.standard(), clock, gapFillWindow,
                 stateCheckpointEvery);
         this.clock = clock;

@@ -119,6 +119,27 @@ public final class ReviewFold {
         public Snapshot snapshot() {
             return story.snapshot();
         }
+
+        /**
+         * Hands over what this run touched since it started, resumed or last drained, and forgets it (open facts
+         * stay known). A {@link ReviewFact.VipMoved} comes with its cause: the cause the new holder gave in its
+         * last change to master of that router at or before the move (as {@link ReviewRows#moves} finds it).
+         */
+        public Drained drain() {
+            Drained d = new Drained(Collections.unmodifiableSortedMap(new TreeMap<>(story.out)), Map.copyOf(story.moveCause));
+            SortedSet<Long> open = story.openIds();
+            Map<Long, ReviewFact> still = new HashMap<>();
+            open.forEach(id -> still.put(id, story.get(id)));
+            story.carried.clear();
+            story.carried.putAll(still);
+            story.out.clear();
+            story.moveCause.clear();
+            return d;
+        }
+    }
+
+    /** Review facts by emission id, and the causes of the moves among them. */
+    public record Drained(SortedMap<Long, ReviewFact> facts, Map<Long, String> moveCauses) {
     }
 
     /**
@@ -129,7 +150,7 @@ public final class ReviewFold {
         public record TrackState(RouterKey key, SortedMap<String, Instant> masters, String lastMaster,
                                  Instant noMasterSince, OpenNoMaster noMaster, OpenSplit split, String vipHolder,
                                  Instant vipRemovedAt, SortedMap<String, List<Instant>> transitions,
-                                 SortedMap<String, OpenFlap> flaps) {
+                                 SortedMap<String, OpenFlap> flaps, SortedMap<String, String> causes) {
         }
 
         public record OpenNoMaster(long id, Instant at, String lastMaster) {
@@ -150,6 +171,8 @@ public final class ReviewFold {
         final TreeMap<Long, ReviewFact> out = new TreeMap<>();
         /** Open facts as the run resumed with them (a change goes to {@code out}). */
         final Map<Long, ReviewFact> carried = new HashMap<>();
+        /** Causes of the moves emitted in this run (see {@link Run#drain()}). */
+        final Map<Long, String> moveCause = new HashMap<>();
         long next;
         final Map<RouterKey, Track> tracks = new LinkedHashMap<>();
         /** Per agent, the tracks it is master of, in track creation order (the order of {@code tracks}). */
@@ -210,7 +233,7 @@ public final class ReviewFold {
                 TreeMap<String, List<Instant>> transitions = new TreeMap<>();
                 t.transitions.forEach((agent, recent) -> transitions.put(agent, List.copyOf(recent)));
                 states.add(new Snapshot.TrackState(t.key, new TreeMap<>(t.masters), t.lastMaster.orElse(null),
-                        t.noMasterSince, nm, sp, t.vipHolder, t.vipRemovedAt, transitions, flaps));
+                        t.noMasterSince, nm, sp, t.vipHolder, t.vipRemovedAt, transitions, flaps, new TreeMap<>(t.causes)));
             }
             return new Snapshot(basis, policy, next, List.copyOf(states));
         }
@@ -236,6 +259,7 @@ public final class ReviewFold {
                             new TreeSet<>(ts.split().masters()), s.basis()));
                 }
                 t.vipHolder = ts.vipHolder();
+                t.causes.putAll(ts.causes());
                 t.vipRemovedAt = ts.vipRemovedAt();
                 ts.transitions().forEach((agent, recent) -> t.transitions.put(agent, new ArrayDeque<>(recent)));
                 ts.flaps().forEach((agent, f) -> {
@@ -289,6 +313,12 @@ public final class ReviewFold {
             Instant vipRemovedAt;
             final Map<String, Deque<Instant>> transitions = new HashMap<>();
             final Map<String, Long> openFlap = new HashMap<>();
+            /** Per agent, the cause of its last change to master of this router. */
+            final Map<String, String> causes = new TreeMap<>();
+            /** The last move in this run, while a change to master at its instant may still give its cause. */
+            long lastMove = -1;
+            Instant lastMoveAt;
+            String lastMoveTo;
 
             Track(RouterKey key) {
                 this.key = key;
@@ -313,6 +343,10 @@ public final class ReviewFold {
                     openNoMaster = -1;
                 }
                 noMasterSince = null;
+                causes.put(agent, cause);
+                if (lastMove >= 0 && lastMoveAt.equals(t) && lastMoveTo.equals(agent) && out.containsKey(lastMove)) {
+                    moveCause.put(lastMove, cause); // a tie in time: the review list orders the move first
+                }
                 masters.put(agent, t);
                 mastering.computeIfAbsent(agent, a -> new TreeSet<>()).add(this);
                 add(new ReviewFact.MasterChanged(key, t, from, agent, cause, gap));
@@ -370,7 +404,11 @@ public final class ReviewFold {
                 if (vipHolder != null && !vipHolder.equals(agent)) {
                     Optional<Duration> gap = vipRemovedAt == null
                             ? Optional.empty() : Optional.of(Duration.between(vipRemovedAt, t));
-                    add(new ReviewFact.VipMoved(key, t, vipHolder, agent, List.copyOf(addresses), gap));
+                    lastMove = add(new ReviewFact.VipMoved(key, t, vipHolder, agent, List.copyOf(addresses), gap));
+                    lastMoveAt = t;
+                    lastMoveTo = agent;
+                    moveCause.put(lastMove, causes.getOrDefault(agent,
+                            "unknown: no state change of " + agent + " to MASTER before the move"));
                 }
                 vipHolder = agent;
                 vipRemovedAt = null;

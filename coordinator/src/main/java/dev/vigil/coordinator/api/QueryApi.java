@@ -37,9 +37,10 @@ import java.util.function.Predicate;
 
 /**
  * The audit query API (documented by {@code /v1/openapi.yaml}, a file in the jar). Parameters are
- * validated on the event loop (400 naming the parameter); the store is read on a worker. Moves,
- * incidents and the narrative fold the whole history up to the end of the window, so who held a
- * router before the window is known, then keep what lies in it.
+ * validated on the event loop (400 naming the parameter); the store is read on a worker. Moves and
+ * incidents read the review read models (kept up incrementally by {@link ReviewReadModel}); the narrative
+ * folds the whole history up to the end of the window, so who held a router before the window is known,
+ * then keeps what lies in it.
  */
 public final class QueryApi {
     private static final Logger LOG = LoggerFactory.getLogger(QueryApi.class);
@@ -65,7 +66,9 @@ public final class QueryApi {
     public QueryApi(ReadAccess access, StoredEvents events, Clock clock, Duration gapFillWindow, int stateCheckpointEvery) {
         this.access = access;
         this.events = events;
-        this.readModel = new ReviewReadModel(events.dataSource(), events);
+        // Tests that ask for small state checkpoints get small review checkpoints too, so both resume paths run.
+        this.readModel = new ReviewReadModel(events.dataSource(), EnvelopeCodec.standard(), clock, gapFillWindow,
+                stateCheckpointEvery == StateCheckpoints.DEFAULT_EVERY ? ReviewReadModel.DEFAULT_EVERY : stateCheckpointEvery);
         this.stateCheckpoints = new StateCheckpoints(events.dataSource(), EnvelopeCodec.standard(), clock, gapFillWindow,
                 stateCheckpointEvery);
         this.clock = clock;

@@ -4,7 +4,13 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.model.AddressFamily;
 
+import dev.vigil.coordinator.projection.ReviewFact.Basis;
+import dev.vigil.model.EnvelopeCodec;
+import dev.vigil.model.MalformedEnvelopeException;
+
 import javax.sql.DataSource;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
@@ -12,106 +18,388 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
 
 /**
- * The review read models (tables rm_vip_move, rm_incident): the rows of {@link ReviewRows} over every
- * stored fact, kept so a query reads rows instead of folding the history. They are disposable: a
- * query refills them when the store holds other facts than they were built from (count or highest
- * index differ, so a late commit below the highest index is noticed too), {@link #drop()} empties
- * them, and the answers are the same either way. Constant SQL only; blocking.
+ * The review read models (tables rm_vip_move, rm_incident): the rows of {@link ReviewRows} over every stored
+ * fact, kept up incrementally so a query reads rows instead of folding the history. Each basis of the review
+ * fold ({@link ReviewFold.Run}) is checkpointed (table rm_review_checkpoint, every {@code every} facts and at
+ * the end of each refresh) and a refresh folds only the facts after the last checkpoint, replacing the rows
+ * (by emission id) that the fold touched. As {@link StateCheckpoints} does, a fact that commits late or comes
+ * with an older time than the checkpoint makes the refresh resume from an earlier checkpoint: late commits
+ * are found below the highest folded index by counting the events above the gap-free horizon
+ * ({@link PageHorizon}); rows emitted after the resumed checkpoint are deleted, and the incidents whose span
+ * covers a newly seen fact get it in their events. The answers equal {@link ReviewRows} over every fact
+ * ({@code ReviewReadModelTest}); {@link #drop()} empties everything and the next refresh rebuilds.
+ * A refresh is one REPEATABLE READ transaction, so what it counts and what it folds is one snapshot.
+ * Constant SQL only; blocking.
  */
 public final class ReviewReadModel {
-    private static final String STATS = "SELECT COUNT(*), COALESCE(MAX(global_index), 0) FROM domain_event_entry";
-    private static final String LOCK = "SELECT fact_count, max_index FROM rm_build WHERE name = 'review' FOR UPDATE";
-    private static final String MARK = "UPDATE rm_build SET fact_count = ?, max_index = ? WHERE name = 'review'";
+    public static final int DEFAULT_EVERY = 5_000;
+    private static final String LOCK = "SELECT horizon, max_index, zone_count FROM rm_review_build WHERE name = 'review' FOR UPDATE";
+    private static final String MARK = "UPDATE rm_review_build SET horizon = ?, max_index = ?, zone_count = ? WHERE name = 'review'";
+    private static final String COUNT_RANGE = "SELECT COUNT(*) FROM domain_event_entry WHERE global_index > ? AND global_index <= ?";
+    private static final String MAX_INDEX = "SELECT COALESCE(MAX(global_index), 0) FROM domain_event_entry";
+    private static final String SUSPECTS = "SELECT COUNT(*), MIN(f.agent_time), MIN(f.recorded_at), MAX(f.agent_time) FROM domain_event_entry d"
+            + " JOIN ingested_fact f ON f.agent_id = d.aggregate_identifier AND f.stream_index = d.sequence_number"
+            + " WHERE d.global_index > ? AND d.global_index <= ?";
+    private static final String ABOVE = "SELECT global_index, time_stamp FROM domain_event_entry"
+            + " WHERE global_index > ? AND global_index <= ? ORDER BY global_index FETCH FIRST ? ROWS ONLY";
+    private static final String CHECKPOINT = "SELECT state_at, emitted, fold_state FROM rm_review_checkpoint"
+            + " WHERE basis = ? AND state_at < ? ORDER BY state_at DESC FETCH FIRST 1 ROWS ONLY";
+    private static final String DROP_LATER = "DELETE FROM rm_review_checkpoint WHERE basis = ? AND (state_at > ? OR head = TRUE)";
+    private static final String INSERT_CHECKPOINT = "INSERT INTO rm_review_checkpoint (basis, state_at, head, emitted, fold_state)"
+            + " VALUES (?, ?, ?, ?, ?)";
+    private static final String CLEAR_CHECKPOINTS = "DELETE FROM rm_review_checkpoint";
+    private static final String DELETE_MOVES_FROM = "DELETE FROM rm_vip_move WHERE emit >= ?";
+    private static final String DELETE_INCIDENTS_FROM = "DELETE FROM rm_incident WHERE basis = ? AND emit >= ?";
+    private static final String DELETE_MOVE = "DELETE FROM rm_vip_move WHERE emit = ?";
+    private static final String DELETE_INCIDENT = "DELETE FROM rm_incident WHERE basis = ? AND emit = ?";
+    private static final String EVENTS_OF = "SELECT events FROM rm_incident WHERE basis = ? AND emit = ?";
+    private static final String SET_EVENTS = "UPDATE rm_incident SET events = ? WHERE basis = ? AND emit = ?";
+    private static final String COVERING = "SELECT basis, emit, cluster, vrid, family, kind, started_at, ended_at, agents,"
+            + " detail, events FROM rm_incident WHERE basis = 1 AND started_at <= ? AND (ended_at IS NULL OR ended_at >= ?)";
     private static final String CLEAR_MOVES = "DELETE FROM rm_vip_move";
     private static final String CLEAR_INCIDENTS = "DELETE FROM rm_incident";
     private static final String INSERT_MOVE = "INSERT INTO rm_vip_move (cluster, vrid, family, moved_at, from_agent,"
-            + " to_agent, addresses, cause, gap_ms, ordinal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + " to_agent, addresses, cause, gap_ms, ordinal, emit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)";
     private static final String INSERT_INCIDENT = "INSERT INTO rm_incident (cluster, vrid, family, kind, started_at,"
-            + " ended_at, agents, detail, events, ordinal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + " ended_at, agents, detail, events, ordinal, basis, emit, fact_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)";
+    private static final String FACT = "SELECT d.global_index, d.aggregate_identifier, d.sequence_number, d.payload,"
+            + " f.recorded_at FROM domain_event_entry d"
+            + " JOIN ingested_fact f ON f.agent_id = d.aggregate_identifier AND f.stream_index = d.sequence_number";
+    private static final String BY_AGENT_CLOCK = FACT + " WHERE f.agent_time > ? AND d.global_index <= ? ORDER BY f.agent_time";
+    private static final String BY_ARRIVAL = FACT + " WHERE f.recorded_at > ? AND d.global_index <= ? ORDER BY f.recorded_at";
+    private static final String IN_SPAN = FACT + " WHERE f.agent_time >= ? AND f.agent_time <= ? AND d.global_index <= ?";
+    private static final String IN_RANGE = FACT + " WHERE d.global_index > ? AND d.global_index <= ?";
     private static final String MOVES = "SELECT cluster, vrid, family, moved_at, from_agent, to_agent, addresses, cause,"
             + " gap_ms FROM rm_vip_move WHERE (CAST(? AS VARCHAR(64)) IS NULL OR cluster = ?)"
-            + " AND (CAST(? AS INT) IS NULL OR vrid = ?) AND moved_at >= ? AND moved_at <= ? ORDER BY ordinal";
+            + " AND (CAST(? AS INT) IS NULL OR vrid = ?) AND moved_at >= ? AND moved_at <= ? ORDER BY moved_at, emit";
     private static final String INCIDENTS = "SELECT cluster, vrid, family, kind, started_at, ended_at, agents, detail,"
             + " events FROM rm_incident WHERE (CAST(? AS VARCHAR(64)) IS NULL OR cluster = ?)"
             + " AND (CAST(? AS INT) IS NULL OR vrid = ?) AND (CAST(? AS VARCHAR(32)) IS NULL OR kind = ?)"
-            + " AND started_at <= ? AND (ended_at IS NULL OR ended_at >= ?) ORDER BY ordinal";
+            + " AND started_at <= ? AND (ended_at IS NULL OR ended_at >= ?) ORDER BY fact_at, basis, emit";
+    private static final int HORIZON_SCAN = 2_000;
+    private static final Instant BEFORE_ALL = Instant.parse("0001-01-01T00:00:00Z");
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper STATE = new ObjectMapper().findAndRegisterModules();
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {
     };
     private static final TypeReference<List<Long>> LONGS = new TypeReference<>() {
     };
 
     private final DataSource dataSource;
-    private final StoredEvents events;
+    private final EnvelopeCodec codec;
+    private final Clock clock;
+    private final Duration fillWindow;
+    private final int every;
+    private final ReentrantLock refreshing = new ReentrantLock();
 
     public ReviewReadModel(DataSource dataSource, StoredEvents events) {
-        this.dataSource = dataSource;
-        this.events = events;
+        this(dataSource, EnvelopeCodec.standard(), Clock.systemUTC(), Duration.ofSeconds(60), DEFAULT_EVERY);
     }
 
-    /** Refills the read models if facts were stored (or committed late) since they were built. */
+    public ReviewReadModel(DataSource dataSource, EnvelopeCodec codec, Clock clock, Duration fillWindow, int every) {
+        if (every < 1) {
+            throw new IllegalArgumentException("checkpoint interval must be at least one fact");
+        }
+        this.dataSource = dataSource;
+        this.codec = codec;
+        this.clock = clock;
+        this.fillWindow = fillWindow;
+        this.every = every;
+    }
+
+    /** Folds the facts stored (or committed late) since the last refresh into the read models. */
     public void refresh() throws SQLException {
-        build(false);
+        refreshing.lock(); // one refresh per process at a time; another coordinator's waits on the row lock
+        try {
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    refreshOnce();
+                    return;
+                } catch (SQLException e) {
+                    // Another coordinator refreshed meanwhile: our snapshot is stale, go again on a new one.
+                    if (!"40001".equals(e.getSQLState()) || attempt == 3) {
+                        throw e;
+                    }
+                }
+            }
+        } finally {
+            refreshing.unlock();
+        }
     }
 
     /** Empties and refills the read models from the event stream. */
     public void rebuild() throws SQLException {
-        build(true);
+        drop();
+        refresh();
     }
 
-    /** Empties the read models; the next query (or {@link #rebuild()}) refills them. */
+    /** Empties the read models and their checkpoints; the next query (or {@link #rebuild()}) refills them. */
     public void drop() throws SQLException {
         try (Connection c = dataSource.getConnection()) {
+            boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
             try {
                 lock(c);
                 update(c, CLEAR_MOVES);
                 update(c, CLEAR_INCIDENTS);
-                mark(c, -1, -1);
+                update(c, CLEAR_CHECKPOINTS);
+                mark(c, 0, 0, 0);
                 c.commit();
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
+            } finally {
+                c.setAutoCommit(autoCommit);
             }
         }
     }
 
-    private void build(boolean force) throws SQLException {
+    private void refreshOnce() throws SQLException {
         try (Connection c = dataSource.getConnection()) {
+            boolean autoCommit = c.getAutoCommit();
+            int isolation = c.getTransactionIsolation();
             c.setAutoCommit(false);
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             try {
                 long[] built = lock(c);
-                long[] now = stats(c);
-                if (!force && built[0] == now[0] && built[1] == now[1]) {
+                long horizon = built[0];
+                long folded = built[1];
+                boolean lateCommit = count(c, horizon, folded) != built[2];
+                long max = single(c, MAX_INDEX);
+                if (!lateCommit && max == folded) {
                     c.commit();
                     return;
                 }
-                // Facts are read after the stats: the rows cover at least what is marked.
-                List<StoredEvent> facts = events.inWindow(Instant.EPOCH, ReviewRows.END_OF_TIME, Optional.empty());
-                List<ReviewFact> review = ReviewFold.derive(facts.stream().map(StoredEvent::observed).toList(),
-                        ReviewPolicy.DEFAULT);
-                update(c, CLEAR_MOVES);
-                update(c, CLEAR_INCIDENTS);
-                insertMoves(c, ReviewRows.moves(review));
-                insertIncidents(c, ReviewRows.incidents(facts, review));
-                mark(c, now[0], now[1]);
+                // Facts not yet folded: above the folded index, or (a late commit somewhere) above the horizon.
+                long low = lateCommit ? horizon : folded;
+                Suspects suspects = suspects(c, low, max);
+                boolean fresh = true;
+                Set<RowId> written = new HashSet<>();
+                for (Basis basis : Basis.values()) {
+                    fresh &= foldOn(c, basis, suspects, max, written);
+                }
+                if (!fresh) {
+                    patchCovering(c, low, max, suspects, written);
+                }
+                long newHorizon = horizon(c, horizon, max);
+                mark(c, newHorizon, max, count(c, newHorizon, max));
                 c.commit();
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
+            } finally {
+                c.setTransactionIsolation(isolation);
+                c.setAutoCommit(autoCommit);
             }
         }
     }
 
+    /** An incident row: basis and emission id. */
+    private record RowId(int basis, long emit) {
+    }
+
+    /** Facts in an index range: how many, the oldest agent time and the oldest arrival among them. */
+    private record Suspects(long count, Optional<Instant> agentTime, Optional<Instant> arrival,
+                            Optional<Instant> latestAgentTime) {
+        Optional<Instant> oldest(Basis basis) {
+            return basis == Basis.AGENT_CLOCK ? agentTime : arrival;
+        }
+    }
+
+    private static Suspects suspects(Connection c, long above, long upTo) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SUSPECTS)) {
+            ps.setLong(1, above);
+            ps.setLong(2, upTo);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new Suspects(rs.getLong(1), optionalInstant(rs, 2), optionalInstant(rs, 3), optionalInstant(rs, 4));
+            }
+        }
+    }
+
+    /**
+     * Folds one basis on from the latest checkpoint older than every suspect (from the start if none), writing
+     * rows for what the fold touches and checkpoints as it goes. Returns whether it folded from the start.
+     */
+    private boolean foldOn(Connection c, Basis basis, Suspects suspects, long maxIndex, Set<RowId> written)
+            throws SQLException {
+        if (suspects.oldest(basis).isEmpty()) {
+            return false;
+        }
+        Instant oldest = suspects.oldest(basis).get();
+        Instant from = BEFORE_ALL;
+        long emitted = 0;
+        ReviewFold.Run run = ReviewFold.Run.start(basis, ReviewPolicy.DEFAULT);
+        try (PreparedStatement ps = c.prepareStatement(CHECKPOINT)) {
+            ps.setInt(1, basis.ordinal());
+            ps.setObject(2, utc(oldest));
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    from = rs.getObject(1, OffsetDateTime.class).toInstant();
+                    emitted = rs.getLong(2);
+                    run = ReviewFold.Run.resume(unpack(rs.getBytes(3)));
+                }
+            }
+        }
+        boolean fresh = from.equals(BEFORE_ALL);
+        // Everything after the resumed checkpoint is folded again: its later checkpoints and rows go.
+        try (PreparedStatement ps = c.prepareStatement(DROP_LATER)) {
+            ps.setInt(1, basis.ordinal());
+            ps.setObject(2, utc(from));
+            ps.executeUpdate();
+        }
+        if (basis == Basis.AGENT_CLOCK) {
+            try (PreparedStatement ps = c.prepareStatement(DELETE_MOVES_FROM)) {
+                ps.setLong(1, emitted);
+                ps.executeUpdate();
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement(DELETE_INCIDENTS_FROM)) {
+            ps.setInt(1, basis.ordinal());
+            ps.setLong(2, emitted);
+            ps.executeUpdate();
+        }
+        ReviewFold.Run folding = run;
+        // Open periods of the checkpoint may have changed in rows since: write them again.
+        Set<Long> rewrite = new HashSet<>(run.open());
+        List<StoredEvent> chunk = new ArrayList<>();
+        Instant[] last = {null, null}; // last group's time, last checkpoint's time
+        try (PreparedStatement insert = c.prepareStatement(INSERT_CHECKPOINT)) {
+            readFacts(c, basis, from, maxIndex, group -> {
+                group.forEach(e -> folding.apply(e.observed()));
+                chunk.addAll(group);
+                Instant at = ReviewFold.clock(basis, group.get(0).observed());
+                last[0] = at;
+                if (chunk.size() >= every) {
+                    flush(c, basis, folding, chunk, rewrite, at, maxIndex, written);
+                    checkpoint(insert, basis, at, false, folding);
+                    last[1] = at;
+                }
+            });
+            if (!chunk.isEmpty() || !rewrite.isEmpty()) {
+                flush(c, basis, folding, chunk, rewrite, last[0] == null ? from : last[0], maxIndex, written);
+            }
+            if (last[0] != null && !last[0].equals(last[1])) {
+                checkpoint(insert, basis, last[0], true, folding);
+            }
+        }
+        return fresh;
+    }
+
+    private interface Group {
+        void accept(List<StoredEvent> sameTime) throws SQLException;
+    }
+
+    /** Facts after {@code from} in the basis's order, up to {@code maxIndex}, in groups of one basis time each. */
+    private void readFacts(Connection c, Basis basis, Instant from, long maxIndex, Group sink) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(basis == Basis.AGENT_CLOCK ? BY_AGENT_CLOCK : BY_ARRIVAL)) {
+            ps.setObject(1, utc(from));
+            ps.setLong(2, maxIndex);
+            ps.setFetchSize(1000);
+            Comparator<StoredEvent> order = Comparator.comparing(StoredEvent::observed, ReviewFold.order(basis));
+            List<StoredEvent> group = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    StoredEvent e = event(rs);
+                    if (!group.isEmpty() && !ReviewFold.clock(basis, group.get(0).observed())
+                            .equals(ReviewFold.clock(basis, e.observed()))) {
+                        group.sort(order);
+                        sink.accept(List.copyOf(group));
+                        group.clear();
+                    }
+                    group.add(e);
+                }
+            }
+            if (!group.isEmpty()) {
+                group.sort(order);
+                sink.accept(List.copyOf(group));
+            }
+        }
+    }
+
+    /**
+     * Writes the rows of what the run touched (and of {@code rewrite}, emptied then), and adds the chunk's facts
+     * to the events of the incidents still open. Events are taken from facts up to {@code upTo} in agent time
+     * for the agent-clock basis (later ones come with later chunks), from every fact for the arrival basis.
+     */
+    private void flush(Connection c, Basis basis, ReviewFold.Run run, List<StoredEvent> chunk, Set<Long> rewrite,
+                       Instant upTo, long maxIndex, Set<RowId> written) throws SQLException {
+        {
+            ReviewFold.Drained drained = run.drain();
+            TreeMap<Long, ReviewFact> write = new TreeMap<>(drained.facts());
+            for (long id : rewrite) {
+                if (!write.containsKey(id)) {
+                    run.fact(id).ifPresent(f -> write.put(id, f));
+                }
+            }
+            rewrite.clear();
+            List<Map.Entry<Long, ReviewFact>> incidents = new ArrayList<>();
+            Instant spanFrom = null;
+            Instant spanTo = null;
+            for (Map.Entry<Long, ReviewFact> w : write.entrySet()) {
+                ReviewFact f = w.getValue();
+                if (basis == Basis.AGENT_CLOCK && f instanceof ReviewFact.VipMoved m) {
+                    writeMove(c, w.getKey(), m, drained.moveCauses().get(w.getKey()));
+                }
+                if (basis == Basis.ARRIVAL && !(f instanceof ReviewFact.SplitBrain)) {
+                    continue;
+                }
+                Optional<ReviewRows.Incident> shape = ReviewRows.incident(f, List.of());
+                if (shape.isPresent()) {
+                    incidents.add(w);
+                    Instant s = shape.get().start();
+                    Instant e = basis == Basis.ARRIVAL ? shape.get().until().orElse(ReviewRows.END_OF_TIME)
+                            : min(shape.get().until().orElse(upTo), upTo);
+                    spanFrom = spanFrom == null || s.isBefore(spanFrom) ? s : spanFrom;
+                    spanTo = spanTo == null || e.isAfter(spanTo) ? e : spanTo;
+                }
+            }
+            if (!incidents.isEmpty()) {
+                List<StoredEvent> inSpan = ReviewRows.byAgentTime(spanRead(c, spanFrom, spanTo, maxIndex));
+                for (Map.Entry<Long, ReviewFact> w : incidents) {
+                    ReviewRows.Incident i = ReviewRows.incident(w.getValue(), inSpan).orElseThrow();
+                    writeIncident(c, basis, w.getKey(), w.getValue().at(), i);
+                    written.add(new RowId(basis.ordinal(), w.getKey()));
+                }
+            }
+            // Open incidents the chunk did not touch still gain the chunk's facts.
+            if (!chunk.isEmpty()) {
+                for (long id : run.open()) {
+                    if (write.containsKey(id)) {
+                        continue;
+                    }
+                    ReviewFact f = run.fact(id).orElseThrow();
+                    if (basis == Basis.ARRIVAL && !(f instanceof ReviewFact.SplitBrain)) {
+                        continue;
+                    }
+                    Optional<ReviewRows.Incident> shape = ReviewRows.incident(f, List.of());
+                    if (shape.isPresent()) {
+                        addEvents(c, basis.ordinal(), id, shape.get(), chunk);
+                    }
+                }
+            }
+            chunk.clear();
+        }
+    }
     public List<ReviewRows.Move> moves(Optional<String> cluster, Optional<Integer> vrid, Instant from, Instant to)
             throws SQLException {
         List<ReviewRows.Move> out = new ArrayList<>();
@@ -158,24 +446,36 @@ public final class ReviewReadModel {
     private static long[] lock(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(LOCK); ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) {
-                throw new SQLException("rm_build has no 'review' row: the read model migration did not run");
+                throw new SQLException("rm_review_build has no 'review' row: the read model migration did not run");
             }
-            return new long[] {rs.getLong(1), rs.getLong(2)};
+            return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
         }
     }
 
-    private static long[] stats(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(STATS); ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return new long[] {rs.getLong(1), rs.getLong(2)};
-        }
-    }
-
-    private static void mark(Connection c, long count, long max) throws SQLException {
+    private static void mark(Connection c, long horizon, long max, long zone) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(MARK)) {
-            ps.setLong(1, count);
+            ps.setLong(1, horizon);
             ps.setLong(2, max);
+            ps.setLong(3, zone);
             ps.executeUpdate();
+        }
+    }
+
+    private static long count(Connection c, long above, long upTo) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(COUNT_RANGE)) {
+            ps.setLong(1, above);
+            ps.setLong(2, upTo);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private static long single(Connection c, String sql) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 
@@ -185,47 +485,219 @@ public final class ReviewReadModel {
         }
     }
 
-    private static void insertMoves(Connection c, List<ReviewRows.Move> moves) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(INSERT_MOVE)) {
-            int ordinal = 0;
-            for (ReviewRows.Move m : moves) {
-                router(ps, m.router());
-                ps.setObject(4, utc(m.at()));
-                ps.setString(5, m.from());
-                ps.setString(6, m.to());
-                ps.setString(7, json(m.addresses()));
-                ps.setString(8, m.cause());
-                if (m.gap().isPresent()) {
-                    ps.setDouble(9, m.gap().get().toNanos() / 1_000_000.0);
-                } else {
-                    ps.setNull(9, Types.DOUBLE);
+    /** The highest index up to {@code max} with no gap below it that may still fill, scanning up from {@code from}. */
+    private long horizon(Connection c, long from, long max) throws SQLException {
+        long horizon = from;
+        while (true) {
+            List<PageHorizon.Visible> above = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(ABOVE)) {
+                ps.setLong(1, horizon);
+                ps.setLong(2, max);
+                ps.setInt(3, HORIZON_SCAN);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        above.add(new PageHorizon.Visible(rs.getLong(1), Instant.parse(rs.getString(2))));
+                    }
                 }
-                ps.setInt(10, ordinal++);
-                ps.addBatch();
             }
-            ps.executeBatch();
+            long next = PageHorizon.of(horizon, above, clock.instant(), fillWindow);
+            if (above.size() < HORIZON_SCAN || next != above.get(above.size() - 1).index()) {
+                return next;
+            }
+            horizon = next;
         }
     }
 
-    private static void insertIncidents(Connection c, List<ReviewRows.Incident> incidents) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(INSERT_INCIDENT)) {
-            int ordinal = 0;
-            for (ReviewRows.Incident i : incidents) {
-                router(ps, i.router());
-                ps.setString(4, i.kind().name());
-                ps.setObject(5, utc(i.start()));
-                if (i.until().isPresent()) {
-                    ps.setObject(6, utc(i.until().get()));
-                } else {
-                    ps.setNull(6, Types.TIMESTAMP_WITH_TIMEZONE);
-                }
-                ps.setString(7, json(i.agents()));
-                ps.setString(8, i.detail());
-                ps.setString(9, json(i.events()));
-                ps.setInt(10, ordinal++);
-                ps.addBatch();
+    private void checkpoint(PreparedStatement insert, Basis basis, Instant at, boolean head, ReviewFold.Run run)
+            throws SQLException {
+        insert.setInt(1, basis.ordinal());
+        insert.setObject(2, utc(at));
+        insert.setBoolean(3, head);
+        insert.setLong(4, run.emitted());
+        insert.setBytes(5, pack(run.snapshot()));
+        insert.executeUpdate();
+    }
+
+    private static void writeMove(Connection c, long id, ReviewFact.VipMoved m, String cause) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(DELETE_MOVE)) {
+            ps.setLong(1, id);
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement(INSERT_MOVE)) {
+            router(ps, m.router());
+            ps.setObject(4, utc(m.at()));
+            ps.setString(5, m.fromAgent());
+            ps.setString(6, m.toAgent());
+            ps.setString(7, json(m.addresses()));
+            ps.setString(8, cause);
+            if (m.gap().isPresent()) {
+                ps.setDouble(9, m.gap().get().toNanos() / 1_000_000.0);
+            } else {
+                ps.setNull(9, Types.DOUBLE);
             }
-            ps.executeBatch();
+            ps.setLong(10, id);
+            ps.executeUpdate();
+        }
+    }
+
+    private static void writeIncident(Connection c, Basis basis, long id, Instant factAt, ReviewRows.Incident i)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(DELETE_INCIDENT)) {
+            ps.setInt(1, basis.ordinal());
+            ps.setLong(2, id);
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement(INSERT_INCIDENT)) {
+            router(ps, i.router());
+            ps.setString(4, i.kind().name());
+            ps.setObject(5, utc(i.start()));
+            if (i.until().isPresent()) {
+                ps.setObject(6, utc(i.until().get()));
+            } else {
+                ps.setNull(6, Types.TIMESTAMP_WITH_TIMEZONE);
+            }
+            ps.setString(7, json(i.agents()));
+            ps.setString(8, i.detail());
+            ps.setString(9, json(i.events()));
+            ps.setInt(10, basis.ordinal());
+            ps.setLong(11, id);
+            ps.setObject(12, utc(factAt));
+            ps.executeUpdate();
+        }
+    }
+
+    /** Adds to a stored incident's events those of {@code facts} that are part of it. */
+    private static void addEvents(Connection c, int basis, long id, ReviewRows.Incident shape, List<StoredEvent> facts)
+            throws SQLException {
+        TreeSet<Long> ids;
+        try (PreparedStatement ps = c.prepareStatement(EVENTS_OF)) {
+            ps.setInt(1, basis);
+            ps.setLong(2, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return;
+                }
+                ids = new TreeSet<>(parse(rs.getString(1), LONGS));
+            }
+        }
+        boolean changed = false;
+        for (StoredEvent e : facts) {
+            if (ReviewRows.partOf(e, shape)) {
+                changed |= ids.add(e.id());
+            }
+        }
+        if (changed) {
+            try (PreparedStatement ps = c.prepareStatement(SET_EVENTS)) {
+                ps.setString(1, json(List.copyOf(ids)));
+                ps.setInt(2, basis);
+                ps.setLong(3, id);
+                ps.executeUpdate();
+            }
+        }
+    }
+
+    /**
+     * The facts newly seen by this refresh (index in (low, max]) join the events of the arrival-basis incidents
+     * written before it whose span covers their agent time. Agent-clock incidents need no patch: those closed
+     * before the resumed checkpoint end before every new fact, the open ones were rewritten or gained the new
+     * facts chunk by chunk, the later ones were folded again.
+     */
+    private void patchCovering(Connection c, long low, long max, Suspects suspects, Set<RowId> written)
+            throws SQLException {
+        if (suspects.count() == 0) {
+            return;
+        }
+        record Covering(int basis, long emit, ReviewRows.Incident shape) {
+        }
+        List<Covering> covering = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(COVERING)) {
+            ps.setObject(1, utc(suspects.latestAgentTime().orElseThrow()));
+            ps.setObject(2, utc(suspects.agentTime().orElseThrow()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (written.contains(new RowId(rs.getInt(1), rs.getLong(2)))) {
+                        continue;
+                    }
+                    OffsetDateTime ended = rs.getObject(8, OffsetDateTime.class);
+                    RouterKey key = new RouterKey(rs.getString(3), rs.getInt(4), AddressFamily.valueOf(rs.getString(5)));
+                    covering.add(new Covering(rs.getInt(1), rs.getLong(2), new ReviewRows.Incident(key,
+                            ReviewRows.IncidentKind.valueOf(rs.getString(6)), instant(rs, 7),
+                            Optional.ofNullable(ended).map(OffsetDateTime::toInstant), parse(rs.getString(9), STRINGS),
+                            rs.getString(10), List.of())));
+                }
+            }
+        }
+        if (covering.isEmpty()) {
+            return;
+        }
+        List<StoredEvent> seen = read(c, IN_RANGE, ps -> {
+            ps.setLong(1, low);
+            ps.setLong(2, max);
+        });
+        for (Covering k : covering) {
+            addEvents(c, k.basis(), k.emit(), k.shape(), seen);
+        }
+    }
+
+    private List<StoredEvent> spanRead(Connection c, Instant from, Instant to, long maxIndex) throws SQLException {
+        return read(c, IN_SPAN, ps -> {
+            ps.setObject(1, utc(from));
+            ps.setObject(2, utc(to));
+            ps.setLong(3, maxIndex);
+        });
+    }
+
+    private interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    private List<StoredEvent> read(Connection c, String sql, Binder binder) throws SQLException {
+        List<StoredEvent> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            binder.bind(ps);
+            ps.setFetchSize(1000);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(event(rs));
+                }
+            }
+        }
+        return out;
+    }
+
+    private StoredEvent event(ResultSet rs) throws SQLException {
+        try {
+            Observed o = new Observed(codec.decode(StoredPayload.envelope(rs.getBytes(4))),
+                    rs.getObject(5, OffsetDateTime.class).toInstant());
+            return new StoredEvent(rs.getLong(1), rs.getString(2), rs.getLong(3), o);
+        } catch (IOException | MalformedEnvelopeException e) {
+            throw new UndecodableStoredFact(e);
+        }
+    }
+
+    private static Optional<Instant> optionalInstant(ResultSet rs, int column) throws SQLException {
+        return Optional.ofNullable(rs.getObject(column, OffsetDateTime.class)).map(OffsetDateTime::toInstant);
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+
+    private static byte[] pack(ReviewFold.Snapshot s) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(bytes)) {
+            STATE.writeValue(gz, s);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static ReviewFold.Snapshot unpack(byte[] packed) {
+        try (GZIPInputStream gz = new GZIPInputStream(new ByteArrayInputStream(packed))) {
+            return STATE.readValue(gz, ReviewFold.Snapshot.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("unreadable review checkpoint", e);
         }
     }
 

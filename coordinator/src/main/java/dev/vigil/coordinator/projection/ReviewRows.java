@@ -65,26 +65,41 @@ public final class ReviewRows {
     }
 
     public static List<Incident> incidents(List<StoredEvent> facts, List<ReviewFact> review) {
-        // By agent time, so each incident looks only at the facts within its span (not at the whole history).
+        List<StoredEvent> byTime = byAgentTime(facts);
+        List<Incident> out = new ArrayList<>();
+        for (ReviewFact f : review) {
+            incident(f, byTime).ifPresent(out::add);
+        }
+        return List.copyOf(out);
+    }
+
+    /** Facts by agent time (then id), so each incident looks only at the facts within its span. */
+    public static List<StoredEvent> byAgentTime(List<StoredEvent> facts) {
         List<StoredEvent> byTime = new ArrayList<>(facts);
         byTime.sort(java.util.Comparator.comparing((StoredEvent e) -> e.observed().envelope().time())
                 .thenComparingLong(StoredEvent::id));
-        List<Incident> out = new ArrayList<>();
-        for (ReviewFact f : review) {
-            span(f).ifPresent(s -> {
-                List<Long> ids = new ArrayList<>();
-                Instant end = s.until.orElse(END_OF_TIME);
-                for (int i = firstAtOrAfter(byTime, s.start); i < byTime.size()
-                        && !byTime.get(i).observed().envelope().time().isAfter(end); i++) {
-                    if (partOf(byTime.get(i), f.router(), s)) {
-                        ids.add(byTime.get(i).id());
-                    }
+        return byTime;
+    }
+
+    /** The incident a review fact makes, if any, with its events among {@code byTime} (see {@link #byAgentTime}). */
+    public static Optional<Incident> incident(ReviewFact f, List<StoredEvent> byTime) {
+        return span(f).map(s -> {
+            List<Long> ids = new ArrayList<>();
+            Instant end = s.until.orElse(END_OF_TIME);
+            for (int i = firstAtOrAfter(byTime, s.start); i < byTime.size()
+                    && !byTime.get(i).observed().envelope().time().isAfter(end); i++) {
+                if (partOf(byTime.get(i), f.router(), s)) {
+                    ids.add(byTime.get(i).id());
                 }
-                ids.sort(null);
-                out.add(new Incident(f.router(), s.kind, s.start, s.until, List.copyOf(s.agents), s.detail, ids));
-            });
-        }
-        return List.copyOf(out);
+            }
+            ids.sort(null);
+            return new Incident(f.router(), s.kind, s.start, s.until, List.copyOf(s.agents), s.detail, ids);
+        });
+    }
+
+    /** Whether a stored fact is one of the events an incident is made of. */
+    public static boolean partOf(StoredEvent e, Incident i) {
+        return partOf(e, i.router(), new Span(i.kind(), i.start(), i.until(), Set.copyOf(i.agents()), i.detail()));
     }
 
     private static int firstAtOrAfter(List<StoredEvent> byTime, Instant t) {

@@ -1,0 +1,153 @@
+package dev.vigil.coordinator.projection;
+
+import dev.vigil.coordinator.ingest.IngestResult;
+import dev.vigil.coordinator.ingest.IngestService;
+import dev.vigil.coordinator.store.AuditStore;
+import dev.vigil.coordinator.store.StoreSettings;
+import dev.vigil.model.AddressFamily;
+import dev.vigil.model.AgentFact;
+import dev.vigil.model.EnvelopeCodec;
+import dev.vigil.model.EventEnvelope;
+import dev.vigil.model.RouterRef;
+import dev.vigil.model.RouterState;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The incrementally kept review read models equal {@link ReviewRows} over every stored fact: after batches in
+ * time order, a late batch from the middle of the history (the fold resumes from an earlier checkpoint), new
+ * facts after that, a drop and a rebuild. Checkpoints every few facts, so resuming happens many times.
+ */
+@Timeout(120)
+class ReviewReadModelTest {
+    private static final Instant BASE = Instant.parse("2026-11-25T03:00:00Z");
+    private static final Instant BEFORE_ALL = Instant.parse("0001-01-01T00:00:00Z");
+    private final EnvelopeCodec codec = EnvelopeCodec.standard();
+    private Path dir;
+    private AuditStore store;
+    private IngestService ingest;
+    private ReviewReadModel model;
+    private StoredEvents events;
+    private final long[] seq = new long[3];
+
+    @BeforeEach
+    void open() throws Exception {
+        dir = Files.createTempDirectory("vigil-review-rm");
+        store = AuditStore.open(StoreSettings.embedded(dir), Clock.systemUTC());
+        ingest = new IngestService(codec, store::record);
+        events = new StoredEvents(store.dataSource(), codec);
+        model = new ReviewReadModel(store.dataSource(), codec, Clock.systemUTC(), Duration.ofSeconds(60), 7);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        try {
+            store.close();
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void incrementalRowsEqualTheFullFoldAcrossLateBatchesAndTies() throws Exception {
+        Random random = new Random(42);
+        send(0, history(0, random, 0, 30));
+        send(1, history(1, random, 0, 30));
+        assertSameAsFullFold();
+        assertThat(count("rm_review_checkpoint")).as("checkpoints written").isGreaterThan(4);
+        send(0, history(0, random, 30, 60));
+        assertSameAsFullFold();
+        send(1, history(1, random, 30, 60));
+        assertSameAsFullFold();
+        assertThat(count("rm_vip_move")).as("moves").isPositive();
+        assertThat(count("rm_incident")).as("incidents").isPositive();
+        // Agent 2 was partitioned: its batch arrives now, with agent times from the middle of the hour.
+        send(2, history(2, random, 20, 40));
+        assertSameAsFullFold();
+        for (int minute = 60; minute < 90; minute += 5) {
+            int agent = random.nextInt(3);
+            send(agent, history(agent, random, minute, minute + 5));
+            assertSameAsFullFold();
+        }
+        model.drop();
+        assertThat(count("rm_vip_move") + count("rm_incident") + count("rm_review_checkpoint")).isZero();
+        assertSameAsFullFold();
+        model.rebuild();
+        assertSameAsFullFold();
+    }
+
+    private void assertSameAsFullFold() throws Exception {
+        List<StoredEvent> all = events.inWindow(Instant.EPOCH, ReviewRows.END_OF_TIME, Optional.empty());
+        List<ReviewFact> review = ReviewFold.derive(all.stream().map(StoredEvent::observed).toList(), ReviewPolicy.DEFAULT);
+        model.refresh();
+        assertThat(model.moves(Optional.empty(), Optional.empty(), BEFORE_ALL, ReviewRows.END_OF_TIME))
+                .isEqualTo(ReviewRows.moves(review));
+        assertThat(model.incidents(Optional.empty(), Optional.empty(), Optional.empty(), BEFORE_ALL, ReviewRows.END_OF_TIME))
+                .isEqualTo(ReviewRows.incidents(all, review));
+    }
+
+    private List<EventEnvelope> history(int agent, Random random, int fromMinute, int toMinute) {
+        List<EventEnvelope> out = new ArrayList<>();
+        String name = "a" + agent;
+        for (int minute = fromMinute; minute < toMinute; minute++) {
+            for (int k = 0; k < 3; k++) {
+                // Whole milliseconds, often equal across agents: ties in agent time are common.
+                Instant t = BASE.plusSeconds(minute * 60L + k * 7L).plusMillis(random.nextInt(3));
+                RouterRef r = new RouterRef("VI_1", 1 + random.nextInt(2), AddressFamily.IPV4);
+                AgentFact f = switch (random.nextInt(8)) {
+                    case 0, 1 -> new AgentFact.RouterStateChanged(r, RouterState.BACKUP, RouterState.MASTER, "timer",
+                            100, 100, Optional.empty());
+                    case 2 -> new AgentFact.RouterStateChanged(r, RouterState.MASTER, RouterState.BACKUP, "preempted",
+                            100, 90, Optional.empty());
+                    case 3, 4 -> new AgentFact.VipsAdded(r, List.of("10.0.0." + r.vrid()), true, "ok");
+                    case 5 -> new AgentFact.VipsRemoved(r, List.of("10.0.0." + r.vrid()), true, "ok");
+                    case 6 -> new AgentFact.TrackerResultChanged("chk", "script", random.nextBoolean(), "test", 1000);
+                    default -> random.nextBoolean() ? new AgentFact.AgentStarted("0.1.0", name, 1)
+                            : new AgentFact.AgentStopping("SIGTERM");
+                };
+                out.add(new EventEnvelope(name, name + "-boot", ++seq[agent], t, 0, EnvelopeCodec.CURRENT_SCHEMA,
+                        Optional.of(agent == 2 || random.nextInt(4) > 0 ? "c1" : "c2"), f));
+            }
+        }
+        return out;
+    }
+
+    private void send(int agent, List<EventEnvelope> batch) throws Exception {
+        IngestResult r = ingest.ingest("a" + agent, codec.encodeBatch(batch));
+        assertThat(r).isInstanceOf(IngestResult.Applied.class);
+        assertThat(((IngestResult.Applied) r).outcome().stored()).isEqualTo(batch.size());
+    }
+
+    private long count(String table) throws Exception {
+        try (Connection c = store.dataSource().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(switch (table) {
+                 case "rm_vip_move" -> "SELECT COUNT(*) FROM rm_vip_move";
+                 case "rm_incident" -> "SELECT COUNT(*) FROM rm_incident";
+                 default -> "SELECT COUNT(*) FROM rm_review_checkpoint";
+             })) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}

@@ -5,11 +5,12 @@
 # Per run: events/s, CPU seconds of the coordinators, of PostgreSQL and of the load generator over the load window
 # (from /proc), and PostgreSQL backends active / waiting on the append advisory lock (pg_stat_activity samples).
 # Root (initdb runs as postgres). Builds bench (package only, never install) unless NO_BUILD=1.
-#   bench/coordinator-scale.sh                    INSTANCES="1 2 3" SECONDS_PER_RUN=40 AGENTS=2000 BATCH=100 SENDERS=8
+# Each run first loads for WARMUP_SECONDS unmeasured (JIT and caches of every instance), on the same database.
+#   bench/coordinator-scale.sh    INSTANCES="1 2 3" SECONDS_PER_RUN=40 WARMUP_SECONDS=20 AGENTS=2000 BATCH=100 SENDERS=8
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-instances=${INSTANCES:-"1 2 3"}; secs=${SECONDS_PER_RUN:-40}; agents=${AGENTS:-2000}; batch=${BATCH:-100}; senders=${SENDERS:-8}
+instances=${INSTANCES:-"1 2 3"}; secs=${SECONDS_PER_RUN:-40}; agents=${AGENTS:-2000}; batch=${BATCH:-100}; senders=${SENDERS:-8}; warmup=${WARMUP_SECONDS:-20}
 [ "${NO_BUILD:-0}" = 1 ] || mvn -B -q -o -pl bench -am package -DskipTests
 cp="$top/bench/target/bench.jar:$top/bench/target/lib/*"
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
@@ -48,6 +49,10 @@ for n in $instances; do
     pids+=($!); urls+=("http://127.0.0.1:$p")
     for _ in $(seq 1 400); do (echo >/dev/tcp/127.0.0.1/$p) 2>/dev/null && break; sleep 0.1; done # one at a time: Flyway
   done
+  if [ "$warmup" -gt 0 ]; then
+    java -Xmx1g -cp "$cp" dev.vigil.bench.coordinator.ScaleOutLoad load "$(IFS=,; echo "${urls[*]}")" \
+      "jdbc:postgresql://127.0.0.1:$port/$db" "$agents" "$batch" "$warmup" "$senders" >/dev/null 2>&1
+  fi
   c0=$(ticks "${pids[@]}"); g0=$(pgticks)
   out=$(java -Xmx1g -cp "$cp" dev.vigil.bench.coordinator.ScaleOutLoad load "$(IFS=,; echo "${urls[*]}")" \
         "jdbc:postgresql://127.0.0.1:$port/$db" "$agents" "$batch" "$secs" "$senders" 2>"$work/load-$n.err")

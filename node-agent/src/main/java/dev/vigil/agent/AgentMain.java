@@ -13,8 +13,10 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -67,6 +69,11 @@ public final class AgentMain implements Callable<Integer> {
             description = "admin socket of vigilctl (overrides vigil { admin_socket }; default /run/vigil/agent.sock)")
     Optional<Path> adminSocket;
 
+    @Option(names = "--coordinator", paramLabel = "URL", split = ",",
+            description = "coordinator ingest endpoint(s), repeatable or comma-separated; any live one is used "
+                    + "(overrides vigil { coordinator })")
+    List<URI> coordinators = List.of();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -78,6 +85,14 @@ public final class AgentMain implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        Optional<String> badCoordinator = coordinators.stream()
+                .filter(u -> !("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null)
+                .map(URI::toString).findFirst();
+        if (badCoordinator.isPresent()) {
+            err.println("--coordinator '" + badCoordinator.get() + "': must be an http:// or https:// URL with a host");
+            err.flush();
+            return EXIT_CONFIG_ERROR;
+        }
         Optional<String> id = configId.isPresent() ? configId : shortHostName();
         ConfigResult result = withFlags(KeepalivedConfigParser.parse(file, id, AgentMain::interfaceExists));
         if (configTest) {
@@ -119,11 +134,17 @@ public final class AgentMain implements Callable<Integer> {
 
     /** The flags that override the {@code vigil { }} block, applied to a valid configuration (at start and reload). */
     ConfigResult withFlags(ConfigResult r) {
-        if (adminSocket.isEmpty() || !(r instanceof ConfigResult.Valid v)) {
+        if (!(r instanceof ConfigResult.Valid v)) {
             return r;
         }
-        var c = v.config();
-        return new ConfigResult.Valid(c.withVigil(c.vigil().withAdminSocket(adminSocket.get())), v.findings());
+        var vigil = v.config().vigil();
+        if (adminSocket.isPresent()) {
+            vigil = vigil.withAdminSocket(adminSocket.get());
+        }
+        if (!coordinators.isEmpty()) {
+            vigil = vigil.withCoordinators(coordinators);
+        }
+        return new ConfigResult.Valid(v.config().withVigil(vigil), v.findings());
     }
 
     private static int removeVips(ConfigResult.Valid valid, PrintWriter out, PrintWriter err) {

@@ -91,4 +91,31 @@ class AgentMainTest {
         assertThat(r.err()).contains("cannot start").contains("VI_1").contains("vigil-no-such0");
         assertThat(tmp.resolve("pid")).doesNotExist();
     }
+
+    @Test
+    void coordinatorFlagsReplaceTheBlocksListAndABadOneIsRefused() throws Exception {
+        Path f = Files.writeString(tmp.resolve("keepalived.conf"), """
+                vigil {
+                    coordinator http://127.0.0.1:7740
+                }
+                vrrp_instance VI_1 {
+                    interface lo
+                    virtual_router_id 5
+                    virtual_ipaddress {
+                        192.0.2.5
+                    }
+                }
+                """);
+        AgentMain main = new AgentMain();
+        new CommandLine(main).parseArgs("-f", f.toString(), "--coordinator", "http://127.0.0.2:7740,http://127.0.0.3:7740",
+                "--coordinator", "https://coord-c:8443");
+        var result = main.withFlags(dev.vigil.agent.config.KeepalivedConfigParser.parse(f, java.util.Optional.empty(), n -> true));
+        assertThat(((dev.vigil.agent.config.ConfigResult.Valid) result).config().vigil().coordinators())
+                .extracting(Object::toString)
+                .containsExactly("http://127.0.0.2:7740", "http://127.0.0.3:7740", "https://coord-c:8443");
+
+        Run bad = run("-t", "-f", f.toString(), "--coordinator", "ftp://127.0.0.1");
+        assertThat(bad.exit()).isEqualTo(AgentMain.EXIT_CONFIG_ERROR);
+        assertThat(bad.err()).contains("--coordinator 'ftp://127.0.0.1': must be an http:// or https:// URL with a host");
+    }
 }

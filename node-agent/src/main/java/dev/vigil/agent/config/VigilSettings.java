@@ -12,7 +12,7 @@ import java.util.Optional;
  * @param agentId      stable id of this agent in the audit trail; empty = the daemon uses the host name
  * @param cluster      name grouping the agents of one deployment ("default")
  * @param stateDir     durable outbox and state ({@code /var/lib/vigil})
- * @param coordinators ingest endpoints, tried in order; none = facts go to the log only
+ * @param coordinators ingest endpoints (instances sharing one store): the first is used while it answers, the next after a failure; none = facts go to the log only
  * @param tokenFile    bearer token for the coordinator
  * @param adminSocket  unix socket of {@code vigilctl} ({@code /run/vigil/agent.sock})
  * @param outboxBytes  bound of the durable outbox ({@code outbox_size}, 64 MiB); when full, low-value facts are thinned
@@ -34,6 +34,10 @@ public record VigilSettings(Optional<String> agentId, String cluster, Path state
     public VigilSettings(Optional<String> agentId, String cluster, Path stateDir, List<URI> coordinators,
                          Optional<Path> tokenFile, Path adminSocket) {
         this(agentId, cluster, stateDir, coordinators, tokenFile, adminSocket, DEFAULT_OUTBOX_BYTES);
+    }
+
+    public VigilSettings withCoordinators(List<URI> endpoints) {
+        return new VigilSettings(agentId, cluster, stateDir, endpoints, tokenFile, adminSocket, outboxBytes);
     }
 
     public VigilSettings withAdminSocket(Path socket) {

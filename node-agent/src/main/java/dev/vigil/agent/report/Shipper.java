@@ -23,8 +23,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
- * Ships the outbox to the coordinator on its own thread: in order, in batches, to the first
- * endpoint that answers (the next one is tried after a failure), with the agent's bearer token. A
+ * Ships the outbox to the coordinator on its own thread: in order, in batches, to one of the
+ * configured endpoints (another instance on the same store is tried after a connection failure or
+ * a 5xx: {@link EndpointChoice}), with the agent's bearer token. A
  * batch is dropped from the outbox only as far as the coordinator's reply says it is stored
  * ({@code highestContiguousSeq} per boot); a failure waits with {@link Backoff} and full jitter.
  * The stored JSON is sent as written, byte for byte.
@@ -48,7 +49,7 @@ final class Shipper implements AutoCloseable {
     /** Set by stop(): the grace is short, so nothing lingers any more. */
     private volatile boolean draining;
     private Optional<String> token = Optional.empty();
-    private int endpoint;
+    private EndpointChoice endpoint;
     private String lastProblem = "";
 
     Shipper(Outbox outbox, List<URI> endpoints, Optional<Path> tokenFile, Backoff backoff,
@@ -64,6 +65,7 @@ final class Shipper implements AutoCloseable {
         }
         this.outbox = outbox;
         this.endpoints = endpoints.stream().map(Shipper::ingestUri).toList();
+        this.endpoint = EndpointChoice.first(this.endpoints.size());
         this.tokenFile = tokenFile;
         this.backoff = backoff;
         this.onStored = onStored;
@@ -137,14 +139,14 @@ final class Shipper implements AutoCloseable {
                     Thread.sleep(lingerMillis);
                     batch = outbox.read(position, MAX_BATCH_FACTS, MAX_BATCH_BYTES);
                 }
-                Optional<Outbox.Position> storedUpTo = send(batch);
-                if (storedUpTo.isPresent()) {
-                    position = storedUpTo.get();
+                Sent sent = send(batch);
+                endpoint = endpoint.after(sent.outcome());
+                if (sent.storedUpTo().isPresent()) {
+                    position = sent.storedUpTo().get();
                     failures = 0;
                     continue;
                 }
                 failures++;
-                endpoint = (endpoint + 1) % endpoints.size();
                 Thread.sleep(backoff.delay(failures, ThreadLocalRandom.current()::nextDouble).toMillis());
             } catch (InterruptedException e) {
                 if (stopping) {
@@ -158,9 +160,16 @@ final class Shipper implements AutoCloseable {
         }
     }
 
-    /** Sends one batch; the position up to which it is now stored, or empty if nothing was. */
-    private Optional<Outbox.Position> send(List<Outbox.Stored> batch) throws InterruptedException, IOException {
-        URI uri = endpoints.get(endpoint);
+    /** What became of one batch, and the position from which the next one is read (empty: resend this one). */
+    private record Sent(EndpointChoice.Outcome outcome, Optional<Outbox.Position> storedUpTo) {
+        static Sent failed(EndpointChoice.Outcome outcome) {
+            return new Sent(outcome, Optional.empty());
+        }
+    }
+
+    /** Sends one batch to the current endpoint. */
+    private Sent send(List<Outbox.Stored> batch) throws InterruptedException, IOException {
+        URI uri = endpoints.get(endpoint.current());
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body(batch)));
@@ -170,7 +179,7 @@ final class Shipper implements AutoCloseable {
             reply = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             problem(uri + ": " + e);
-            return Optional.empty();
+            return Sent.failed(EndpointChoice.Outcome.UNREACHABLE);
         }
         int status = reply.statusCode();
         if (status != 200) {
@@ -179,7 +188,7 @@ final class Shipper implements AutoCloseable {
             if (status == 401) {
                 readToken(); // the token file may have been rotated
             }
-            return Optional.empty();
+            return Sent.failed(EndpointChoice.Outcome.ofStatus(status));
         }
         Map<String, Long> heads = new HashMap<>();
         JsonNode root = json.readTree(reply.body());
@@ -202,7 +211,7 @@ final class Shipper implements AutoCloseable {
                 LOG.warn("the coordinator at {} lost facts it had acknowledged (boot {} seq {} to {}); "
                         + "resending them from the outbox", uri, first.bootId(), head + 1, first.seq() - 1);
                 outbox.rewind(lostFrom.get());
-                return lostFrom;
+                return new Sent(EndpointChoice.Outcome.NOTHING_STORED, lostFrom);
             }
             if (head < first.seq() - 1 && !lastProblem.startsWith("lost")) {
                 LOG.error("the coordinator at {} stores boot {} only up to seq {}, but this outbox had already been "
@@ -210,11 +219,11 @@ final class Shipper implements AutoCloseable {
                         + "which cannot be resent, and it defers every later fact of this boot", uri,
                         first.bootId(), head, first.seq() - 1);
                 lastProblem = "lost";
-                return Optional.empty();
+                return Sent.failed(EndpointChoice.Outcome.NOTHING_STORED);
             }
             problem(uri + ": nothing of the batch stored (boot " + first.bootId() + " seq " + first.seq()
                     + ", coordinator's head " + heads.getOrDefault(first.bootId(), 0L) + ")");
-            return Optional.empty();
+            return Sent.failed(EndpointChoice.Outcome.NOTHING_STORED);
         }
         Outbox.Position upTo = batch.get(stored - 1).end();
         outbox.acknowledge(upTo);
@@ -223,7 +232,7 @@ final class Shipper implements AutoCloseable {
             lastProblem = "";
         }
         onStored.accept(batch.subList(0, stored).stream().map(Outbox.Stored::frame).toList());
-        return Optional.of(upTo);
+        return new Sent(EndpointChoice.Outcome.STORED, Optional.of(upTo));
     }
 
     private static byte[] body(List<Outbox.Stored> batch) {

@@ -22,12 +22,14 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The real coordinator ({@code dev.vigil.coordinator.CoordinatorMain}, embedded H2 store) as a
- * child JVM on 127.0.0.1, so a test can kill it with -9 and start it again on the same store.
+ * The real coordinator ({@code dev.vigil.coordinator.CoordinatorMain}, embedded H2 store, or a
+ * shared PostgreSQL store for several instances) as a child JVM on 127.0.0.1, so a test can kill it
+ * with -9 and start it again on the same store.
  * Agent {@code X} authenticates with the token {@code token-X}; the operator with {@code token-op}.
  */
 final class CoordinatorProcess implements AutoCloseable {
@@ -35,6 +37,7 @@ final class CoordinatorProcess implements AutoCloseable {
     private final int port;
     private final List<String> agents;
     private final boolean quickStart;
+    private final Optional<StoreSettings> shared;
     private Process process;
 
     CoordinatorProcess(Path home, List<String> agents) throws IOException {
@@ -43,6 +46,17 @@ final class CoordinatorProcess implements AutoCloseable {
 
     /** {@code quickStart}: C1 only, for tests that restart it often; false for figures. */
     CoordinatorProcess(Path home, List<String> agents, boolean quickStart) throws IOException {
+        this(home, agents, quickStart, Optional.empty());
+    }
+
+    /** An instance on a store that other instances share (PostgreSQL): read directly, without stopping it. */
+    CoordinatorProcess(Path home, List<String> agents, StoreSettings shared) throws IOException {
+        this(home, agents, true, Optional.of(shared));
+    }
+
+    private CoordinatorProcess(Path home, List<String> agents, boolean quickStart, Optional<StoreSettings> shared)
+            throws IOException {
+        this.shared = shared;
         this.home = home;
         this.quickStart = quickStart;
         this.agents = agents;
@@ -131,8 +145,10 @@ final class CoordinatorProcess implements AutoCloseable {
 
     /** Stops the coordinator, reads an agent's stored facts straight from its database, starts it again. */
     List<Row> storedFacts(String agent) throws Exception {
-        boolean wasRunning = running();
-        stop();
+        boolean wasRunning = running() && shared.isEmpty();
+        if (wasRunning) {
+            stop();
+        }
         List<Row> rows = new ArrayList<>();
         StoreSettings store = store();
         try (Connection c = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
@@ -157,6 +173,9 @@ final class CoordinatorProcess implements AutoCloseable {
      * the lead; the agent cannot resend what it trimmed).
      */
     private StoreSettings store() {
+        if (shared.isPresent()) {
+            return shared.get();
+        }
         StoreSettings embedded = StoreSettings.embedded(home.resolve("data"));
         return new StoreSettings(embedded.jdbcUrl() + ";WRITE_DELAY=0", embedded.user(), embedded.password(),
                 embedded.maxPoolSize(), embedded.snapshotEvery());

@@ -131,6 +131,15 @@ public final class Balancer implements AutoCloseable {
         return r.join();
     }
 
+    /** Everything a metrics scrape shows, answered on the proxy's loop (the caller bounds the wait). */
+    public CompletableFuture<BalancerFigures> figures() {
+        CompletableFuture<BalancerFigures> r = new CompletableFuture<>();
+        loop.runOnContext(v -> r.complete(new BalancerFigures(
+                proxies.stream().flatMap(p -> p.stats().stream()).toList(), buffered.get(), peakBuffered.get(),
+                proxies.stream().mapToLong(VirtualServerProxy::refused).sum())));
+        return r;
+    }
+
     /** Per real server counters of every virtual server. */
     public List<ServerStats> stats() {
         return onLoopValue(() -> proxies.stream().flatMap(p -> p.stats().stream()).toList());

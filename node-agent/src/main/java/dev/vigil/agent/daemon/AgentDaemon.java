@@ -611,6 +611,12 @@ public final class AgentDaemon {
     }
 
     /** Virtual servers on a VIP listen only while the kernel has it: after it is added, until it is removed. */
+    /** The TCP proxy's figures for metrics, when the configuration has virtual servers. */
+    public Optional<CompletableFuture<dev.vigil.agent.balance.BalancerFigures>> balancerFigures() {
+        Balancer b = balancer;
+        return b == null ? Optional.empty() : Optional.of(b.figures());
+    }
+
     private void balancerSees(AgentFact fact) {
         Balancer b = balancer;
         if (b == null) {

@@ -135,6 +135,7 @@ public final class AgentRun {
                 .start();
         pidFile.ifPresent(AgentRun::writePid);
         metrics.readRoutersFrom(() -> control.daemon().figures()); // the daemon a reload may have replaced
+        metrics.readBalancerFrom(() -> control.daemon().balancerFigures());
         Optional<MetricsEndpoint> endpoint = metricsListen.flatMap(a -> serveMetrics(a, metrics));
         SystemdNotify systemd = SystemdNotify.fromEnvironment(System.getenv());
         systemd.ready("agent " + agentId + ": " + config.instances().size() + " vrrp_instance(s) running");

@@ -42,6 +42,7 @@ public final class AgentMetrics {
     private final AtomicLong lastShippedEpochMillis = new AtomicLong();
     /** Since when facts have waited without an acknowledgement (epoch ms; 0: none waiting). */
     private final AtomicLong waitingSinceEpochMillis = new AtomicLong();
+    private volatile Supplier<Optional<CompletableFuture<dev.vigil.agent.balance.BalancerFigures>>> balancer = Optional::empty;
     private volatile Supplier<CompletableFuture<List<RouterFigures>>> routers = () -> CompletableFuture.completedFuture(List.of());
 
     public AgentMetrics(String agentId) {
@@ -65,9 +66,33 @@ public final class AgentMetrics {
         registry.getPrometheusRegistry().register(new MultiCollector() {
             @Override
             public MetricSnapshots collect() {
-                return RouterMetrics.snapshots(figures());
+                MetricSnapshots routers = RouterMetrics.snapshots(figures());
+                Optional<dev.vigil.agent.balance.BalancerFigures> lb = balancerFigures();
+                if (lb.isEmpty()) {
+                    return routers;
+                }
+                List<io.prometheus.metrics.model.snapshots.MetricSnapshot> all = new java.util.ArrayList<>(routers.stream().toList());
+                all.addAll(BalancerMetrics.snapshots(lb.get()));
+                return new MetricSnapshots(all);
             }
         });
+    }
+
+    /** Where the TCP proxy's figures come from, when the configuration has virtual servers. */
+    public void readBalancerFrom(Supplier<Optional<CompletableFuture<dev.vigil.agent.balance.BalancerFigures>>> source) {
+        this.balancer = source;
+    }
+
+    private Optional<dev.vigil.agent.balance.BalancerFigures> balancerFigures() {
+        try {
+            Optional<CompletableFuture<dev.vigil.agent.balance.BalancerFigures>> f = balancer.get();
+            return f.isEmpty() ? Optional.empty() : Optional.of(f.get().get(LOOP_ANSWER.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (TimeoutException | ExecutionException | RuntimeException e) {
+            return Optional.empty(); // a proxy loop that does not answer: its figures are left out of this scrape
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
     }
 
     /** Where the routers' figures come from once the daemon runs ({@code AgentDaemon::figures}). */

@@ -140,6 +140,13 @@ class ProxyLoopbackIT {
         ServerStats statsA = lb.stats().stream().filter(s -> s.server().equals("127.0.0.1:" + a)).findFirst().orElseThrow();
         assertThat(statsA.connections()).isEqualTo(8);
         assertThat(statsA.toClient()).isEqualTo(8);
+        // the same figures in the agent's Prometheus text, per real server
+        dev.vigil.agent.ops.AgentMetrics metrics = new dev.vigil.agent.ops.AgentMetrics("lb");
+        metrics.readBalancerFrom(() -> java.util.Optional.of(lb.figures()));
+        assertThat(metrics.scrape()).contains("vigil_lb_connections_total{real_server=\"127.0.0.1:" + a + "\"")
+                .contains("vigil_lb_real_server_up{real_server=\"127.0.0.1:" + a + "\"")
+                .contains("vigil_lb_buffered_bytes ").contains("vigil_lb_refused_total 0.0");
+        metrics.close();
     }
 
     /** A backend that echoes and keeps every connection open. */
@@ -268,6 +275,8 @@ class ProxyLoopbackIT {
             assertThat(lb.stats().get(0).toClient()).as("the proxy stopped reading from the server").isEqualTo(forwarded);
             assertThat(lb.bufferedBytes()).isBetween(1L, bound + 64 * 1024L);
             assertThat(lb.peakConnectionBuffered()).isLessThanOrEqualTo(bound + 64 * 1024L);
+            // the fill is a metric (issue 10: "its fill visible as a metric")
+            assertThat(lb.figures().get(5, java.util.concurrent.TimeUnit.SECONDS).bufferedBytes()).isBetween(1L, bound + 64 * 1024L);
             // reading again drains it all
             long more = 0;
             while (more < 8 << 20) {

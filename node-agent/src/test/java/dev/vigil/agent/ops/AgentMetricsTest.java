@@ -26,6 +26,28 @@ class AgentMetricsTest {
             new RouterCounters(3, 42, 1, 0, 0, 0, Map.of(DropReason.AUTH_FAILURE, 2L, DropReason.OWN_ADVERT, 7L)));
 
     @Test
+    void theProxysFiguresAppearPerRealServer() {
+        AgentMetrics m = new AgentMetrics("db1");
+        assertThat(m.scrape()).doesNotContain("vigil_lb_");
+        var primary = new dev.vigil.agent.balance.ServerStats("192.0.2.100:5432", "192.0.2.11:5432", true, 1, 12, 3,
+                4096, 65536, 1, 0);
+        m.readBalancerFrom(() -> java.util.Optional.of(CompletableFuture.completedFuture(
+                new dev.vigil.agent.balance.BalancerFigures(List.of(primary), 262144, 262144, 2))));
+        String text = m.scrape();
+        assertThat(text)
+                .contains("vigil_lb_connections_total{real_server=\"192.0.2.11:5432\",virtual_server=\"192.0.2.100:5432\"} 12.0")
+                .contains("vigil_lb_open_connections{real_server=\"192.0.2.11:5432\",virtual_server=\"192.0.2.100:5432\"} 3.0")
+                .contains("vigil_lb_bytes_total{direction=\"to_client\",real_server=\"192.0.2.11:5432\",virtual_server=\"192.0.2.100:5432\"} 65536.0")
+                .contains("vigil_lb_errors_total{real_server=\"192.0.2.11:5432\",virtual_server=\"192.0.2.100:5432\"} 1.0")
+                .contains("vigil_lb_real_server_up{real_server=\"192.0.2.11:5432\",virtual_server=\"192.0.2.100:5432\"} 1.0")
+                .contains("vigil_lb_buffered_bytes 262144.0")
+                .contains("vigil_lb_refused_total 2.0");
+        m.readBalancerFrom(() -> java.util.Optional.of(new CompletableFuture<>())); // a proxy loop that never answers
+        assertThat(m.scrape()).contains("keepalived_up").doesNotContain("vigil_lb_connections");
+        m.close();
+    }
+
+    @Test
     void theCoordinatorLinksLagIsHowLongFactsWaitedUnacknowledged() {
         AgentMetrics m = new AgentMetrics("db1");
         assertThat(m.reporting(List.of()).unacknowledgedSeconds()).isZero();

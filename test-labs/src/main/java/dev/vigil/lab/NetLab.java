@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -49,6 +50,8 @@ public final class NetLab implements AutoCloseable, BeforeAllCallback, AfterAllC
     private static final Pattern NAMESPACE = Pattern.compile("^(vl[a-z0-9]{4})-[a-z0-9-]+$");
     private static final Pattern LINK = Pattern.compile("^(vl[a-z0-9]{4})(br\\d+|h\\d+s\\d+)$");
     private static final Pattern NFT_TABLE = Pattern.compile("^table bridge (vl[a-z0-9]{4})$");
+    /** How long a lab waits for another process's lab to give up a root-namespace address (a suite or the demo). */
+    private static final Duration ROOT_ADDRESS_PATIENCE = Duration.ofMinutes(4);
     private static final Pattern HOST_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
 
     private String label = "netlab";
@@ -58,6 +61,7 @@ public final class NetLab implements AutoCloseable, BeforeAllCallback, AfterAllC
     private final List<Segment> segments = new ArrayList<>();
     private final Map<String, Host> hosts = new LinkedHashMap<>();
     private final Set<List<String>> partitions = new LinkedHashSet<>();
+    private final List<RootAddressLock> rootAddresses = new ArrayList<>();
     private final List<Capture> captures = new ArrayList<>();
 
     private NetLab() {
@@ -118,6 +122,8 @@ public final class NetLab implements AutoCloseable, BeforeAllCallback, AfterAllC
         }
         Segment segment = new Segment(name, index, prefix + "br" + index, rootAddress);
         if (rootAddress) {
+            rootAddresses.add(RootAddressLock.acquire(index, ROOT_ADDRESS_PATIENCE,
+                    "cannot give the root namespace an address on " + segment.subnet4() + ": another live lab already has one"));
             String used = Exec.run("ip", "-o", "addr", "show", "to", segment.subnet4()).stdout().strip();
             if (!used.isEmpty()) {
                 throw new IllegalStateException("cannot give the root namespace an address on " + segment.subnet4()
@@ -285,6 +291,14 @@ public final class NetLab implements AutoCloseable, BeforeAllCallback, AfterAllC
         } catch (RuntimeException e) {
             failures.add(e);
         }
+        for (RootAddressLock rootAddress : rootAddresses) {
+            try {
+                rootAddress.close();
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        rootAddresses.clear();
         try {
             lock.close();
         } catch (RuntimeException e) {

@@ -31,11 +31,16 @@ import java.util.function.Consumer;
  * <p>Entry point: {@link #start}. Thread-safe: calls hop onto the balancer's loop.
  */
 public final class Balancer implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = LoggerFactory.getLogger("dev.vigil.agent.balance");
 
     private final Vertx vertx;
     private final Context loop;
     private final List<VirtualServerProxy> proxies = new ArrayList<>();
-    private final Set<String> vipAddresses;
+    /** Virtual servers retired by a reload whose forwarded connections have not all ended yet. */
+    private final List<VirtualServerProxy> retired = new ArrayList<>();
+    /** Every VIP of every vrrp_instance (replaced by a reload), and those this node holds now: loop only. */
+    private Set<String> vipAddresses;
+    private final Set<String> held = new java.util.HashSet<>();
     private final ScriptLauncher scripts;
     private final AtomicLong buffered = new AtomicLong();
     private final AtomicLong peakBuffered = new AtomicLong();
@@ -52,9 +57,11 @@ public final class Balancer implements AutoCloseable {
             proxies.add(new VirtualServerProxy(vertx, loop, vs, settings, buffered, peakBuffered, facts, scripts));
         }
         this.settings = settings;
+        this.facts = facts;
     }
 
     private final BalancerSettings settings;
+    private final Consumer<AgentFact> facts;
 
     /**
      * Starts the checks and the listeners that do not wait for a VIP; returns once those listeners are bound (or
@@ -77,8 +84,10 @@ public final class Balancer implements AutoCloseable {
                     }
                 }
             }
-            b.reportTimer = b.vertx.setPeriodic(settings.reportInterval().toMillis(),
-                    id -> b.proxies.forEach(VirtualServerProxy::report));
+            b.reportTimer = b.vertx.setPeriodic(settings.reportInterval().toMillis(), id -> {
+                b.proxies.forEach(VirtualServerProxy::report);
+                b.closeDrainedRetirees();
+            });
             return Future.join(binds).mapEmpty();
         }).join();
         return b;
@@ -93,6 +102,7 @@ public final class Balancer implements AutoCloseable {
     /** The kernel took these addresses (this node became master): listen on the virtual servers among them. */
     public CompletableFuture<Void> vipsAdded(Collection<String> addresses) {
         return onLoop(() -> {
+            held.addAll(addresses);
             List<Future<Void>> binds = new ArrayList<>();
             for (VirtualServerProxy p : proxies) {
                 for (ServiceAddress a : p.virtualServer().listen()) {
@@ -105,9 +115,13 @@ public final class Balancer implements AutoCloseable {
         });
     }
 
-    /** These addresses are gone (or going): stop listening on them. Forwarded connections are left to end. */
+    /**
+     * These addresses are gone (or going): stop listening on them. Closing a Vert.x server closes the connections it
+     * accepted too, which is what a VIP that left wants: its clients' packets go to the new holder now.
+     */
     public CompletableFuture<Void> vipsRemoved(Collection<String> addresses) {
         return onLoop(() -> {
+            held.removeAll(addresses);
             List<Future<Void>> closes = new ArrayList<>();
             for (VirtualServerProxy p : proxies) {
                 for (ServiceAddress a : p.virtualServer().listen()) {
@@ -117,6 +131,65 @@ public final class Balancer implements AutoCloseable {
                 }
             }
             return Future.join(closes).mapEmpty();
+        });
+    }
+
+    /**
+     * Applies a reload's virtual servers ({@link VirtualServerChange}): kept ones go on untouched, retired ones stop
+     * accepting and checking (their forwarded connections end on their own), new ones start their checks and listen
+     * on their addresses that are no VIP or a VIP this node holds now. A kept one whose address became a VIP this
+     * node does not hold stops listening there, and the reverse. Completes once the listeners are bound.
+     *
+     * @param vipAddresses every VIP of every vrrp_instance of the new configuration, as {@link IpText} prints them
+     */
+    public CompletableFuture<VirtualServerChange> reconfigure(List<VirtualServer> next, Set<String> vipAddresses) {
+        CompletableFuture<VirtualServerChange> done = new CompletableFuture<>();
+        loop.runOnContext(v -> {
+            VirtualServerChange change = VirtualServerChange.plan(proxies.stream().map(VirtualServerProxy::virtualServer).toList(), next);
+            this.vipAddresses = Set.copyOf(vipAddresses);
+            List<Future<Void>> stops = new ArrayList<>();
+            for (VirtualServer gone : change.retiring()) {
+                VirtualServerProxy p = proxies.stream().filter(x -> x.virtualServer() == gone).findFirst().orElseThrow();
+                proxies.remove(p);
+                retired.add(p);
+                LOG.info("[{}] retired by the reload: no new connections; {} open one(s) left to end", gone.name(), p.openConnections());
+                stops.add(p.retire());
+            }
+            // a retiree's listener must be closed before a successor binds the same address
+            Future.join(stops).eventually(() -> {
+                for (VirtualServer vs : change.starting()) {
+                    VirtualServerProxy p = new VirtualServerProxy(vertx, loop, vs, settings, buffered, peakBuffered, facts, scripts);
+                    proxies.add(p);
+                    p.startChecks();
+                    LOG.info("[{}] started by the reload", vs.name());
+                }
+                List<Future<Void>> binds = new ArrayList<>();
+                for (VirtualServerProxy p : proxies) {
+                    for (ServiceAddress a : p.virtualServer().listen()) {
+                        String ip = IpText.of(a.ip());
+                        boolean wanted = !this.vipAddresses.contains(ip) || held.contains(ip);
+                        binds.add(wanted ? p.listen(a).otherwiseEmpty() : p.unlisten(a));
+                    }
+                }
+                closeDrainedRetirees();
+                return Future.join(binds);
+            }).onComplete(ar -> done.complete(change));
+        });
+        return done;
+    }
+
+    /** Virtual servers configured now (after the last reload), read on the loop. */
+    public List<VirtualServer> virtualServers() {
+        return onLoopValue(() -> proxies.stream().map(VirtualServerProxy::virtualServer).toList());
+    }
+
+    private void closeDrainedRetirees() {
+        retired.removeIf(p -> {
+            if (p.openConnections() > 0) {
+                return false;
+            }
+            p.close();
+            return true;
         });
     }
 
@@ -177,6 +250,7 @@ public final class Balancer implements AutoCloseable {
                 }
                 List<Future<Void>> all = new ArrayList<>();
                 proxies.forEach(p -> all.add(p.close()));
+                retired.forEach(p -> all.add(p.close()));
                 return Future.join(all).mapEmpty();
             }).get(5, TimeUnit.SECONDS);
         } catch (Exception e) {

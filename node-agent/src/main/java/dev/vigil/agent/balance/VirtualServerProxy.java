@@ -172,7 +172,7 @@ final class VirtualServerProxy {
         });
     }
 
-    /** Stops accepting on {@code a}; connections already forwarded stay. */
+    /** Stops accepting on {@code a} and closes the connections accepted there (the VIP left this node). */
     Future<Void> unlisten(ServiceAddress a) {
         NetServer s = listening.remove(a);
         if (s == null) {
@@ -286,6 +286,29 @@ final class VirtualServerProxy {
             k.reportedConnections = c;
             k.reportedErrors = e;
         }
+    }
+
+    /**
+     * Stops accepting and checking; the connections already forwarded go on until they end (a reload retired it).
+     * A plain close of a Vert.x server closes the connections it accepted; a shutdown closes its listener at once and
+     * leaves them to the grace period, so the grace is long: clients' pools often hold a connection for hours.
+     */
+    Future<Void> retire() {
+        checks.forEach(CheckLoop::stop);
+        for (ServiceAddress a : List.copyOf(listening.keySet())) {
+            NetServer s = listening.remove(a);
+            LOG.info("[{}] no longer listening on {} (retired; forwarded connections stay)", vs.name(), a);
+            s.shutdown(RETIRED_CONNECTIONS_GRACE.toDays(), java.util.concurrent.TimeUnit.DAYS);
+        }
+        return Future.succeededFuture();
+    }
+
+    /** How long a retired virtual server's forwarded connections may go on before they are closed. */
+    static final java.time.Duration RETIRED_CONNECTIONS_GRACE = java.time.Duration.ofDays(30);
+
+    /** Connections forwarded now (to real servers and the sorry server). */
+    int openConnections() {
+        return open.stream().mapToInt(Set::size).sum();
     }
 
     Future<Void> close() {

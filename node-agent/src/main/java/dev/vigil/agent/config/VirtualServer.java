@@ -30,4 +30,31 @@ public record VirtualServer(String name, List<ServiceAddress> listen, Duration d
         listen = List.copyOf(listen);
         realServers = List.copyOf(realServers);
     }
+
+    /** Means the same as {@code other}: equal but for where its blocks sit in the files (a reload keeps it). */
+    public boolean sameSettingsAs(VirtualServer other) {
+        return withoutPositions().equals(other.withoutPositions());
+    }
+
+    private static final SourcePos NOWHERE = new SourcePos("", 0);
+
+    private VirtualServer withoutPositions() {
+        List<RealServer> reals = realServers.stream().map(r -> new RealServer(r.address(), r.weight(),
+                r.inhibitOnFailure(), r.checks().stream().map(VirtualServer::withoutPosition).toList(), NOWHERE)).toList();
+        return new VirtualServer(name, listen, delayLoop, scheduling, persistence, quorum, hysteresis, quorumUp,
+                quorumDown, sorryServer, reals, NOWHERE, alpha);
+    }
+
+    private static RealServerCheck withoutPosition(RealServerCheck c) {
+        if (c instanceof RealServerCheck.Tcp t) {
+            return new RealServerCheck.Tcp(t.target(), t.timing(), NOWHERE);
+        } else if (c instanceof RealServerCheck.Http h) {
+            return new RealServerCheck.Http(h.target(), h.urls(), h.virtualhost(), h.timing(), NOWHERE);
+        } else if (c instanceof RealServerCheck.Misc m) {
+            return new RealServerCheck.Misc(m.command(), m.timeout(), m.dynamic(), m.timing(), NOWHERE);
+        } else {
+            RealServerCheck.Pg g = (RealServerCheck.Pg) c;
+            return new RealServerCheck.Pg(g.settings(), g.timing(), NOWHERE);
+        }
+    }
 }

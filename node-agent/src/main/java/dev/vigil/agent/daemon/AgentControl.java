@@ -152,6 +152,7 @@ public final class AgentControl implements AutoCloseable {
                 }
             } else if (plan.changesNothing()) {
                 LOG.info("reload: no instance changed; {} instance(s) keep running", plan.kept().size());
+                running.reload(next, plan); // still the new file's virtual servers, notify scripts, and config()
             } else {
                 LOG.info("reload: {}", plan.summary());
                 running.reload(next, plan);

@@ -83,6 +83,8 @@ public final class AgentDaemon {
     private volatile boolean stopping;
     /** The TCP proxy of the virtual servers, when the file has any (issue 10). */
     private volatile Balancer balancer;
+    /** VIPs this node holds now, as {@link IpText} prints them; also the lock for starting and stopping {@link #balancer}. */
+    private final Set<String> heldVips = new java.util.HashSet<>();
 
     private AgentDaemon(AgentConfig config, Vertx vertx, Rtnetlink rtnetlink, Consumer<AgentFact> facts) {
         this.config = config;
@@ -510,6 +512,7 @@ public final class AgentDaemon {
             fresh.start();
         }
         closeIdleSockets();
+        reloadBalancer(next);
     }
 
     /** Closes the raw sockets no router uses any more (their instances were removed or moved). */
@@ -618,15 +621,64 @@ public final class AgentDaemon {
     }
 
     private void balancerSees(AgentFact fact) {
-        Balancer b = balancer;
-        if (b == null) {
+        // Under the lock: a balancer started by a reload learns the VIPs held then, and every later change after it.
+        synchronized (heldVips) {
+            if (fact instanceof AgentFact.VipsAdded a) {
+                List<String> added = a.addresses().stream().map(AgentDaemon::canonical).toList();
+                heldVips.addAll(added);
+                if (balancer != null) {
+                    balancer.vipsAdded(added);
+                }
+            } else if (fact instanceof AgentFact.VipsRemoved r) {
+                List<String> removed = r.addresses().stream().map(AgentDaemon::canonical).toList();
+                heldVips.removeAll(removed);
+                if (balancer != null) {
+                    balancer.vipsRemoved(removed);
+                }
+            }
+        }
+    }
+
+    /**
+     * A reload's virtual servers: the running balancer keeps what did not change and retires or starts the rest; the
+     * first virtual server starts a balancer (listening on the VIPs held now), the last one removed closes it.
+     */
+    private void reloadBalancer(AgentConfig next) {
+        Set<String> vipTexts = vipTexts(next);
+        Balancer running = balancer;
+        if (running == null && next.virtualServers().isEmpty()) {
             return;
         }
-        if (fact instanceof AgentFact.VipsAdded a) {
-            b.vipsAdded(a.addresses().stream().map(AgentDaemon::canonical).toList());
-        } else if (fact instanceof AgentFact.VipsRemoved r) {
-            b.vipsRemoved(r.addresses().stream().map(AgentDaemon::canonical).toList());
+        if (running == null) {
+            Balancer fresh = Balancer.start(next.virtualServers(), next.global(), vipTexts, BalancerSettings.DEFAULTS, facts);
+            synchronized (heldVips) {
+                balancer = fresh;
+                fresh.vipsAdded(List.copyOf(heldVips)); // posted under the lock: before any later removal
+            }
+            LOG.info("reload: {} virtual server(s) started", next.virtualServers().size());
+        } else if (next.virtualServers().isEmpty()) {
+            synchronized (heldVips) {
+                balancer = null;
+            }
+            running.close();
+            LOG.info("reload: every virtual server removed; the proxy stopped");
+        } else {
+            try {
+                var change = running.reconfigure(next.virtualServers(), vipTexts).get(30, TimeUnit.SECONDS);
+                if (!change.isEmpty()) {
+                    LOG.info("reload: virtual servers kept {}, retired {}, started {}", change.kept().size(),
+                            change.retiring().size(), change.starting().size());
+                }
+            } catch (Exception e) {
+                LOG.error("reload: virtual servers not fully applied: {}", e.toString());
+            }
         }
+    }
+
+    private static Set<String> vipTexts(AgentConfig c) {
+        return c.instances().stream()
+                .flatMap(i -> i.virtualAddresses().stream())
+                .map(v -> IpText.of(v.address())).collect(Collectors.toSet());
     }
 
     private static String canonical(String literal) {

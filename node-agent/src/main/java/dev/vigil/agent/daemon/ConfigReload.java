@@ -106,10 +106,6 @@ public record ConfigReload(List<String> kept, List<Restart> restarted, List<Stri
             notes.add("vigil block (" + String.join(", ", differingComponents(from.vigil(), to.vigil()))
                     + ") changed: takes effect at the next start");
         }
-        if (!from.virtualServers().equals(to.virtualServers())) {
-            // the proxy is built once at start (issue 10); reloading it is not done yet
-            notes.add("virtual_server blocks changed: take effect at the next start");
-        }
         List<String> kept = new ArrayList<>();
         List<Restart> restarted = new ArrayList<>();
         List<String> removed = new ArrayList<>();

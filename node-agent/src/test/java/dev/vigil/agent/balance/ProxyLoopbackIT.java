@@ -285,4 +285,75 @@ class ProxyLoopbackIT {
             assertThat(lb.stats().get(0).toClient()).isGreaterThan(forwarded);
         }
     }
+
+    static AgentConfig parsed(Path f, String conf) throws Exception {
+        Files.writeString(f, conf);
+        ConfigResult r = KeepalivedConfigParser.parse(f, Optional.empty());
+        assertThat(r).as(r.findings().toString()).isInstanceOf(ConfigResult.Valid.class);
+        return ((ConfigResult.Valid) r).config();
+    }
+
+    static String roundTrip(Socket s, String text) throws Exception {
+        s.getOutputStream().write(text.getBytes(StandardCharsets.US_ASCII));
+        byte[] back = s.getInputStream().readNBytes(text.length());
+        return new String(back, StandardCharsets.US_ASCII);
+    }
+
+    static String server(int listen, int real) {
+        return """
+                virtual_server 127.0.0.1 %d {
+                    delay_loop 0.2
+                    lb_algo rr
+                    lb_kind PROXY
+                    real_server 127.0.0.1 %d {
+                        TCP_CHECK {
+                            connect_timeout 1
+                        }
+                    }
+                }
+                """.formatted(listen, real);
+    }
+
+    @Test
+    void aReloadKeepsUnchangedVirtualServersRetiresChangedOnesWithoutCuttingTheirConnectionsAndStartsNewOnes() throws Exception {
+        int kept = freePort();
+        int changed = freePort();
+        int added = freePort();
+        int a = freePort();
+        int b = freePort();
+        int c = freePort();
+        named("A", a);
+        echo(b);
+        named("C", c);
+        Path f = tmp.resolve("lb.conf");
+        AgentConfig first = parsed(f, server(kept, a) + server(changed, b));
+        Balancer lb = Balancer.start(first.virtualServers(), first.global(), Set.of(), BalancerSettings.DEFAULTS, fact -> { });
+        closing.add(lb);
+        assertThat(ask(kept)).isEqualTo("A");
+        try (Socket open = new Socket(InetAddress.getLoopbackAddress(), changed)) {
+            open.setSoTimeout(5000);
+            assertThat(roundTrip(open, "before")).isEqualTo("before");
+
+            // the kept block moves down two lines: still the same virtual server
+            AgentConfig second = parsed(f, "# moved\n\n" + server(added, c) + server(kept, a) + server(changed, c));
+            VirtualServerChange change = lb.reconfigure(second.virtualServers(), Set.of()).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(change.kept()).hasSize(1);
+            assertThat(change.retiring()).singleElement().satisfies(v -> assertThat(v.realServers().get(0).address().port()).isEqualTo(b));
+            assertThat(change.starting()).hasSize(2);
+
+            assertThat(roundTrip(open, "after")).as("a retired server's connection goes on").isEqualTo("after");
+            assertThat(ask(changed)).as("new connections follow the new definition").isEqualTo("C");
+            assertThat(ask(added)).isEqualTo("C");
+            assertThat(ask(kept)).isEqualTo("A");
+            ServerStats statsA = lb.stats().stream().filter(s -> s.server().equals("127.0.0.1:" + a)).findFirst().orElseThrow();
+            assertThat(statsA.connections()).as("the kept server's counters were not reset").isEqualTo(2);
+        }
+
+        AgentConfig third = parsed(f, server(kept, a));
+        lb.reconfigure(third.virtualServers(), Set.of()).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(ask(kept)).isEqualTo("A");
+        assertThat(lb.isListening(new ServiceAddress(InetAddress.getLoopbackAddress(), changed))).isFalse();
+        assertThat(lb.isListening(new ServiceAddress(InetAddress.getLoopbackAddress(), added))).isFalse();
+        assertThat(lb.virtualServers()).hasSize(1);
+    }
 }

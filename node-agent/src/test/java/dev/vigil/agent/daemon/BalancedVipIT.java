@@ -134,4 +134,94 @@ class BalancedVipIT {
         web1.kill();
         web2.kill();
     }
+
+    static String get(Host client, String vip, int port) {
+        ExecResult r = client.exec(Duration.ofSeconds(10), "curl", "-s", "--max-time", "3",
+                "http://" + vip + ":" + port + "/who");
+        return r.ok() ? r.stdout().strip() : "failed: " + r.exitCode();
+    }
+
+    /** The second virtual server of the reloaded file: port 8081, w2 only. */
+    static String second(String vip, String web2) {
+        return """
+                virtual_server %s 8081 {
+                    delay_loop 0.3
+                    lb_algo rr
+                    lb_kind PROXY
+                    real_server %s 8001 {
+                        TCP_CHECK {
+                            connect_timeout 1
+                        }
+                    }
+                }
+                """.formatted(vip, web2);
+    }
+
+    @Test
+    void aReloadStartsChangesAndRetiresVirtualServersOnlyWhereTheVipIs() throws Exception {
+        Segment seg = lab.segment("lan");
+        Host a = lab.host("a", seg);
+        Host b = lab.host("b", seg);
+        Host w1 = lab.host("w1", seg);
+        Host w2 = lab.host("w2", seg);
+        Host client = lab.host("client", seg);
+        String vip = seg.ip4(100);
+        HostProcess web1 = web(w1, 8000);
+        HostProcess web2 = web(w2, 8001);
+        String plain = instance(VRID, 150, 3, "0.2", "", vip + "/24");
+        Path fileA = lab.workDir().resolve("a-lb.conf");
+        Path fileB = lab.workDir().resolve("b-lb.conf");
+        Files.writeString(fileA, plain);
+        Files.writeString(fileB, instance(VRID, 100, 3, "0.2", "", vip + "/24"));
+        HostProcess agentA = startAgent(a, fileA);
+        HostProcess agentB = startAgent(b, fileB);
+        agentA.awaitLog("(VI_91) Entering MASTER STATE", Duration.ofSeconds(30));
+        agentB.awaitLog("(VI_91) Entering BACKUP STATE", Duration.ofSeconds(30));
+        awaitHolds(a, vip, true, Duration.ofSeconds(5));
+
+        // no virtual server at start; the reload adds one: the master listens on the VIP it holds, the backup not
+        Files.writeString(fileA, conf(150, vip, w1.address(), w2.address()));
+        Files.writeString(fileB, conf(100, vip, w1.address(), w2.address()));
+        int firstReload = agentA.log().length();
+        agentA.signal("HUP");
+        agentB.signal("HUP");
+        agentA.awaitLog("virtual server(s) started", Duration.ofSeconds(20));
+        agentB.awaitLog("virtual server(s) started", Duration.ofSeconds(20));
+        agentA.awaitLog("listening on " + vip + ":" + PORT, Duration.ofSeconds(5));
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(200))
+                .until(() -> answers(client, vip, 4).equals(Set.of("w1", "w2")));
+        assertThat(listens(b)).as("the backup does not listen after its reload").isFalse();
+        assertThat(agentA.log().substring(firstReload)).as("no transition at the reload").doesNotContain("Entering");
+
+        // a changed virtual server (w2 out) and a new one on 8081
+        int before = agentA.log().length();
+        Files.writeString(fileA, "# w2 leaves 8080\n" + instance(VRID, 150, 3, "0.2", "", vip + "/24") + """
+                virtual_server %s %d {
+                    delay_loop 0.3
+                    lb_algo rr
+                    lb_kind PROXY
+                    real_server %s 8000 {
+                        TCP_CHECK {
+                            connect_timeout 1
+                        }
+                    }
+                }
+                """.formatted(vip, PORT, w1.address()) + second(vip, w2.address()));
+        agentA.signal("HUP");
+        agentA.awaitLog("virtual servers kept 0, retired 1, started 2", Duration.ofSeconds(20));
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(200))
+                .until(() -> answers(client, vip, 4).equals(Set.of("w1")));
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(200))
+                .until(() -> get(client, vip, 8081).equals("w2"));
+        assertThat(agentA.log().substring(before)).doesNotContain("Entering");
+
+        // the master leaves: b listens on 8080 with the file it reloaded
+        assertThat(agentA.stop(Duration.ofSeconds(5))).isZero();
+        agentB.awaitLog("(VI_91) Entering MASTER STATE", Duration.ofSeconds(5));
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(200))
+                .until(() -> answers(client, vip, 4).equals(Set.of("w1", "w2")));
+        assertThat(agentB.stop(Duration.ofSeconds(5))).isZero();
+        web1.kill();
+        web2.kill();
+    }
 }

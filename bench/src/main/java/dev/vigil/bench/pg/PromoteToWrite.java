@@ -39,14 +39,17 @@ import java.util.stream.Collectors;
  * /proc; and the PostgreSQL servers' trees likewise (each forked {@code psql} costs a backend start).
  *
  * <p>Root, PostgreSQL 15, keepalived. Environment: ROUNDS (10), CPU_SECONDS (30), IMPLS ("vigil keepalived"),
- * VIGIL_INTERVAL (0.2), KEEPALIVED_INTERVAL (1).
+ * VIGIL_INTERVAL (0.2), KEEPALIVED_INTERVAL (1), AGENT_JAVA_OPTS (Vigil agents' JVM flags, default bin/vigil-agent's),
+ * PROFILE_DIR (Vigil's agents record JFR during the CPU runs into that folder: a-with.jfr, b-without.jfr, ...).
+ * The CPU runs also print each agent's busiest threads (utime/stime from /proc/PID/task) to stderr.
  */
 public final class PromoteToWrite {
     static final int VRID = 91;
     static final String ADVERT_INT = "0.1";
     static final String AGENT_JVM = "-Xms8m -Xmx48m -XX:+UseSerialGC -Xss256k -XX:MaxMetaspaceSize=64m"
             + " -XX:ReservedCodeCacheSize=16m -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:MaxDirectMemorySize=16m"
-            + " -Dio.netty.allocator.type=unpooled -XX:+ExitOnOutOfMemoryError";
+            + " -Dio.netty.allocator.type=unpooled -XX:+ExitOnOutOfMemoryError"
+            + " -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,dev.vigil.agent.*::*,0.05";
     static final long HZ = 100; // USER_HZ: /proc/PID/stat times are in 1/100 s on Linux
 
     private final NetLab lab;
@@ -58,6 +61,9 @@ public final class PromoteToWrite {
     private final String classPath = System.getProperty("java.class.path");
     private final String vigilInterval = env("VIGIL_INTERVAL", "0.2");
     private final String keepalivedInterval = env("KEEPALIVED_INTERVAL", "1");
+    private final String agentJvm = env("AGENT_JAVA_OPTS", AGENT_JVM);
+    /** When set, a folder: Vigil's agents record JFR (execution samples every 1 ms) during the CPU runs, kept there. */
+    private final Optional<Path> profileDir = Optional.ofNullable(System.getenv("PROFILE_DIR")).filter(v -> !v.isBlank()).map(Path::of);
     private int clusters;
     private int files;
 
@@ -249,11 +255,15 @@ public final class PromoteToWrite {
             sleep(10_000);
             long pgPidA = postmaster(primary);
             long pgPidB = postmaster(standby);
+            Map<String, long[]> ta0 = threadTicks(agentA.pid()), tb0 = threadTicks(agentB.pid());
             long a0 = treeTicks(agentA.pid()), b0 = treeTicks(agentB.pid());
             long s0 = treeTicks(pgPidA) + treeTicks(pgPidB);
             sleep(seconds * 1000L);
             long a1 = treeTicks(agentA.pid()), b1 = treeTicks(agentB.pid());
             long s1 = treeTicks(pgPidA) + treeTicks(pgPidB);
+            String label = impl + (withCheck ? " with check" : " without check");
+            printThreads(label + ", agent a (primary)", ta0, threadTicks(agentA.pid()));
+            printThreads(label + ", agent b (standby)", tb0, threadTicks(agentB.pid()));
             double ca = (a1 - a0) / (double) HZ, cb = (b1 - b0) / (double) HZ, cs = (s1 - s0) / (double) HZ;
             double perSecond = !withCheck ? 0 : impl.equals("vigil") ? 1 / Double.parseDouble(vigilInterval)
                     : 1 / Double.parseDouble(keepalivedInterval);
@@ -268,7 +278,77 @@ public final class PromoteToWrite {
             agentB.stop(Duration.ofSeconds(5));
             primary.stop();
             standby.stop();
+            keepRecordings(impl, withCheck);
         }
+    }
+
+    /** Copies the JFR recordings of a CPU run out of the lab's folder (removed on exit). */
+    private void keepRecordings(String impl, boolean withCheck) {
+        if (profileDir.isEmpty() || !impl.equals("vigil")) {
+            return;
+        }
+        for (Host h : List.of(a, b)) {
+            Path f = lab.workDir().resolve(h.name() + ".jfr");
+            if (Files.exists(f)) {
+                try {
+                    Files.createDirectories(profileDir.get());
+                    Path to = profileDir.get().resolve(h.name() + (withCheck ? "-with" : "-without") + ".jfr");
+                    Files.move(f, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    System.err.println("JFR recording: " + to);
+                } catch (IOException e) {
+                    System.err.println("cannot keep " + f + ": " + e);
+                }
+            }
+        }
+    }
+
+    /**
+     * Per thread (all threads of the process tree, by name with digits folded): utime and stime ticks, from
+     * /proc/PID/task/TID/stat. Threads that ended during the window are missed; the process total is the truth.
+     */
+    static Map<String, long[]> threadTicks(long root) {
+        Map<String, long[]> out = new HashMap<>();
+        for (Path task : tasksOf(root)) {
+            Optional<String> stat = readQuietly(task.resolve("stat"));
+            if (stat.isEmpty()) {
+                continue;
+            }
+            String st = stat.get();
+            String name = st.substring(st.indexOf('(') + 1, st.lastIndexOf(')')) + " #" + task.getFileName();
+            String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+            out.put(name, new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])});
+        }
+        return out;
+    }
+
+    private static List<Path> tasksOf(long pid) {
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            return tasks.toList();
+        } catch (IOException | UncheckedIOException gone) {
+            return List.of();
+        }
+    }
+
+    private static void printThreads(String title, Map<String, long[]> before, Map<String, long[]> after) {
+        record Row(String thread, long user, long system) {}
+        List<Row> rows = new ArrayList<>();
+        after.forEach((k, v) -> {
+            long[] b0 = before.getOrDefault(k, new long[2]);
+            rows.add(new Row(k, v[0] - b0[0], v[1] - b0[1]));
+        });
+        Map<String, long[]> byName = new LinkedHashMap<>();
+        rows.stream().sorted((x, y) -> Long.compare(y.user + y.system, x.user + x.system)).forEach(r -> {
+            long[] t = byName.computeIfAbsent(r.thread.replaceAll("[-#]?\\d+$", "").replaceAll(" #\\d+$", "").trim(), k -> new long[2]);
+            t[0] += r.user;
+            t[1] += r.system;
+        });
+        long total = byName.values().stream().mapToLong(t -> t[0] + t[1]).sum();
+        System.err.printf(Locale.ROOT, "threads of %s: %.2f s CPU (utime+stime, live threads)%n", title, total / (double) HZ);
+        byName.entrySet().stream().filter(e -> e.getValue()[0] + e.getValue()[1] > 0)
+                .sorted((x, y) -> Long.compare(y.getValue()[0] + y.getValue()[1], x.getValue()[0] + x.getValue()[1]))
+                .limit(12)
+                .forEach(e -> System.err.printf(Locale.ROOT, "  %-24s user %.2f s  system %.2f s%n", e.getKey(),
+                        e.getValue()[0] / (double) HZ, e.getValue()[1] / (double) HZ));
     }
 
     private HostProcess startAgent(String impl, Host host, PgCluster db, Host peerHost, PgCluster peerDb, int priority) {
@@ -307,7 +387,18 @@ public final class PromoteToWrite {
                     }
                     """.formatted(db.socketDir(), db.port(), peerHost.address(), peerDb.port(), vigilInterval) : "") + instance;
             List<String> argv = new ArrayList<>(List.of("java"));
-            argv.addAll(List.of(AGENT_JVM.split(" ")));
+            if (profileDir.isPresent()) {
+                // HotSpot suspends threads for JFR's samples with SIGUSR2, which the agent takes for its statistics
+                // dump (keepalived's signal): without another signal for the VM, JFR records no sample at all and
+                // each attempt dumps /tmp/vigil.stats
+                argv.addAll(0, List.of("env", "_JAVA_SR_SIGNUM=38"));
+            }
+            argv.addAll(List.of(agentJvm.trim().split("\\s+")));
+            if (profileDir.isPresent()) {
+                // 1 ms samples: at 1-3 % of a core the default 10-20 ms gives too few samples to rank frames
+                argv.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename="
+                        + lab.workDir().resolve(host.name() + ".jfr") + ",jdk.ExecutionSample#period=1ms");
+            }
             argv.addAll(List.of("-cp", classPath, "dev.vigil.agent.AgentMain", "-n", "-l", "-f",
                     write(host.name() + "-vigil", conf).toString()));
             return host.start(argv.toArray(String[]::new));

@@ -49,6 +49,7 @@ public final class PostgresCheck implements Probe {
     private final PgCheckSettings settings;
     private final Duration timeout;
     private final ScheduledThreadPoolExecutor deadlines;
+    private final boolean ownsDeadlines;
     private final PgSession self;
     private final List<Peer> peers;
     // Touched only on the own session's worker thread:
@@ -68,21 +69,45 @@ public final class PostgresCheck implements Probe {
     /** The last verdict and what it was judged on. */
     private record Judged(PgObservation observation, List<PeerObservation> peers, PgVerdict.Verdict verdict) {}
 
+    /** With its own deadline thread. */
     public PostgresCheck(String name, PgCheckSettings settings, Duration timeout) {
+        this(name, settings, timeout, ownDeadlines(name), true);
+    }
+
+    /**
+     * Deadlines on {@code scheduler}, the thread that starts the runs ({@link CheckRunner}'s): arming a run's deadline
+     * then wakes no other thread. It must remove cancelled tasks ({@code setRemoveOnCancelPolicy(true)}), since every
+     * run's deadline is cancelled when it answers, and it stays the caller's to shut down.
+     */
+    public PostgresCheck(String name, PgCheckSettings settings, Duration timeout, ScheduledThreadPoolExecutor scheduler) {
+        this(name, settings, timeout, scheduler, false);
+    }
+
+    private PostgresCheck(String name, PgCheckSettings settings, Duration timeout, ScheduledThreadPoolExecutor deadlines,
+                          boolean ownsDeadlines) {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("check " + name + ": timeout must be positive, got " + timeout);
         }
+        if (!deadlines.getRemoveOnCancelPolicy()) {
+            throw new IllegalArgumentException("check " + name + ": the deadline scheduler must remove cancelled tasks");
+        }
         this.settings = settings;
         this.timeout = timeout;
-        this.deadlines = new ScheduledThreadPoolExecutor(1, r -> {
+        this.deadlines = deadlines;
+        this.ownsDeadlines = ownsDeadlines;
+        this.self = new PgSession(name, settings.endpoint(), settings, deadlines);
+        this.peers = settings.peers().stream().map(p -> new Peer(new PgSession(name, p, settings, deadlines))).toList();
+    }
+
+    private static ScheduledThreadPoolExecutor ownDeadlines(String name) {
+        ScheduledThreadPoolExecutor d = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "vigil-check-" + name + "-deadline");
             t.setDaemon(true);
             return t;
         });
         // a run's deadline is cancelled when it answers: removed at once instead of waking the thread when it expires
-        this.deadlines.setRemoveOnCancelPolicy(true);
-        this.self = new PgSession(name, settings.endpoint(), settings, deadlines);
-        this.peers = settings.peers().stream().map(p -> new Peer(new PgSession(name, p, settings, deadlines))).toList();
+        d.setRemoveOnCancelPolicy(true);
+        return d;
     }
 
     /**
@@ -293,6 +318,9 @@ public final class PostgresCheck implements Probe {
     public void close() {
         self.close();
         peers.forEach(p -> p.session.close());
+        if (!ownsDeadlines) {
+            return;
+        }
         deadlines.shutdownNow();
         try {
             deadlines.awaitTermination(1, TimeUnit.SECONDS);

@@ -39,14 +39,19 @@ import java.util.stream.Collectors;
  * /proc; and the PostgreSQL servers' trees likewise (each forked {@code psql} costs a backend start).
  *
  * <p>Root, PostgreSQL 15, keepalived. Environment: ROUNDS (10), CPU_SECONDS (30), IMPLS ("vigil keepalived"),
- * VIGIL_INTERVAL (0.2), KEEPALIVED_INTERVAL (1).
+ * VIGIL_INTERVAL (0.2), KEEPALIVED_INTERVAL (1), AGENT_JAVA_OPTS (Vigil agents' JVM flags, default bin/vigil-agent's),
+ * WARMUP_SECONDS (60: agents running before the CPU window; the JIT compiles the check path within it), PROFILE_DIR (Vigil's agents record JFR during the CPU runs into that folder: a-with.jfr, b-without.jfr, ...).
+ * The CPU runs also print each agent's busiest threads (utime/stime from /proc/PID/task) to stderr.
  */
 public final class PromoteToWrite {
     static final int VRID = 91;
     static final String ADVERT_INT = "0.1";
     static final String AGENT_JVM = "-Xms8m -Xmx48m -XX:+UseSerialGC -Xss256k -XX:MaxMetaspaceSize=64m"
             + " -XX:ReservedCodeCacheSize=16m -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:MaxDirectMemorySize=16m"
-            + " -Dio.netty.allocator.type=unpooled -XX:+ExitOnOutOfMemoryError";
+            + " -Dio.netty.allocator.type=unpooled -XX:+ExitOnOutOfMemoryError"
+            + " -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,dev.vigil.agent.*::*,0.05"
+            + " -XX:CompileCommand=CompileThresholdScaling,org.postgresql.*::*,0.05"
+            + " -XX:CompileCommand=CompileThresholdScaling,java.util.concurrent.*::*,0.05";   // bin/vigil-agent's
     static final long HZ = 100; // USER_HZ: /proc/PID/stat times are in 1/100 s on Linux
 
     private final NetLab lab;
@@ -58,6 +63,10 @@ public final class PromoteToWrite {
     private final String classPath = System.getProperty("java.class.path");
     private final String vigilInterval = env("VIGIL_INTERVAL", "0.2");
     private final String keepalivedInterval = env("KEEPALIVED_INTERVAL", "1");
+    private final String agentJvm = env("AGENT_JAVA_OPTS", AGENT_JVM);
+    private final int warmupSeconds = Integer.parseInt(env("WARMUP_SECONDS", "60"));
+    /** When set, a folder: Vigil's agents record JFR (execution samples every 1 ms) during the CPU runs, kept there. */
+    private final Optional<Path> profileDir = Optional.ofNullable(System.getenv("PROFILE_DIR")).filter(v -> !v.isBlank()).map(Path::of);
     private int clusters;
     private int files;
 
@@ -111,8 +120,8 @@ public final class PromoteToWrite {
         table("From pg_promote(wait) called", impls, fromCall, failures);
         System.out.println();
         if (cpuSeconds > 0) {
-            System.out.printf("## CPU while checking: primary in a, standby in b, both agents, %d s after 10 s of warm-up%n%n",
-                    cpuSeconds);
+            System.out.printf("## CPU while checking: primary in a, standby in b, both agents, %d s after %d s of warm-up%n%n",
+                    cpuSeconds, warmupSeconds);
             System.out.println("| Implementation | Check | Agent a (primary) CPU s | Agent b (standby) CPU s | Agents, % of one core"
                     + " | Checks run (a + b) | Agent CPU per check (ms) | PostgreSQL servers CPU s |");
             System.out.println("|---|---|---|---|---|---|---|---|");
@@ -246,14 +255,18 @@ public final class PromoteToWrite {
         try {
             agentA.awaitLog("(VI_" + VRID + ") Entering MASTER STATE", Duration.ofSeconds(30));
             agentB.awaitLog(withCheck ? standbyRefused(impl) : "(VI_" + VRID + ") Entering BACKUP STATE", Duration.ofSeconds(30));
-            sleep(10_000);
+            sleep(warmupSeconds * 1000L);
             long pgPidA = postmaster(primary);
             long pgPidB = postmaster(standby);
+            Map<String, long[]> ta0 = threadTicks(agentA.pid()), tb0 = threadTicks(agentB.pid());
             long a0 = treeTicks(agentA.pid()), b0 = treeTicks(agentB.pid());
             long s0 = treeTicks(pgPidA) + treeTicks(pgPidB);
             sleep(seconds * 1000L);
             long a1 = treeTicks(agentA.pid()), b1 = treeTicks(agentB.pid());
             long s1 = treeTicks(pgPidA) + treeTicks(pgPidB);
+            String label = impl + (withCheck ? " with check" : " without check");
+            printThreads(label + ", agent a (primary), " + rss(agentA.pid()), ta0, threadTicks(agentA.pid()));
+            printThreads(label + ", agent b (standby), " + rss(agentB.pid()), tb0, threadTicks(agentB.pid()));
             double ca = (a1 - a0) / (double) HZ, cb = (b1 - b0) / (double) HZ, cs = (s1 - s0) / (double) HZ;
             double perSecond = !withCheck ? 0 : impl.equals("vigil") ? 1 / Double.parseDouble(vigilInterval)
                     : 1 / Double.parseDouble(keepalivedInterval);
@@ -268,7 +281,81 @@ public final class PromoteToWrite {
             agentB.stop(Duration.ofSeconds(5));
             primary.stop();
             standby.stop();
+            keepRecordings(impl, withCheck);
         }
+    }
+
+    /** Copies the JFR recordings of a CPU run out of the lab's folder (removed on exit). */
+    private void keepRecordings(String impl, boolean withCheck) {
+        if (profileDir.isEmpty() || !impl.equals("vigil")) {
+            return;
+        }
+        for (Host h : List.of(a, b)) {
+            Path f = lab.workDir().resolve(h.name() + ".jfr");
+            if (Files.exists(f)) {
+                try {
+                    Files.createDirectories(profileDir.get());
+                    Path to = profileDir.get().resolve(h.name() + (withCheck ? "-with" : "-without") + ".jfr");
+                    Files.move(f, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    System.err.println("JFR recording: " + to);
+                } catch (IOException e) {
+                    System.err.println("cannot keep " + f + ": " + e);
+                }
+            }
+        }
+    }
+
+    /**
+     * Per thread of the process: its name, CPU time in nanoseconds (/proc/PID/task/TID/schedstat, exact, where
+     * utime/stime count 10 ms ticks) and context switches. Threads that ended during the window are missed; the
+     * process total is the truth.
+     */
+    static Map<String, long[]> threadTicks(long root) {
+        Map<String, long[]> out = new HashMap<>();
+        for (Path task : tasksOf(root)) {
+            Optional<String> stat = readQuietly(task.resolve("stat"));
+            Optional<String> sched = readQuietly(task.resolve("schedstat"));
+            if (stat.isEmpty() || sched.isEmpty()) {
+                continue;
+            }
+            String st = stat.get();
+            String name = st.substring(st.indexOf('(') + 1, st.lastIndexOf(')')) + " #" + task.getFileName();
+            long switches = readQuietly(task.resolve("status")).map(t -> t.lines()
+                    .filter(l -> l.startsWith("voluntary_ctxt_switches:") || l.startsWith("nonvoluntary_ctxt_switches:"))
+                    .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(':') + 1).trim())).sum()).orElse(0L);
+            out.put(name, new long[] {Long.parseLong(sched.get().trim().split(" ")[0]), switches});
+        }
+        return out;
+    }
+
+    private static String rss(long pid) {
+        return readQuietly(Path.of("/proc/" + pid + "/status")).flatMap(t -> t.lines().filter(l -> l.startsWith("VmRSS:"))
+                .findFirst()).map(l -> "RSS " + l.substring(6).trim()).orElse("RSS ?");
+    }
+
+    private static List<Path> tasksOf(long pid) {
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            return tasks.toList();
+        } catch (IOException | UncheckedIOException gone) {
+            return List.of();
+        }
+    }
+
+    private static void printThreads(String title, Map<String, long[]> before, Map<String, long[]> after) {
+        Map<String, long[]> byName = new HashMap<>();
+        after.forEach((k, v) -> {
+            long[] b0 = before.getOrDefault(k, new long[2]);
+            long[] t = byName.computeIfAbsent(k.replaceAll(" #\\d+$", "").replaceAll("[-#]?\\d+$", "").trim(), n -> new long[2]);
+            t[0] += v[0] - b0[0];
+            t[1] += v[1] - b0[1];
+        });
+        long total = byName.values().stream().mapToLong(t -> t[0]).sum();
+        System.err.printf(Locale.ROOT, "threads of %s: %.1f ms CPU (schedstat, live threads)%n", title, total / 1e6);
+        byName.entrySet().stream().filter(e -> e.getValue()[0] > 0)
+                .sorted((x, y) -> Long.compare(y.getValue()[0], x.getValue()[0]))
+                .limit(12)
+                .forEach(e -> System.err.printf(Locale.ROOT, "  %-16s %7.1f ms %7d context switches%n", e.getKey(),
+                        e.getValue()[0] / 1e6, e.getValue()[1]));
     }
 
     private HostProcess startAgent(String impl, Host host, PgCluster db, Host peerHost, PgCluster peerDb, int priority) {
@@ -307,7 +394,18 @@ public final class PromoteToWrite {
                     }
                     """.formatted(db.socketDir(), db.port(), peerHost.address(), peerDb.port(), vigilInterval) : "") + instance;
             List<String> argv = new ArrayList<>(List.of("java"));
-            argv.addAll(List.of(AGENT_JVM.split(" ")));
+            if (profileDir.isPresent()) {
+                // HotSpot suspends threads for JFR's samples with SIGUSR2, which the agent takes for its statistics
+                // dump (keepalived's signal): without another signal for the VM, JFR records no sample at all and
+                // each attempt dumps /tmp/vigil.stats
+                argv.addAll(0, List.of("env", "_JAVA_SR_SIGNUM=38"));
+            }
+            argv.addAll(List.of(agentJvm.trim().split("\\s+")));
+            if (profileDir.isPresent()) {
+                // 1 ms samples: at 1-3 % of a core the default 10-20 ms gives too few samples to rank frames
+                argv.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename="
+                        + lab.workDir().resolve(host.name() + ".jfr") + ",jdk.ExecutionSample#period=1ms");
+            }
             argv.addAll(List.of("-cp", classPath, "dev.vigil.agent.AgentMain", "-n", "-l", "-f",
                     write(host.name() + "-vigil", conf).toString()));
             return host.start(argv.toArray(String[]::new));

@@ -10,16 +10,28 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The native PostgreSQL check: one round trip on a kept-open connection tells role, timeline, streaming and replay
- * lag; a custom query may follow; a primary with {@code peers} then asks them for their role and timeline (the
- * split-brain guard). {@link PgVerdict} judges. Bounded by {@code timeout} as a whole, whatever the servers do.
+ * The native PostgreSQL check: one round trip on a kept-open connection (one server-prepared statement) tells role,
+ * timeline, streaming and replay lag; a custom query may follow; a primary with {@code peers} then asks them for
+ * their role and timeline (the split-brain guard, {@link PeerGuard}). {@link PgVerdict} judges. Bounded by
+ * {@code timeout} as a whole, whatever the servers do.
+ *
+ * <p>Cost per run (bench/RESULTS.md, "PostgreSQL check CPU"): a standby never asks its peers (it is not eligible for
+ * the write VIP); a primary asks them when its connection or timeline is new, after a failed run, and otherwise at
+ * most every {@link #PEER_REFRESH}, judging the runs in between with the peers' last answers; an unchanged
+ * observation reuses the last verdict (no detail string built).
  */
 public final class PostgresCheck implements Probe {
+
+    /**
+     * How old the peers' answers may be when a primary's check is judged with them. A peer promoted while this server
+     * stays a healthy primary (a split at the database level with VRRP intact) makes this one ineligible within this
+     * long; a returning old primary always asks before its first pass (new connection).
+     */
+    static final Duration PEER_REFRESH = Duration.ofSeconds(1);
 
     /** Current timeline: a standby's from its last checkpoint, a primary's from its WAL insert position (exact at once after promotion). */
     static final String TIMELINE = "case when pg_is_in_recovery() then (select timeline_id from pg_control_checkpoint())::bigint"
@@ -36,7 +48,8 @@ public final class PostgresCheck implements Probe {
 
     private final PgCheckSettings settings;
     private final Duration timeout;
-    private final ScheduledExecutorService deadlines;
+    private final ScheduledThreadPoolExecutor deadlines;
+    private final boolean ownsDeadlines;
     private final PgSession self;
     private final List<Peer> peers;
     // Touched only on the own session's worker thread:
@@ -46,34 +59,105 @@ public final class PostgresCheck implements Probe {
     private PreparedStatement observeStatement;
     /** Cannot change while a connection lives; asked once per connection (pg_control_system reads pg_control). */
     private long systemIdentifier;
+    /** Whether the last observation came from a connection opened for it (server restarted, first run). */
+    private boolean observedOnNewConnection;
+    // One run at a time (CheckRunner starts none while one is pending); each run's continuations follow the previous
+    // run's completion, so these are published by the futures' completion; volatile for the background peer ask.
+    private final PeerGuard guard = new PeerGuard();
+    private volatile Judged lastJudged;
 
+    /** The last verdict and what it was judged on. */
+    private record Judged(PgObservation observation, List<PeerObservation> peers, PgVerdict.Verdict verdict) {}
+
+    /** With its own deadline thread. */
     public PostgresCheck(String name, PgCheckSettings settings, Duration timeout) {
+        this(name, settings, timeout, ownDeadlines(name), true);
+    }
+
+    /**
+     * Deadlines on {@code scheduler}, the thread that starts the runs ({@link CheckRunner}'s): arming a run's deadline
+     * then wakes no other thread. It must remove cancelled tasks ({@code setRemoveOnCancelPolicy(true)}), since every
+     * run's deadline is cancelled when it answers, and it stays the caller's to shut down.
+     */
+    public PostgresCheck(String name, PgCheckSettings settings, Duration timeout, ScheduledThreadPoolExecutor scheduler) {
+        this(name, settings, timeout, scheduler, false);
+    }
+
+    private PostgresCheck(String name, PgCheckSettings settings, Duration timeout, ScheduledThreadPoolExecutor deadlines,
+                          boolean ownsDeadlines) {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("check " + name + ": timeout must be positive, got " + timeout);
         }
+        if (!deadlines.getRemoveOnCancelPolicy()) {
+            throw new IllegalArgumentException("check " + name + ": the deadline scheduler must remove cancelled tasks");
+        }
         this.settings = settings;
         this.timeout = timeout;
-        this.deadlines = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.deadlines = deadlines;
+        this.ownsDeadlines = ownsDeadlines;
+        this.self = new PgSession(name, settings.endpoint(), settings, deadlines);
+        this.peers = settings.peers().stream().map(p -> new Peer(new PgSession(name, p, settings, deadlines))).toList();
+    }
+
+    private static ScheduledThreadPoolExecutor ownDeadlines(String name) {
+        ScheduledThreadPoolExecutor d = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "vigil-check-" + name + "-deadline");
             t.setDaemon(true);
             return t;
         });
-        this.self = new PgSession(name, settings.endpoint(), settings, deadlines);
-        this.peers = settings.peers().stream().map(p -> new Peer(new PgSession(name, p, settings, deadlines))).toList();
+        // a run's deadline is cancelled when it answers: removed at once instead of waking the thread when it expires
+        d.setRemoveOnCancelPolicy(true);
+        return d;
     }
 
     /**
      * A peer's session and what the last ask said. A peer that did not answer last time is not waited for: it is
      * asked again in the background and reported unreachable with the last reason, so a dead peer host costs a
-     * primary's check one timeout once, not at every run. A standby asks its peers in the background too, so that
-     * right after its promotion it already knows which peers are dead.
+     * primary's check one timeout once, not at every run.
      */
     private static final class Peer {
         final PgSession session;
         volatile Optional<String> unreachable = Optional.empty();
+        // Touched only on the peer session's worker thread:
+        Connection preparedOn;
+        PreparedStatement statement;
 
         Peer(PgSession session) {
             this.session = session;
+        }
+    }
+
+    /**
+     * When a primary's check asks its peers, and what they said last. Asked: on the first passing primary run of a
+     * connection (a restarted old primary asks before it can pass), when the timeline changed, after a failed run,
+     * and when the answers are older than {@link #PEER_REFRESH}. A standby promoted while this check watched (same
+     * connection, in recovery at the previous run) is on the newest timeline of the cluster: its first run as a
+     * primary asks in the background and passes on what its own server says, so the VIP never waits for a dead old
+     * primary's host at promotion.
+     */
+    private static final class PeerGuard {
+        volatile List<PeerObservation> answers = List.of();
+        volatile long askedAtNanos;
+        volatile long askedOnTimeline = -1;
+        volatile boolean valid;
+        /** The previous run saw this server in recovery, on the connection still in use. */
+        volatile boolean standbyBefore;
+
+        boolean fresh(PgObservation o, boolean newConnection, long now) {
+            return valid && !newConnection && askedOnTimeline == o.timeline()
+                    && now - askedAtNanos < PEER_REFRESH.toNanos();
+        }
+
+        void forget() {
+            valid = false;
+            answers = List.of();
+        }
+
+        void remember(List<PeerObservation> seen, long timeline, long at) {
+            answers = seen;
+            askedOnTimeline = timeline;
+            askedAtNanos = at;
+            valid = true;
         }
     }
 
@@ -82,22 +166,49 @@ public final class PostgresCheck implements Probe {
         long t0 = System.nanoTime();
         return self.call(this::observe, timeout).thenCompose(reply -> {
             if (reply instanceof PgSession.Reply.Failure<PgObservation> f) {
+                guard.standbyBefore = false;
+                guard.forget();
                 return CompletableFuture.completedFuture(ProbeResult.fail(f.detail(), since(t0)));
             }
             PgObservation o = ((PgSession.Reply.Value<PgObservation>) reply).value();
-            PgVerdict.Verdict alone = PgVerdict.judge(settings, o, List.of());
-            if (o.inRecovery() && settings.role() == PgRole.PRIMARY && !peers.isEmpty()) {
-                askPeers(t0);   // not awaited: keeps the peers' state fresh for the moment this server is promoted
-            }
+            boolean newConnection = observedOnNewConnection;
+            boolean promotedInPlace = guard.standbyBefore && !newConnection && !o.inRecovery();
+            guard.standbyBefore = o.inRecovery();
+            PgVerdict.Verdict alone = judge(o, List.of());
             if (!alone.passed() || o.inRecovery() || peers.isEmpty()) {
+                if (!o.inRecovery() && !alone.passed()) {
+                    guard.forget();
+                }
                 return CompletableFuture.completedFuture(new ProbeResult(alone.passed(), alone.detail(), since(t0),
                         o.inRecovery() ? o.replayBehind() : Optional.empty()));
             }
+            long now = System.nanoTime();
+            if (guard.fresh(o, newConnection, now)) {
+                PgVerdict.Verdict v = judge(o, guard.answers);
+                return CompletableFuture.completedFuture(new ProbeResult(v.passed(), v.detail(), since(t0)));
+            }
+            if (promotedInPlace) {
+                long timeline = o.timeline();
+                askPeers(t0).thenAccept(seen -> guard.remember(seen, timeline, System.nanoTime()));
+                return CompletableFuture.completedFuture(new ProbeResult(true, alone.detail(), since(t0)));
+            }
             return askPeers(t0).thenApply(seen -> {
-                PgVerdict.Verdict v = PgVerdict.judge(settings, o, seen);
+                guard.remember(seen, o.timeline(), now);
+                PgVerdict.Verdict v = judge(o, seen);
                 return new ProbeResult(v.passed(), v.detail(), since(t0));
             });
         });
+    }
+
+    /** {@link PgVerdict#judge}, reusing the last verdict when nothing it reads changed (no detail string built). */
+    private PgVerdict.Verdict judge(PgObservation o, List<PeerObservation> seen) {
+        Judged last = lastJudged;
+        if (last != null && o.equals(last.observation()) && seen.equals(last.peers())) {
+            return last.verdict();
+        }
+        PgVerdict.Verdict v = PgVerdict.judge(settings, o, seen);
+        lastJudged = new Judged(o, seen, v);
+        return v;
     }
 
     private CompletableFuture<List<PeerObservation>> askPeers(long t0) {
@@ -111,7 +222,7 @@ public final class PostgresCheck implements Probe {
                 continue;
             }
             Optional<String> before = peer.unreachable;
-            CompletableFuture<PeerObservation> answer = peer.session.call(c -> peerState(c, at), left).thenApply(r -> {
+            CompletableFuture<PeerObservation> answer = peer.session.call(c -> peerState(peer, c, at), left).thenApply(r -> {
                 if (r instanceof PgSession.Reply.Value<PeerObservation> v) {
                     peer.unreachable = Optional.empty();
                     return v.value();
@@ -132,6 +243,7 @@ public final class PostgresCheck implements Probe {
 
     private PgObservation observe(Connection c) throws SQLException {
         PgObservation o;
+        observedOnNewConnection = c != preparedOn;
         if (c != preparedOn) {
             try (Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("select system_identifier from pg_control_system()")) {
@@ -181,8 +293,13 @@ public final class PostgresCheck implements Probe {
         }
     }
 
-    private static PeerObservation peerState(Connection c, PgEndpoint peer) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(PEER)) {
+    /** On the peer session's worker thread; one server-prepared statement per peer connection. */
+    private static PeerObservation peerState(Peer p, Connection c, PgEndpoint peer) throws SQLException {
+        if (c != p.preparedOn) {
+            p.statement = c.prepareStatement(PEER);
+            p.preparedOn = c;
+        }
+        try (ResultSet rs = p.statement.executeQuery()) {
             rs.next();
             return new PeerObservation.Answered(peer, rs.getBoolean(1), rs.getLong(2), rs.getLong(3));
         }
@@ -201,6 +318,9 @@ public final class PostgresCheck implements Probe {
     public void close() {
         self.close();
         peers.forEach(p -> p.session.close());
+        if (!ownsDeadlines) {
+            return;
+        }
         deadlines.shutdownNow();
         try {
             deadlines.awaitTermination(1, TimeUnit.SECONDS);

@@ -25,8 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.function.Consumer;
 
 /**
@@ -98,18 +98,19 @@ final class TrackedChecks implements AutoCloseable {
                         .ifPresent(s -> tracked.putIfAbsent(s.name(), s));
             }
         }
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "vigil-checks");
             t.setDaemon(true);
             return t;
         });
+        scheduler.setRemoveOnCancelPolicy(true);   // pg_check deadlines, cancelled at every answer, live here too
         TrackedChecks checks = new TrackedChecks(scheduler);
         for (VrrpScript s : tracked.values()) {
             String kind;
             Probe probe;
             if (s.pgCheck().isPresent()) {
                 kind = "postgresql";
-                probe = new PostgresCheck(s.name(), s.pgCheck().get(), s.timeout());
+                probe = new PostgresCheck(s.name(), s.pgCheck().get(), s.timeout(), scheduler);
                 LOG.info("vrrp_script {}: pg_check {} every {} ms", s.name(), s.pgCheck().get(), s.interval().toMillis());
             } else {
                 kind = "script";

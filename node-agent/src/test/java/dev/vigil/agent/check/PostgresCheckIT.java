@@ -284,6 +284,8 @@ class PostgresCheckIT {
                             + closedPort + " unreachable (connection refused (127.0.0.1:" + closedPort + ")), not blocking");
 
             old.stop();   // the promoted primary's peer is gone: still eligible
+            // judged with the peers' last answers until they are PEER_REFRESH old, then asked again
+            Thread.sleep(PostgresCheck.PEER_REFRESH.toMillis() + 50);
             ProbeResult alone = run(onPromoted);
             assertThat(alone.passed()).isTrue();
             assertThat(alone.detail()).contains("peer 127.0.0.1:" + old.port() + " unreachable (connection refused");
@@ -292,11 +294,11 @@ class PostgresCheckIT {
 
     /**
      * A peer host that never answers (a listening socket nobody serves: connections complete, the handshake hangs)
-     * costs a primary's check one timeout once; after that it is not waited for. A standby with the same check asks
-     * its peers in the background, so right after promotion its first check is fast.
+     * costs a primary's check one timeout once; after that it is not waited for. A standby does not ask its peers; the
+     * first run after its promotion (seen on the same connection) passes at once and asks them in the background.
      */
     @Test
-    void silentPeerCostsOneTimeoutOnceAndAStandbyLearnsItBeforePromotion() throws Exception {
+    void silentPeerCostsOneTimeoutOnceAndAPromotedStandbyDoesNotWaitForIt() throws Exception {
         PgCluster primary = pg.cluster("primary");
         PgCluster standby = pg.standbyOf("standby", primary);
         try (ServerSocket silent = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
@@ -308,18 +310,63 @@ class PostgresCheckIT {
                 assertThat(first.took()).isLessThan(TIMEOUT.plus(MARGIN));
                 assertThat(first.detail()).startsWith("primary on timeline 1; peer 127.0.0.1:" + silent.getLocalPort()
                         + " unreachable (timeout after ").endsWith("), not blocking");
+                Thread.sleep(PostgresCheck.PEER_REFRESH.toMillis() + 50);   // asked again, not waited for
                 ProbeResult second = assertPasses(onPrimary);
                 assertThat(second.took()).isLessThan(MARGIN);
 
-                assertThat(run(onStandby).detail()).isEqualTo("in recovery");   // asks the peer in the background
-                Thread.sleep(TIMEOUT.plus(MARGIN).toMillis());
+                assertThat(run(onStandby).detail()).isEqualTo("in recovery");
                 primary.crash();
                 standby.promote();
                 ProbeResult promoted = assertPasses(onStandby);
                 assertThat(promoted.took()).isLessThan(MARGIN);
-                assertThat(promoted.detail()).startsWith("primary on timeline 2; peer 127.0.0.1:" + silent.getLocalPort()
+                assertThat(promoted.detail()).isEqualTo("primary on timeline 2");
+                Thread.sleep(TIMEOUT.plus(MARGIN).toMillis());   // the background ask timed out
+                ProbeResult next = assertPasses(onStandby);
+                assertThat(next.took()).isLessThan(MARGIN);
+                assertThat(next.detail()).startsWith("primary on timeline 2; peer 127.0.0.1:" + silent.getLocalPort()
                         + " unreachable (timeout after ");
             }
+        }
+    }
+
+    /** A standby never connects to its peers; a primary does, once, and keeps that connection. */
+    @Test
+    void onlyAPrimaryAsksItsPeers() throws Exception {
+        PgCluster primary = pg.cluster("primary");
+        PgCluster standby = pg.standbyOf("standby", primary);
+        standby.awaitReplayOf(primary);
+        PgCheckSettings guarded = PgCheckSettings.of(PgRole.PRIMARY);
+        try (PostgresCheck onStandby = check("peers-s", guarded.withEndpoint(socket(standby)).withPeers(List.of(tcp(primary))));
+             PostgresCheck onPrimary = check("peers-p", guarded.withEndpoint(socket(primary)).withPeers(List.of(tcp(standby))))) {
+            for (int i = 0; i < 5; i++) {
+                assertThat(run(onStandby).detail()).isEqualTo("in recovery");
+                assertThat(assertPasses(onPrimary).detail()).isEqualTo("primary on timeline 1");
+            }
+            assertThat(primary.query("select count(*) from pg_stat_activity where application_name = 'vigil check peers-s'"))
+                    .isEqualTo("0");
+            assertThat(standby.query("select count(*) from pg_stat_activity where application_name = 'vigil check peers-p'"))
+                    .isEqualTo("1");
+        }
+    }
+
+    /**
+     * The peers' answers kept between runs never let a restarted old primary pass: its new connection makes it ask
+     * again before it is judged.
+     */
+    @Test
+    void keptPeerAnswersDoNotLetARestartedOldPrimaryPass() throws Exception {
+        PgCluster old = pg.cluster("old");
+        PgCluster standby = pg.standbyOf("standby", old);
+        old.query("create table t(x int); insert into t values (1)");
+        standby.awaitReplayOf(old);
+        try (PostgresCheck onOld = check("kept-old", PgCheckSettings.of(PgRole.PRIMARY).withEndpoint(socket(old))
+                .withPeers(List.of(tcp(standby))))) {
+            assertThat(assertPasses(onOld).detail()).isEqualTo("primary on timeline 1");
+            old.crash();
+            standby.promote();
+            old.start();   // not rewound: a second primary, still on timeline 1
+            assertThat(run(onOld)).extracting(ProbeResult::passed, ProbeResult::detail).containsExactly(false,
+                    "peer 127.0.0.1:" + standby.port() + " is primary on timeline 2 > ours 1");
         }
     }
 

@@ -42,7 +42,7 @@ public final class StoredFacts {
                 ps.setFetchSize(1000);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        Observed o = new Observed(codec.decode(StoredPayload.envelope(rs.getBytes(1))),
+                        Observed o = new Observed(codec.decodeCanonical(StoredPayload.envelope(rs.getBytes(1))),
                                 rs.getObject(2, OffsetDateTime.class).toInstant());
                         if (cluster.isEmpty() || cluster.equals(o.envelope().cluster())) {
                             out.add(o);

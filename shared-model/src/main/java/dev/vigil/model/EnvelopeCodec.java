@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
@@ -134,60 +135,174 @@ public final class EnvelopeCodec {
         if (at < 0 || !json.endsWith("\"}")) {
             return null;
         }
-        String type = json.substring(at + TYPE_KEY.length(), json.length() - 2);
-        Class<? extends AgentFact> factType = FactType.byName(type).orElse(null);
+        Class<? extends AgentFact> factType = FactType.byName(json.substring(at + TYPE_KEY.length(), json.length() - 2))
+                .orElse(null);
         if (factType == null) {
             return null;
         }
-        String agentId = null;
-        String bootId = null;
-        String time = null;
-        String typeField = null;
-        Optional<String> cluster = null;
-        AgentFact fact = null;
-        long seq = 0;
-        long monotonic = 0;
-        int schema = 0;
-        int seen = 0;
         try (JsonParser p = mapper.createParser(json)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }
+            EventEnvelope e = streamEnvelope(p, factType);
+            return e != null && p.nextToken() == null ? e : null;
+        }
+    }
+
+    /**
+     * The streaming reader behind the fast paths: the parser is on the envelope's START_OBJECT and is left on
+     * its END_OBJECT. Strict: anything the general path might refuse, or would upcast, answers null and the
+     * caller takes the general path, so every error message comes from there. {@code knownType}: the fact's
+     * type when the caller already knows it; otherwise a fact before its {@code type} is buffered as tokens.
+     */
+    private EventEnvelope streamEnvelope(JsonParser p, Class<? extends AgentFact> knownType) throws IOException {
+        String agentId = null;
+        String bootId = null;
+        String time = null;
+        String typeName = null;
+        Optional<String> cluster = null;
+        AgentFact fact = null;
+        TokenBuffer factTokens = null;
+        long seq = 0;
+        long monotonic = 0;
+        int schema = 0;
+        int numbers = 0;
+        for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+            String name = p.currentName();
+            JsonToken value = p.nextToken();
+            switch (name) {
+                case "agentId" -> agentId = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                case "bootId" -> bootId = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                case "cluster" -> cluster = value == JsonToken.VALUE_STRING ? Optional.of(p.getText())
+                        : value == JsonToken.VALUE_NULL ? Optional.empty() : null;
+                case "time" -> time = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                case "type" -> typeName = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                case "fact" -> {
+                    if (value != JsonToken.START_OBJECT) {
+                        return null;
+                    }
+                    Class<? extends AgentFact> type = knownType != null ? knownType
+                            : typeName != null ? FactType.byName(typeName).orElse(null) : null;
+                    if (type != null) {
+                        fact = strictFact.forType(type).readValue(p);
+                    } else {
+                        factTokens = new TokenBuffer(p);
+                        factTokens.copyCurrentStructure(p);
+                    }
+                }
+                case "seq", "monotonicNanos", "schemaVersion" -> {
+                    if (value != JsonToken.VALUE_NUMBER_INT) {
+                        return null;
+                    }
+                    switch (name) {
+                        case "seq" -> seq = p.getLongValue();
+                        case "monotonicNanos" -> monotonic = p.getLongValue();
+                        default -> schema = p.getIntValue();
+                    }
+                    numbers++;
+                }
+                default -> p.skipChildren();
+            }
+        }
+        if (p.currentToken() != JsonToken.END_OBJECT || typeName == null) {
+            return null;
+        }
+        Class<? extends AgentFact> type = FactType.byName(typeName).orElse(null);
+        if (type == null || (knownType != null && knownType != type)) {
+            return null;
+        }
+        if (fact == null && factTokens != null) {
+            try (JsonParser buffered = factTokens.asParserOnFirstToken()) {
+                fact = strictFact.forType(type).readValue(buffered);
+            }
+        }
+        if (numbers != 3 || schema != currentSchema || agentId == null || bootId == null || time == null
+                || cluster == null || fact == null || fact.getClass() != type) {
+            return null;
+        }
+        return new EventEnvelope(agentId, bootId, seq, instant(time), monotonic, schema, cluster, fact);
+    }
+
+    /** The canonical time format parsed by hand (Instant.parse showed in the replay profile); others via Instant.parse. */
+    static Instant instant(String s) {
+        if (s.length() != 27 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T' || s.charAt(13) != ':'
+                || s.charAt(16) != ':' || s.charAt(19) != '.' || s.charAt(26) != 'Z') {
+            return Instant.parse(s);
+        }
+        int year = digits(s, 0, 4);
+        int month = digits(s, 5, 7);
+        int day = digits(s, 8, 10);
+        int hour = digits(s, 11, 13);
+        int minute = digits(s, 14, 16);
+        int second = digits(s, 17, 19);
+        int micros = digits(s, 20, 26);
+        if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0
+                || minute > 59 || second < 0 || second > 59 || micros < 0) {
+            return Instant.parse(s); // leap seconds, garbage: Instant.parse decides
+        }
+        if (day > java.time.YearMonth.of(year, month).lengthOfMonth()) {
+            return Instant.parse(s);
+        }
+        long epochDay = java.time.LocalDate.of(year, month, day).toEpochDay();
+        return Instant.ofEpochSecond(epochDay * 86_400 + hour * 3_600L + minute * 60L + second, micros * 1_000L);
+    }
+
+    private static int digits(String s, int from, int to) {
+        int v = 0;
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
+    }
+
+    /**
+     * A batch in one streaming pass (what agents send: canonical envelopes), or null when anything in it
+     * needs the general path (then the whole batch goes there, for its checks and its error messages).
+     */
+    private List<EventEnvelope> streamBatch(byte[] body) {
+        try (JsonParser p = mapper.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            List<EventEnvelope> out = null;
             for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
                 String name = p.currentName();
                 JsonToken value = p.nextToken();
-                switch (name) {
-                    case "agentId" -> agentId = value == JsonToken.VALUE_STRING ? p.getText() : null;
-                    case "bootId" -> bootId = value == JsonToken.VALUE_STRING ? p.getText() : null;
-                    case "cluster" -> cluster = value == JsonToken.VALUE_STRING ? Optional.of(p.getText())
-                            : value == JsonToken.VALUE_NULL ? Optional.empty() : null;
-                    case "fact" -> fact = value == JsonToken.START_OBJECT ? strictFact.forType(factType).readValue(p) : null;
-                    case "time" -> time = value == JsonToken.VALUE_STRING ? p.getText() : null;
-                    case "type" -> typeField = value == JsonToken.VALUE_STRING ? p.getText() : null;
-                    case "seq", "monotonicNanos", "schemaVersion" -> {
-                        if (value != JsonToken.VALUE_NUMBER_INT) {
-                            return null;
-                        }
-                        switch (name) {
-                            case "seq" -> seq = p.getLongValue();
-                            case "monotonicNanos" -> monotonic = p.getLongValue();
-                            default -> schema = p.getIntValue();
-                        }
-                        seen++;
+                if (!name.equals("events")) {
+                    p.skipChildren();
+                    continue;
+                }
+                if (value != JsonToken.START_ARRAY) {
+                    return null;
+                }
+                out = new ArrayList<>();
+                for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                    if (e != JsonToken.START_OBJECT) {
+                        return null;
                     }
-                    default -> p.skipChildren();
+                    EventEnvelope envelope = streamEnvelope(p, null);
+                    if (envelope == null) {
+                        return null;
+                    }
+                    out.add(envelope);
                 }
             }
-        }
-        if (seen != 3 || schema != currentSchema || !type.equals(typeField) || agentId == null || bootId == null
-                || time == null || cluster == null || fact == null) {
+            return p.currentToken() == JsonToken.END_OBJECT && p.nextToken() == null ? out : null;
+        } catch (IOException | RuntimeException ex) {
             return null;
         }
-        return new EventEnvelope(agentId, bootId, seq, Instant.parse(time), monotonic, schema, cluster, fact);
     }
 
     /** Decodes a whole batch or names the first bad field; nothing is returned for a bad batch. */
     public List<EventEnvelope> decodeBatch(byte[] body) throws MalformedEnvelopeException {
+        List<EventEnvelope> streamed = streamBatch(body);
+        if (streamed != null) {
+            return streamed;
+        }
         JsonNode root = parse(body);
         if (!root.isObject()) {
             throw new MalformedEnvelopeException("$", "expected an object {\"events\": [...]}");

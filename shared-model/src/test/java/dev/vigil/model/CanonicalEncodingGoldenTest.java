@@ -6,9 +6,11 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The canonical encoding is hashed into every stored chain, so it must not change by a byte.
@@ -63,7 +65,34 @@ class CanonicalEncodingGoldenTest {
         String unknown = line.replace("\"reason\":", "\"later\":[1,{\"a\":2}],\"reason\":");
         assertThat(codec.decodeCanonical(unknown)).isEqualTo(codec.decode(line));
         String missing = line.replace("\"reason\":\"SIGTERM\"", "");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> codec.decodeCanonical(missing))
+        assertThatThrownBy(() -> codec.decodeCanonical(missing))
                 .isInstanceOf(MalformedEnvelopeException.class).hasMessageContaining("fact.reason");
+    }
+
+    @Test
+    void theHandParsedCanonicalTimeIsInstantParse() {
+        java.util.Random r = new java.util.Random(7);
+        for (int i = 0; i < 20_000; i++) {
+            Instant t = Instant.ofEpochSecond(r.nextLong(0, 253_402_300_799L), r.nextInt(1_000_000) * 1_000L);
+            String text = java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
+                    .withZone(java.time.ZoneOffset.UTC).format(t);
+            assertThat(EnvelopeCodec.instant(text)).as(text).isEqualTo(Instant.parse(text));
+        }
+        assertThatThrownBy(() -> EnvelopeCodec.instant("2026-02-30T00:00:00.000000Z"))
+                .isInstanceOf(java.time.format.DateTimeParseException.class);
+    }
+
+    @Test
+    void aBatchInAnotherKeyOrderDecodesTheSame() throws Exception {
+        String line = golden().get(3);
+        String typeFirst = line.replace(",\"type\":\"RouterStateChanged\"}", "}")
+                .replace("{\"agentId\"", "{\"type\":\"RouterStateChanged\",\"agentId\"");
+        byte[] batch = ("{\"v\":1,\"events\":[" + line + "," + typeFirst.replace("\"seq\":4", "\"seq\":5") + "]}")
+                .getBytes(StandardCharsets.UTF_8);
+        List<EventEnvelope> out = codec.decodeBatch(batch);
+        assertThat(out).hasSize(2);
+        assertThat(out.get(0)).isEqualTo(codec.decode(line));
+        assertThat(out.get(1).fact()).isEqualTo(out.get(0).fact());
+        assertThat(out.get(1).seq()).isEqualTo(5);
     }
 }

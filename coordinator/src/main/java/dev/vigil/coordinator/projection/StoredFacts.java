@@ -36,7 +36,7 @@ public final class StoredFacts {
         try (Connection c = dataSource.getConnection()) {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
-            try (PreparedStatement ps = c.prepareStatement(QUERY)) {
+            try (PreparedStatement ps = StoredPayload.binaryPayloads(c.prepareStatement(QUERY))) {
                 ps.setObject(1, OffsetDateTime.ofInstant(since, ZoneOffset.UTC));
                 ps.setObject(2, OffsetDateTime.ofInstant(until, ZoneOffset.UTC));
                 ps.setFetchSize(1000);

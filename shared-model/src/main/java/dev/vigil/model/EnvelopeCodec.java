@@ -452,7 +452,38 @@ public final class EnvelopeCodec {
                              int schemaVersion, long seq, String time, String type) {
         static CanonicalEnvelope of(EventEnvelope e) {
             return new CanonicalEnvelope(e.agentId(), e.bootId(), e.cluster(), e.fact(), e.monotonicNanos(),
-                    e.schemaVersion(), e.seq(), TIME.format(e.time()), FactType.nameOf(e.fact()));
+                    e.schemaVersion(), e.seq(), EnvelopeCodec.time(e.time()), FactType.nameOf(e.fact()));
+        }
+    }
+
+    /** {@link #TIME} written by hand for years 0-9999 (DateTimeFormatter showed in the ingest profile). */
+    static String time(Instant t) {
+        java.time.LocalDateTime d = java.time.LocalDateTime.ofEpochSecond(t.getEpochSecond(), t.getNano(), ZoneOffset.UTC);
+        if (d.getYear() < 0 || d.getYear() > 9999) {
+            return TIME.format(t);
+        }
+        char[] c = new char[27];
+        pad(c, 0, d.getYear(), 4);
+        c[4] = '-';
+        pad(c, 5, d.getMonthValue(), 2);
+        c[7] = '-';
+        pad(c, 8, d.getDayOfMonth(), 2);
+        c[10] = 'T';
+        pad(c, 11, d.getHour(), 2);
+        c[13] = ':';
+        pad(c, 14, d.getMinute(), 2);
+        c[16] = ':';
+        pad(c, 17, d.getSecond(), 2);
+        c[19] = '.';
+        pad(c, 20, d.getNano() / 1_000, 6);
+        c[26] = 'Z';
+        return new String(c);
+    }
+
+    private static void pad(char[] c, int at, int value, int width) {
+        for (int i = at + width - 1; i >= at; i--) {
+            c[i] = (char) ('0' + value % 10);
+            value /= 10;
         }
     }
 

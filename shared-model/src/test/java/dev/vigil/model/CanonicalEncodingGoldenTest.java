@@ -77,6 +77,13 @@ class CanonicalEncodingGoldenTest {
             String text = java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
                     .withZone(java.time.ZoneOffset.UTC).format(t);
             assertThat(EnvelopeCodec.instant(text)).as(text).isEqualTo(Instant.parse(text));
+            assertThat(EnvelopeCodec.time(t)).isEqualTo(text);
+        }
+        for (String edge : List.of("-0001-01-01T00:00:00Z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z",
+                "+10000-01-01T00:00:00Z", "1970-01-01T00:00:00Z", "1969-12-31T23:59:59.000001Z")) {
+            Instant t = Instant.parse(edge);
+            assertThat(EnvelopeCodec.time(t)).isEqualTo(java.time.format.DateTimeFormatter
+                    .ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(java.time.ZoneOffset.UTC).format(t));
         }
         assertThatThrownBy(() -> EnvelopeCodec.instant("2026-02-30T00:00:00.000000Z"))
                 .isInstanceOf(java.time.format.DateTimeParseException.class);

@@ -86,6 +86,23 @@ public final class IngestThroughput {
             long cpuStart = cpuNanos();
             ObjectMapper replies = new ObjectMapper();
             List<String> growth = new ArrayList<>();
+            // The second half of the run, once JIT compilation and the first load of every stream are behind.
+            long[] half = new long[3];
+            Thread halfway = new Thread(() -> {
+                long mid = start + Duration.ofSeconds(seconds).toNanos() / 2;
+                while (total > 0 ? stored.get() < total / 2 : System.nanoTime() < mid) {
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                half[0] = System.nanoTime();
+                half[1] = cpuNanos();
+                half[2] = stored.get();
+            }, "bench-halfway");
+            halfway.setDaemon(true);
+            halfway.start();
             Thread footprint = new Thread(() -> {
                 for (int quarter = 1; quarter <= 4 && total > 0; ) {
                     if (stored.get() >= total * quarter / 4) {
@@ -138,6 +155,9 @@ public final class IngestThroughput {
             footprint.join(10_000);
             double ingestSeconds = (System.nanoTime() - start) / 1e9;
             double ingestCpu = (cpuNanos() - cpuStart) / 1e3 / Math.max(1, stored.get());
+            long secondHalf = stored.get() - half[2];
+            double steadyRate = secondHalf / ((System.nanoTime() - half[0]) / 1e9);
+            double steadyCpu = (cpuNanos() - half[1]) / 1e3 / Math.max(1, secondHalf);
             long cpuPlain = cpuNanos();
             long plainEvents = Math.min(stored.get(), 200_000);
             double ingestRate = stored.get() / ingestSeconds;
@@ -151,6 +171,8 @@ public final class IngestThroughput {
             System.out.printf("ingest via HTTP: %d events in %.1f s = %.0f events/s%n", stored.get(), ingestSeconds, ingestRate);
             System.out.printf("plain batched JDBC (same shape, same run): %.0f events/s; ingest ratio %.2f%n", plainRate,
                     ingestRate / plainRate);
+            System.out.printf("ingest, second half of the run: %.0f events/s, JVM CPU %.0f us/event (load generator included)%n",
+                    steadyRate, steadyCpu);
             System.out.printf("replay through the review fold: %.0f events/s (read+decode %.0f ms, fold %.0f ms);"
                     + " raw table scan (same run): %.0f events/s; replay ratio %.2f%n", replayRate, replayReadMillis,
                     replayFoldMillis, scanRate, replayRate / scanRate);

@@ -164,9 +164,20 @@ public final class IngestThroughput {
             double plainRate = plainJdbc(c, batch, plainEvents);
             double plainCpu = (cpuNanos() - cpuPlain) / 1e3 / plainEvents;
             boolean noReplay = Boolean.getBoolean("bench.noReplay");
-            double scanRate = noReplay ? 0 : rawScan(c);
+            // bench.replayRuns > 1: scan and replay again in the same JVM, the last run's figures printed (warm JIT).
+            int replayRuns = noReplay ? 0 : Integer.getInteger("bench.replayRuns", 1);
+            double scanRate = 0;
+            double replayRate = 0;
             long cpuReplay = cpuNanos();
-            double replayRate = noReplay ? 0 : replay(c, codec);
+            for (int run = 1; run <= replayRuns; run++) {
+                scanRate = rawScan(c);
+                cpuReplay = cpuNanos();
+                replayRate = replay(c, codec);
+                if (replayRuns > 1) {
+                    System.out.printf("replay run %d: %.0f events/s, raw scan %.0f events/s, JVM CPU %.1f us/event%n", run,
+                            replayRate, scanRate, (cpuNanos() - cpuReplay) / 1e3 / Math.max(1, replayed));
+                }
+            }
             System.out.printf("store %s, %d agents, %d events/batch, %d senders%n", store.vendor(), agents, batch, senders);
             System.out.printf("ingest via HTTP: %d events in %.1f s = %.0f events/s%n", stored.get(), ingestSeconds, ingestRate);
             System.out.printf("plain batched JDBC (same shape, same run): %.0f events/s; ingest ratio %.2f%n", plainRate,
@@ -177,14 +188,14 @@ public final class IngestThroughput {
                     + " raw table scan (same run): %.0f events/s; replay ratio %.2f%n", replayRate, replayReadMillis,
                     replayFoldMillis, scanRate, replayRate / scanRate);
             System.out.printf("JVM CPU per event (load generator included): ingest %.0f us, plain JDBC %.1f us, replay %.1f us%n",
-                    ingestCpu, plainCpu, (cpuNanos() - cpuReplay) / 1e3 / Math.max(1, stored.get()));
+                    ingestCpu, plainCpu, (cpuNanos() - cpuReplay) / 1e3 / Math.max(1, replayed));
             System.out.printf("heap used after GC: %d MiB, RSS %d MiB%n", heapAfterGc() / (1024 * 1024), rssKib() >> 10);
             growth.forEach(System.out::println);
         }
         System.exit(0); // the JDK HttpClient keeps a selector thread alive
     }
 
-    private static AgentFact fact(long seq) {
+    static AgentFact fact(long seq) {
         return switch ((int) (seq % 4)) {
             case 0 -> new AgentFact.RouterStateChanged(VI, RouterState.BACKUP, RouterState.MASTER,
                     "master-down timer expired 361 ms after the last advert from 192.0.2.11 (priority 150)", 100, 100,
@@ -227,7 +238,10 @@ public final class IngestThroughput {
         }
     }
 
+    /** bench.replayDecode=tree: replay as before (text BYTEA, the envelope through a JSON tree), for a same-run before/after. */
+    private static final boolean TREE_DECODE = "tree".equals(System.getProperty("bench.replayDecode"));
     private static double replayReadMillis;
+    private static long replayed;
     private static double replayFoldMillis;
 
     /** The anchor for replay: every payload of the event table read in global order, nothing decoded. */
@@ -258,12 +272,13 @@ public final class IngestThroughput {
         long start = System.nanoTime();
         try (Connection conn = c.store().dataSource().getConnection()) {
             conn.setAutoCommit(false);
-            try (PreparedStatement ps = StoredPayload.binaryPayloads(
-                    conn.prepareStatement("SELECT payload FROM domain_event_entry ORDER BY global_index"))) {
+            try (PreparedStatement ps = TREE_DECODE ? conn.prepareStatement("SELECT payload FROM domain_event_entry ORDER BY global_index")
+                    : StoredPayload.binaryPayloads(conn.prepareStatement("SELECT payload FROM domain_event_entry ORDER BY global_index"))) {
                 ps.setFetchSize(1000);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        facts.add(new Observed(codec.decodeCanonical(StoredPayload.envelope(rs.getBytes(1))), now));
+                        String envelope = StoredPayload.envelope(rs.getBytes(1));
+                        facts.add(new Observed(TREE_DECODE ? codec.decode(envelope) : codec.decodeCanonical(envelope), now));
                     }
                 }
             }
@@ -273,15 +288,16 @@ public final class IngestThroughput {
         ReviewFold.derive(facts, ReviewPolicy.DEFAULT);
         replayReadMillis = (read - start) / 1e6;
         replayFoldMillis = (System.nanoTime() - read) / 1e6;
+        replayed = facts.size();
         return facts.size() / ((System.nanoTime() - start) / 1e9);
     }
 
-    private static long cpuNanos() {
+    static long cpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
     }
 
-    private static long rssKib() {
+    static long rssKib() {
         try {
             return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS:"))
                     .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(-1);
@@ -290,7 +306,7 @@ public final class IngestThroughput {
         }
     }
 
-    private static long heapAfterGc() {
+    static long heapAfterGc() {
         System.gc();
         Runtime r = Runtime.getRuntime();
         return r.totalMemory() - r.freeMemory();

@@ -10,16 +10,17 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
@@ -53,10 +54,17 @@ public final class EnvelopeCodec {
         }
     };
 
+    private static final String TYPE_KEY = ",\"type\":\"";
+
     private static final DateTimeFormatter TIME = DateTimeFormatter
             .ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
 
     private final ObjectMapper mapper = mapper();
+    /** Records straight to canonical JSON: no tree in between (the profile showed the tree round trip per event). */
+    private final ObjectWriter canonical = mapper.writerFor(CanonicalEnvelope.class);
+    private final ObjectWriter canonicalBatch = mapper.writerFor(CanonicalBatch.class);
+    /** Facts of stored envelopes: every field is written, so a missing one means "not ours, take the slow path". */
+    private final ObjectReader strictFact = mapper.reader().with(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
     private final int currentSchema;
     private final Map<String, FactUpcaster> upcasters = new HashMap<>();
 
@@ -85,7 +93,7 @@ public final class EnvelopeCodec {
     /** The canonical JSON of one envelope (see the class comment). */
     public String encode(EventEnvelope e) {
         try {
-            return mapper.writeValueAsString(toTree(e));
+            return canonical.writeValueAsString(CanonicalEnvelope.of(e));
         } catch (JsonProcessingException ex) {
             throw new IllegalStateException("cannot encode " + e.id(), ex);
         }
@@ -93,11 +101,8 @@ public final class EnvelopeCodec {
 
     /** A batch as sent to {@code POST /v1/events}: {@code {"events":[...]}}. */
     public byte[] encodeBatch(List<EventEnvelope> events) {
-        ObjectNode root = JsonNodeFactory.instance.objectNode();
-        ArrayNode array = root.putArray("events");
-        events.forEach(e -> array.add(toTree(e)));
         try {
-            return mapper.writeValueAsBytes(root);
+            return canonicalBatch.writeValueAsBytes(new CanonicalBatch(events.stream().map(CanonicalEnvelope::of).toList()));
         } catch (JsonProcessingException ex) {
             throw new IllegalStateException("cannot encode batch", ex);
         }
@@ -107,8 +112,197 @@ public final class EnvelopeCodec {
         return decode(parse(json.getBytes(StandardCharsets.UTF_8)), "$");
     }
 
+    /**
+     * Decodes an envelope this codec encoded (a stored fact), streaming it straight into the records: no
+     * tree. The canonical encoding sorts keys, so the fact's {@code type} is the last field, after the
+     * fact: it is read from the end first. Anything else (another key order, an older schema version that
+     * may need upcasting, a missing field) goes through {@link #decode(String)}, with its errors.
+     */
+    public EventEnvelope decodeCanonical(String json) throws MalformedEnvelopeException {
+        try {
+            EventEnvelope e = streamCanonical(json);
+            if (e != null) {
+                return e;
+            }
+        } catch (IOException | RuntimeException ex) {
+            // Not canonical after all: the general path names the problem.
+        }
+        return decode(json);
+    }
+
+    private EventEnvelope streamCanonical(String json) throws IOException {
+        int at = json.lastIndexOf(TYPE_KEY);
+        if (at < 0 || !json.endsWith("\"}")) {
+            return null;
+        }
+        Class<? extends AgentFact> factType = FactType.byName(json.substring(at + TYPE_KEY.length(), json.length() - 2))
+                .orElse(null);
+        if (factType == null) {
+            return null;
+        }
+        try (JsonParser p = mapper.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            EventEnvelope e = streamEnvelope(p, factType);
+            return e != null && p.nextToken() == null ? e : null;
+        }
+    }
+
+    /**
+     * The streaming reader behind the fast paths: the parser is on the envelope's START_OBJECT and is left on
+     * its END_OBJECT. Strict: anything the general path might refuse, or would upcast, answers null and the
+     * caller takes the general path, so every error message comes from there. {@code knownType}: the fact's
+     * type when the caller already knows it; otherwise a fact before its {@code type} is buffered as tokens.
+     */
+    private EventEnvelope streamEnvelope(JsonParser p, Class<? extends AgentFact> knownType) throws IOException {
+        String agentId = null;
+        String bootId = null;
+        String time = null;
+        String typeName = null;
+        Optional<String> cluster = null;
+        AgentFact fact = null;
+        TokenBuffer factTokens = null;
+        long seq = 0;
+        long monotonic = 0;
+        int schema = 0;
+        int numbers = 0;
+        for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+            String name = p.currentName();
+            JsonToken value = p.nextToken();
+            switch (name) {
+                case "agentId" -> agentId = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                case "bootId" -> bootId = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                case "cluster" -> cluster = value == JsonToken.VALUE_STRING ? Optional.of(p.getText())
+                        : value == JsonToken.VALUE_NULL ? Optional.empty() : null;
+                case "time" -> time = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                case "type" -> typeName = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                case "fact" -> {
+                    if (value != JsonToken.START_OBJECT) {
+                        return null;
+                    }
+                    Class<? extends AgentFact> type = knownType != null ? knownType
+                            : typeName != null ? FactType.byName(typeName).orElse(null) : null;
+                    if (type != null) {
+                        fact = strictFact.forType(type).readValue(p);
+                    } else {
+                        factTokens = new TokenBuffer(p);
+                        factTokens.copyCurrentStructure(p);
+                    }
+                }
+                case "seq", "monotonicNanos", "schemaVersion" -> {
+                    if (value != JsonToken.VALUE_NUMBER_INT) {
+                        return null;
+                    }
+                    switch (name) {
+                        case "seq" -> seq = p.getLongValue();
+                        case "monotonicNanos" -> monotonic = p.getLongValue();
+                        default -> schema = p.getIntValue();
+                    }
+                    numbers++;
+                }
+                default -> p.skipChildren();
+            }
+        }
+        if (p.currentToken() != JsonToken.END_OBJECT || typeName == null) {
+            return null;
+        }
+        Class<? extends AgentFact> type = FactType.byName(typeName).orElse(null);
+        if (type == null || (knownType != null && knownType != type)) {
+            return null;
+        }
+        if (fact == null && factTokens != null) {
+            try (JsonParser buffered = factTokens.asParserOnFirstToken()) {
+                fact = strictFact.forType(type).readValue(buffered);
+            }
+        }
+        if (numbers != 3 || schema != currentSchema || agentId == null || bootId == null || time == null
+                || cluster == null || fact == null || fact.getClass() != type) {
+            return null;
+        }
+        return new EventEnvelope(agentId, bootId, seq, instant(time), monotonic, schema, cluster, fact);
+    }
+
+    /** The canonical time format parsed by hand (Instant.parse showed in the replay profile); others via Instant.parse. */
+    static Instant instant(String s) {
+        if (s.length() != 27 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T' || s.charAt(13) != ':'
+                || s.charAt(16) != ':' || s.charAt(19) != '.' || s.charAt(26) != 'Z') {
+            return Instant.parse(s);
+        }
+        int year = digits(s, 0, 4);
+        int month = digits(s, 5, 7);
+        int day = digits(s, 8, 10);
+        int hour = digits(s, 11, 13);
+        int minute = digits(s, 14, 16);
+        int second = digits(s, 17, 19);
+        int micros = digits(s, 20, 26);
+        if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0
+                || minute > 59 || second < 0 || second > 59 || micros < 0) {
+            return Instant.parse(s); // leap seconds, garbage: Instant.parse decides
+        }
+        if (day > java.time.YearMonth.of(year, month).lengthOfMonth()) {
+            return Instant.parse(s);
+        }
+        long epochDay = java.time.LocalDate.of(year, month, day).toEpochDay();
+        return Instant.ofEpochSecond(epochDay * 86_400 + hour * 3_600L + minute * 60L + second, micros * 1_000L);
+    }
+
+    private static int digits(String s, int from, int to) {
+        int v = 0;
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
+    }
+
+    /**
+     * A batch in one streaming pass (what agents send: canonical envelopes), or null when anything in it
+     * needs the general path (then the whole batch goes there, for its checks and its error messages).
+     */
+    private List<EventEnvelope> streamBatch(byte[] body) {
+        try (JsonParser p = mapper.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            List<EventEnvelope> out = null;
+            for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                if (!name.equals("events")) {
+                    p.skipChildren();
+                    continue;
+                }
+                if (value != JsonToken.START_ARRAY) {
+                    return null;
+                }
+                out = new ArrayList<>();
+                for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                    if (e != JsonToken.START_OBJECT) {
+                        return null;
+                    }
+                    EventEnvelope envelope = streamEnvelope(p, null);
+                    if (envelope == null) {
+                        return null;
+                    }
+                    out.add(envelope);
+                }
+            }
+            return p.currentToken() == JsonToken.END_OBJECT && p.nextToken() == null ? out : null;
+        } catch (IOException | RuntimeException ex) {
+            return null;
+        }
+    }
+
     /** Decodes a whole batch or names the first bad field; nothing is returned for a bad batch. */
     public List<EventEnvelope> decodeBatch(byte[] body) throws MalformedEnvelopeException {
+        List<EventEnvelope> streamed = streamBatch(body);
+        if (streamed != null) {
+            return streamed;
+        }
         JsonNode root = parse(body);
         if (!root.isObject()) {
             throw new MalformedEnvelopeException("$", "expected an object {\"events\": [...]}");
@@ -144,7 +338,10 @@ public final class EnvelopeCodec {
         if (!wire.fact().isObject()) {
             throw new MalformedEnvelopeException(path + ".fact", "expected an object");
         }
-        ObjectNode fact = ((ObjectNode) wire.fact()).deepCopy();
+        ObjectNode fact = (ObjectNode) wire.fact();
+        if (wire.schemaVersion() < currentSchema) {
+            fact = fact.deepCopy(); // upcasters may modify their argument; the caller's tree stays as it was
+        }
         for (int v = Math.max(1, wire.schemaVersion()); v < currentSchema; v++) {
             FactUpcaster u = upcasters.get(key(wire.type(), v));
             if (u != null) {
@@ -166,13 +363,6 @@ public final class EnvelopeCodec {
         } catch (IllegalArgumentException | NullPointerException ex) {
             throw new MalformedEnvelopeException(path, ex.getMessage());
         }
-    }
-
-    private ObjectNode toTree(EventEnvelope e) {
-        WireEnvelope wire = new WireEnvelope(e.agentId(), e.bootId(), e.seq(), TIME.format(e.time()),
-                e.monotonicNanos(), e.schemaVersion(), e.cluster(), FactType.nameOf(e.fact()),
-                mapper.valueToTree(e.fact()));
-        return mapper.valueToTree(wire);
     }
 
     private JsonNode parse(byte[] body) throws MalformedEnvelopeException {
@@ -255,6 +445,49 @@ public final class EnvelopeCodec {
                 .enable(JsonNodeFeature.WRITE_PROPERTIES_SORTED)
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
                 .build();
+    }
+
+    /** What the canonical encoding looks like: keys sorted, the fact as its record (written by its runtime type). */
+    record CanonicalEnvelope(String agentId, String bootId, Optional<String> cluster, AgentFact fact, long monotonicNanos,
+                             int schemaVersion, long seq, String time, String type) {
+        static CanonicalEnvelope of(EventEnvelope e) {
+            return new CanonicalEnvelope(e.agentId(), e.bootId(), e.cluster(), e.fact(), e.monotonicNanos(),
+                    e.schemaVersion(), e.seq(), EnvelopeCodec.time(e.time()), FactType.nameOf(e.fact()));
+        }
+    }
+
+    /** {@link #TIME} written by hand for years 0-9999 (DateTimeFormatter showed in the ingest profile). */
+    static String time(Instant t) {
+        java.time.LocalDateTime d = java.time.LocalDateTime.ofEpochSecond(t.getEpochSecond(), t.getNano(), ZoneOffset.UTC);
+        if (d.getYear() < 0 || d.getYear() > 9999) {
+            return TIME.format(t);
+        }
+        char[] c = new char[27];
+        pad(c, 0, d.getYear(), 4);
+        c[4] = '-';
+        pad(c, 5, d.getMonthValue(), 2);
+        c[7] = '-';
+        pad(c, 8, d.getDayOfMonth(), 2);
+        c[10] = 'T';
+        pad(c, 11, d.getHour(), 2);
+        c[13] = ':';
+        pad(c, 14, d.getMinute(), 2);
+        c[16] = ':';
+        pad(c, 17, d.getSecond(), 2);
+        c[19] = '.';
+        pad(c, 20, d.getNano() / 1_000, 6);
+        c[26] = 'Z';
+        return new String(c);
+    }
+
+    private static void pad(char[] c, int at, int value, int width) {
+        for (int i = at + width - 1; i >= at; i--) {
+            c[i] = (char) ('0' + value % 10);
+            value /= 10;
+        }
+    }
+
+    record CanonicalBatch(List<CanonicalEnvelope> events) {
     }
 
     /** The envelope as it travels: the fact's type is a sibling of its body. */

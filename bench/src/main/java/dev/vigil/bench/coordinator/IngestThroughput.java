@@ -86,6 +86,23 @@ public final class IngestThroughput {
             long cpuStart = cpuNanos();
             ObjectMapper replies = new ObjectMapper();
             List<String> growth = new ArrayList<>();
+            // The second half of the run, once JIT compilation and the first load of every stream are behind.
+            long[] half = new long[3];
+            Thread halfway = new Thread(() -> {
+                long mid = start + Duration.ofSeconds(seconds).toNanos() / 2;
+                while (total > 0 ? stored.get() < total / 2 : System.nanoTime() < mid) {
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                half[0] = System.nanoTime();
+                half[1] = cpuNanos();
+                half[2] = stored.get();
+            }, "bench-halfway");
+            halfway.setDaemon(true);
+            halfway.start();
             Thread footprint = new Thread(() -> {
                 for (int quarter = 1; quarter <= 4 && total > 0; ) {
                     if (stored.get() >= total * quarter / 4) {
@@ -138,27 +155,47 @@ public final class IngestThroughput {
             footprint.join(10_000);
             double ingestSeconds = (System.nanoTime() - start) / 1e9;
             double ingestCpu = (cpuNanos() - cpuStart) / 1e3 / Math.max(1, stored.get());
+            long secondHalf = stored.get() - half[2];
+            double steadyRate = secondHalf / ((System.nanoTime() - half[0]) / 1e9);
+            double steadyCpu = (cpuNanos() - half[1]) / 1e3 / Math.max(1, secondHalf);
             long cpuPlain = cpuNanos();
             long plainEvents = Math.min(stored.get(), 200_000);
             double ingestRate = stored.get() / ingestSeconds;
             double plainRate = plainJdbc(c, batch, plainEvents);
             double plainCpu = (cpuNanos() - cpuPlain) / 1e3 / plainEvents;
+            boolean noReplay = Boolean.getBoolean("bench.noReplay");
+            // bench.replayRuns > 1: scan and replay again in the same JVM, the last run's figures printed (warm JIT).
+            int replayRuns = noReplay ? 0 : Integer.getInteger("bench.replayRuns", 1);
+            double scanRate = 0;
+            double replayRate = 0;
             long cpuReplay = cpuNanos();
-            double replayRate = Boolean.getBoolean("bench.noReplay") ? 0 : replay(c, codec);
+            for (int run = 1; run <= replayRuns; run++) {
+                scanRate = rawScan(c);
+                cpuReplay = cpuNanos();
+                replayRate = replay(c, codec);
+                if (replayRuns > 1) {
+                    System.out.printf("replay run %d: %.0f events/s, raw scan %.0f events/s, JVM CPU %.1f us/event%n", run,
+                            replayRate, scanRate, (cpuNanos() - cpuReplay) / 1e3 / Math.max(1, replayed));
+                }
+            }
             System.out.printf("store %s, %d agents, %d events/batch, %d senders%n", store.vendor(), agents, batch, senders);
             System.out.printf("ingest via HTTP: %d events in %.1f s = %.0f events/s%n", stored.get(), ingestSeconds, ingestRate);
             System.out.printf("plain batched JDBC (same shape, same run): %.0f events/s; ingest ratio %.2f%n", plainRate,
                     ingestRate / plainRate);
-            System.out.printf("replay through the review fold: %.0f events/s%n", replayRate);
+            System.out.printf("ingest, second half of the run: %.0f events/s, JVM CPU %.0f us/event (load generator included)%n",
+                    steadyRate, steadyCpu);
+            System.out.printf("replay through the review fold: %.0f events/s (read+decode %.0f ms, fold %.0f ms);"
+                    + " raw table scan (same run): %.0f events/s; replay ratio %.2f%n", replayRate, replayReadMillis,
+                    replayFoldMillis, scanRate, replayRate / scanRate);
             System.out.printf("JVM CPU per event (load generator included): ingest %.0f us, plain JDBC %.1f us, replay %.1f us%n",
-                    ingestCpu, plainCpu, (cpuNanos() - cpuReplay) / 1e3 / Math.max(1, stored.get()));
+                    ingestCpu, plainCpu, (cpuNanos() - cpuReplay) / 1e3 / Math.max(1, replayed));
             System.out.printf("heap used after GC: %d MiB, RSS %d MiB%n", heapAfterGc() / (1024 * 1024), rssKib() >> 10);
             growth.forEach(System.out::println);
         }
         System.exit(0); // the JDK HttpClient keeps a selector thread alive
     }
 
-    private static AgentFact fact(long seq) {
+    static AgentFact fact(long seq) {
         return switch ((int) (seq % 4)) {
             case 0 -> new AgentFact.RouterStateChanged(VI, RouterState.BACKUP, RouterState.MASTER,
                     "master-down timer expired 361 ms after the last advert from 192.0.2.11 (priority 150)", 100, 100,
@@ -201,31 +238,66 @@ public final class IngestThroughput {
         }
     }
 
-    private static double replay(Coordinator c, EnvelopeCodec codec) throws Exception {
-        List<Observed> facts = new ArrayList<>();
+    /** bench.replayDecode=tree: replay as before (text BYTEA, the envelope through a JSON tree), for a same-run before/after. */
+    private static final boolean TREE_DECODE = "tree".equals(System.getProperty("bench.replayDecode"));
+    private static double replayReadMillis;
+    private static long replayed;
+    private static double replayFoldMillis;
+
+    /** The anchor for replay: every payload of the event table read in global order, nothing decoded. */
+    private static double rawScan(Coordinator c) throws Exception {
+        long n = 0;
+        long bytes = 0;
         long start = System.nanoTime();
         try (Connection conn = c.store().dataSource().getConnection()) {
             conn.setAutoCommit(false);
-            try (PreparedStatement ps = conn.prepareStatement("SELECT payload FROM domain_event_entry ORDER BY global_index")) {
+            try (PreparedStatement ps = StoredPayload.binaryPayloads(
+                    conn.prepareStatement("SELECT payload FROM domain_event_entry ORDER BY global_index"))) {
                 ps.setFetchSize(1000);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        facts.add(new Observed(codec.decode(StoredPayload.envelope(rs.getBytes(1))), Instant.now()));
+                        bytes += rs.getBytes(1).length;
+                        n++;
                     }
                 }
             }
             conn.rollback();
         }
+        return bytes > 0 ? n / ((System.nanoTime() - start) / 1e9) : 0;
+    }
+
+    private static double replay(Coordinator c, EnvelopeCodec codec) throws Exception {
+        List<Observed> facts = new ArrayList<>();
+        Instant now = Instant.now();
+        long start = System.nanoTime();
+        try (Connection conn = c.store().dataSource().getConnection()) {
+            conn.setAutoCommit(false);
+            try (PreparedStatement ps = TREE_DECODE ? conn.prepareStatement("SELECT payload FROM domain_event_entry ORDER BY global_index")
+                    : StoredPayload.binaryPayloads(conn.prepareStatement("SELECT payload FROM domain_event_entry ORDER BY global_index"))) {
+                ps.setFetchSize(1000);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String envelope = StoredPayload.envelope(rs.getBytes(1));
+                        facts.add(new Observed(TREE_DECODE ? codec.decode(envelope) : codec.decodeCanonical(envelope), now));
+                    }
+                }
+            }
+            conn.rollback();
+        }
+        long read = System.nanoTime();
         ReviewFold.derive(facts, ReviewPolicy.DEFAULT);
+        replayReadMillis = (read - start) / 1e6;
+        replayFoldMillis = (System.nanoTime() - read) / 1e6;
+        replayed = facts.size();
         return facts.size() / ((System.nanoTime() - start) / 1e9);
     }
 
-    private static long cpuNanos() {
+    static long cpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
     }
 
-    private static long rssKib() {
+    static long rssKib() {
         try {
             return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS:"))
                     .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(-1);
@@ -234,7 +306,7 @@ public final class IngestThroughput {
         }
     }
 
-    private static long heapAfterGc() {
+    static long heapAfterGc() {
         System.gc();
         Runtime r = Runtime.getRuntime();
         return r.totalMemory() - r.freeMemory();

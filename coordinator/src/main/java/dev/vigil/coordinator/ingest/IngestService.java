@@ -57,10 +57,23 @@ public final class IngestService {
         Map<String, List<EventEnvelope>> byBoot = new LinkedHashMap<>();
         events.forEach(e -> byBoot.computeIfAbsent(e.bootId(), b -> new ArrayList<>()).add(e));
         List<IncomingFact> out = new ArrayList<>(events.size());
-        byBoot.values().forEach(list -> list.stream()
-                .sorted(Comparator.comparingLong(EventEnvelope::seq))
-                .map(e -> new IncomingFact(e.bootId(), e.seq(), e.factType(), e.time(), codec.encode(e)))
-                .forEach(out::add));
+        for (List<EventEnvelope> boot : byBoot.values()) {
+            if (!inSeqOrder(boot)) { // agents send in order; sort only when one did not
+                boot.sort(Comparator.comparingLong(EventEnvelope::seq));
+            }
+            for (EventEnvelope e : boot) {
+                out.add(new IncomingFact(e.bootId(), e.seq(), e.factType(), e.time(), codec.encode(e)));
+            }
+        }
         return out;
+    }
+
+    private static boolean inSeqOrder(List<EventEnvelope> boot) {
+        for (int i = 1; i < boot.size(); i++) {
+            if (boot.get(i - 1).seq() > boot.get(i).seq()) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -36,13 +36,13 @@ public final class StoredFacts {
         try (Connection c = dataSource.getConnection()) {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
-            try (PreparedStatement ps = c.prepareStatement(QUERY)) {
+            try (PreparedStatement ps = StoredPayload.binaryPayloads(c.prepareStatement(QUERY))) {
                 ps.setObject(1, OffsetDateTime.ofInstant(since, ZoneOffset.UTC));
                 ps.setObject(2, OffsetDateTime.ofInstant(until, ZoneOffset.UTC));
                 ps.setFetchSize(1000);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        Observed o = new Observed(codec.decode(StoredPayload.envelope(rs.getBytes(1))),
+                        Observed o = new Observed(codec.decodeCanonical(StoredPayload.envelope(rs.getBytes(1))),
                                 rs.getObject(2, OffsetDateTime.class).toInstant());
                         if (cluster.isEmpty() || cluster.equals(o.envelope().cluster())) {
                             out.add(o);

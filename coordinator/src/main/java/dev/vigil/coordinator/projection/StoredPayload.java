@@ -4,7 +4,11 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
+import org.postgresql.PGStatement;
+
 import java.io.IOException;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 
 /**
  * The canonical envelope inside a stored {@code FactRecorded} payload, read by streaming to its field:
@@ -14,6 +18,18 @@ public final class StoredPayload {
     private static final JsonFactory JSON = new JsonFactory();
 
     private StoredPayload() {
+    }
+
+    /**
+     * On PostgreSQL, asks for the result in binary from the first execution: in the text protocol a BYTEA
+     * payload arrives hex-encoded and pgjdbc decodes it two characters per byte (7 % of the replay profile,
+     * bench/RESULTS.md). Elsewhere nothing changes.
+     */
+    public static PreparedStatement binaryPayloads(PreparedStatement ps) throws SQLException {
+        if (ps.isWrapperFor(PGStatement.class)) {
+            ps.unwrap(PGStatement.class).setPrepareThreshold(-1);
+        }
+        return ps;
     }
 
     public static String envelope(byte[] payload) throws IOException {

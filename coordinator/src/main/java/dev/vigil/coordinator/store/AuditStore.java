@@ -7,31 +7,40 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.vigil.coordinator.domain.AgentStream;
+import dev.vigil.coordinator.domain.FactRecorded;
 import dev.vigil.coordinator.domain.IngestOutcome;
 import dev.vigil.coordinator.domain.RecordFacts;
 import dev.vigil.coordinator.ingest.IngestLedger;
-import org.axonframework.config.AggregateConfigurer;
+import org.axonframework.common.transaction.Transaction;
 import org.axonframework.config.Configuration;
 import org.axonframework.config.DefaultConfigurer;
-import org.axonframework.common.transaction.Transaction;
-import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
+import org.axonframework.eventhandling.GenericDomainEventMessage;
+import org.axonframework.eventsourcing.eventstore.DomainEventStream;
 import org.axonframework.eventsourcing.eventstore.jdbc.EventSchema;
 import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
-import org.axonframework.modelling.command.AggregateStreamCreationException;
+import org.axonframework.eventsourcing.eventstore.jdbc.statements.JdbcEventStorageEngineStatements;
 import org.axonframework.modelling.command.ConcurrencyException;
 import org.axonframework.serialization.json.JacksonSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The coordinator's event store: Axon 4 without Spring or Axon Server, JDBC storage with Jackson
  * on every serializer slot (XStream is never instantiated), HikariCP, Flyway-owned schema.
- * One agent = one event-sourced {@link AgentStream}; appends and the ingest ledger commit together.
+ * One agent = one event-sourced {@link AgentStream}, decided in memory ({@link StreamCache}) and appended
+ * by {@link EventAppends} into Axon's event table (no command bus: the profile in bench/RESULTS.md showed its
+ * unit of work per batch); appends and the ingest ledger commit together.
  */
 public final class AuditStore implements AutoCloseable {
     /** Attempts when two writers raced on one agent's stream; the loser reloads and dedupes. */
@@ -41,20 +50,31 @@ public final class AuditStore implements AutoCloseable {
     /** Striped per-agent locks: one agent's batches go through this coordinator one transaction at a time. */
     private static final int STRIPES = 64;
 
+    private static final Logger LOG = LoggerFactory.getLogger(AuditStore.class);
+    private static final DuplicateKeyResolver DUPLICATES = new DuplicateKeyResolver();
+
     private final HikariDataSource dataSource;
     private final ThreadBoundJdbcTransactions tx;
     private final Configuration axon;
     private final IngestLedger ledger;
+    private final EventAppends events;
     private final StreamCache streams;
+    private final Clock clock;
+    private final boolean serializeAppends;
+    private final int snapshotEvery;
     private final ReentrantLock[] agentLocks = new ReentrantLock[STRIPES];
 
-    private AuditStore(HikariDataSource dataSource, ThreadBoundJdbcTransactions tx, Configuration axon, IngestLedger ledger,
-                       StreamCache streams) {
+    private AuditStore(HikariDataSource dataSource, ThreadBoundJdbcTransactions tx, Configuration axon, Clock clock,
+                       StoreSettings settings) {
         this.dataSource = dataSource;
         this.tx = tx;
         this.axon = axon;
-        this.ledger = ledger;
-        this.streams = streams;
+        this.clock = clock;
+        this.ledger = new IngestLedger(clock);
+        this.events = new EventAppends(axonObjectMapper().writer());
+        this.streams = new StreamCache(CACHED_STREAMS);
+        this.serializeAppends = settings.vendor() == DatabaseVendor.POSTGRESQL;
+        this.snapshotEvery = settings.snapshotEvery();
         for (int i = 0; i < STRIPES; i++) {
             agentLocks[i] = new ReentrantLock();
         }
@@ -73,6 +93,8 @@ public final class AuditStore implements AutoCloseable {
         if (settings.vendor() == DatabaseVendor.POSTGRESQL) {
             // Server-side limits well below Axon's 60 s gap timeout: a stuck writer cannot hold a gap open.
             hc.setConnectionInitSql("SET statement_timeout = '20s'; SET idle_in_transaction_session_timeout = '20s'");
+            // One multi-row INSERT per batch of ledger rows and of events instead of a round trip per row.
+            hc.addDataSourceProperty("reWriteBatchedInserts", "true");
         }
         return new HikariDataSource(hc);
     }
@@ -82,10 +104,9 @@ public final class AuditStore implements AutoCloseable {
         try {
             StoreMigrations.migrate(ds, settings.vendor());
             ThreadBoundJdbcTransactions tx = new ThreadBoundJdbcTransactions(ds);
-            StreamCache streams = new StreamCache(CACHED_STREAMS);
-            Configuration axon = configure(tx, settings, streams);
+            Configuration axon = configure(tx, settings);
             axon.start();
-            return new AuditStore(ds, tx, axon, new IngestLedger(clock), streams);
+            return new AuditStore(ds, tx, axon, clock, settings);
         } catch (RuntimeException e) {
             ds.close();
             throw e;
@@ -94,12 +115,11 @@ public final class AuditStore implements AutoCloseable {
 
     /**
      * Appends a batch to one agent's stream; idempotent on (agent, boot, seq). One transaction holds
-     * the aggregate load, the event append (Axon joins it) and the ledger rows: all or nothing.
-     * Blocking: call off the event loop.
+     * the ledger rows and the event append: all or nothing. Blocking: call off the event loop.
      *
-     * <p>The agent's lock is held until commit or rollback: Axon releases its own aggregate lock when its
-     * unit of work ends, before this transaction commits, and a second batch must not build on the
-     * cached stream of a first one that may still roll back. Any failure evicts the cached stream.
+     * <p>The agent's lock is held until commit or rollback, so a second batch never builds on the stream
+     * of a first one that may still roll back; the cache gets the new stream only after commit, and any
+     * failure evicts it.
      */
     public IngestOutcome record(RecordFacts command) {
         ReentrantLock lock = agentLocks[Math.floorMod(command.agentId().hashCode(), STRIPES)];
@@ -115,41 +135,103 @@ public final class AuditStore implements AutoCloseable {
     }
 
     private IngestOutcome recordLocked(RecordFacts command) {
+        String agent = command.agentId();
+        boolean ledgerClashedOnFreshLoad = false;
         for (int attempt = 1; ; attempt++) {
+            Optional<AgentStream> cached = streams.get(agent);
             Transaction t = tx.startTransaction();
+            Step step = Step.LOAD;
             try {
-                IngestOutcome outcome = axon.commandGateway().sendAndWait(command);
-                try (Connection c = tx.getConnection()) {
-                    ledger.record(c, outcome.recorded());
+                AgentStream stream = cached.isPresent() ? cached.get() : load(agent);
+                AgentStream.Decision d = stream.decide(command);
+                List<FactRecorded> recorded = d.outcome().recorded();
+                if (!recorded.isEmpty()) {
+                    Instant now = clock.instant();
+                    try (Connection c = tx.getConnection()) {
+                        // Outside the append lock: the ledger rows, the payloads and the filled statement.
+                        step = Step.LEDGER;
+                        ledger.record(c, recorded);
+                        step = Step.APPEND;
+                        try (PreparedStatement append = events.prepare(c, recorded, now)) {
+                            if (serializeAppends) {
+                                SerializedAppends.lock(c);
+                            }
+                            append.executeBatch();
+                        }
+                    }
                 }
+                step = Step.COMMIT;
                 t.commit();
-                return outcome;
-            } catch (ConcurrencyException | AggregateStreamCreationException e) {
-                t.rollback();
-                streams.remove(command.agentId());
-                if (attempt == ATTEMPTS) {
-                    throw e;
-                }
-            } catch (SQLException e) {
-                t.rollback();
-                streams.remove(command.agentId());
-                if (new DuplicateKeyResolver().isDuplicateKeyViolation(e)) {
-                    // The stream did not know a fact the ledger holds: the store is inconsistent, retrying won't help.
-                    throw new IllegalStateException("ingest ledger already holds a fact of this batch for agent "
-                            + command.agentId() + ": " + e.getMessage(), e);
-                }
-                throw new StoreUnavailableException("ingest ledger: " + e.getMessage(), e);
-            } catch (RuntimeException e) {
+                streams.put(agent, d.next());
+                snapshotIfDue(stream, d.next());
+                return d.outcome();
+            } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(t);
-                streams.remove(command.agentId());
+                streams.remove(agent);
+                if (DUPLICATES.isDuplicateKeyViolation(e) && step != Step.COMMIT) {
+                    // A stale cached stream, or another writer committed this agent's facts after our load:
+                    // reload and dedupe. A ledger clash on two fresh loads in a row is not a race: the ledger
+                    // holds a fact the stream does not, and retrying won't help.
+                    if (step == Step.LEDGER && cached.isEmpty()) {
+                        if (ledgerClashedOnFreshLoad) {
+                            throw new IllegalStateException("ingest ledger already holds a fact of this batch for agent "
+                                    + agent + ": " + e.getMessage(), e);
+                        }
+                        ledgerClashedOnFreshLoad = true;
+                    }
+                    if (attempt < ATTEMPTS) {
+                        continue;
+                    }
+                    throw new ConcurrencyException("agent " + agent + ": the stream kept changing under "
+                            + ATTEMPTS + " attempts: " + e.getMessage(), e);
+                }
                 if (isUnavailable(e) || (involvesSql(e) && !reachable())) {
                     throw new StoreUnavailableException("the database is unavailable: " + e.getMessage(), e);
                 }
                 if (!involvesSql(e) || attempt == ATTEMPTS) {
-                    throw e;
+                    throw e instanceof SQLException sql
+                            ? new StoreUnavailableException(step.name().toLowerCase(Locale.ROOT) + ": " + sql.getMessage(), sql)
+                            : (RuntimeException) e;
                 }
                 // The database answers again (e.g. restarted under a pooled connection): try once more.
             }
+        }
+    }
+
+    /** Where a failed attempt was: a unique violation while appending means a race, not a bad store. */
+    private enum Step { LOAD, LEDGER, APPEND, COMMIT }
+
+    /** The agent's stream from its latest snapshot and the events after it (Axon reads both). */
+    private AgentStream load(String agent) {
+        AgentStream stream = AgentStream.empty(agent);
+        DomainEventStream stored = axon.eventStore().readEvents(agent);
+        while (stored.hasNext()) {
+            Object payload = stored.next().getPayload();
+            if (payload instanceof AgentStream snapshot) {
+                stream = snapshot.copy();
+            } else if (payload instanceof FactRecorded e) {
+                stream.evolve(e);
+            } else {
+                throw new IllegalStateException("agent " + agent + ": unexpected event " + payload.getClass().getName());
+            }
+        }
+        return stream;
+    }
+
+    /**
+     * Every {@code snapshotEvery} events a snapshot of the stream, so that loading a years-long stream reads
+     * one snapshot and a few events. Its own transaction, after the commit: a failed snapshot (e.g. another
+     * coordinator wrote the same one) loses nothing, the next one will do.
+     */
+    private void snapshotIfDue(AgentStream before, AgentStream after) {
+        if (before.length() / snapshotEvery == after.length() / snapshotEvery) {
+            return;
+        }
+        try {
+            axon.eventStore().storeSnapshot(new GenericDomainEventMessage<>(AgentStream.TYPE, after.agentId(),
+                    after.length() - 1, after));
+        } catch (RuntimeException e) {
+            LOG.warn("snapshot of agent {} at {} not written: {}", after.agentId(), after.length() - 1, e.getMessage());
         }
     }
 
@@ -222,10 +304,16 @@ public final class AuditStore implements AutoCloseable {
     private static JdbcEventStorageEngine.Builder engine(StoreSettings settings) {
         JdbcEventStorageEngine.Builder b = JdbcEventStorageEngine.builder()
                 .persistenceExceptionResolver(new DuplicateKeyResolver());
-        return settings.vendor() == DatabaseVendor.POSTGRESQL ? b.appendEvents(new SerializedAppends()) : b;
+        // Ingest appends with EventAppends; anything appended through Axon takes the append lock as well.
+        return settings.vendor() == DatabaseVendor.POSTGRESQL
+                ? b.appendEvents((c, schema, type, events, serializer, timestamps) -> {
+                    SerializedAppends.lock(c);
+                    return JdbcEventStorageEngineStatements.appendEvents(c, schema, type, events, serializer, timestamps);
+                })
+                : b;
     }
 
-    private static Configuration configure(ThreadBoundJdbcTransactions tx, StoreSettings settings, StreamCache streams) {
+    private static Configuration configure(ThreadBoundJdbcTransactions tx, StoreSettings settings) {
         JacksonSerializer json = JacksonSerializer.builder().objectMapper(axonObjectMapper())
                 .lenientDeserialization().build();
         EventSchema schema = EventSchema.builder()
@@ -249,10 +337,6 @@ public final class AuditStore implements AutoCloseable {
                         .eventSerializer(json).snapshotSerializer(json)
                         .batchSize(500)
                         .build())
-                .configureAggregate(AggregateConfigurer.defaultConfiguration(AgentStream.class)
-                        .configureCache(c -> streams)
-                        .configureSnapshotTrigger(c -> new EventCountSnapshotTriggerDefinition(
-                                c.snapshotter(), settings.snapshotEvery())))
                 .buildConfiguration();
     }
 }

@@ -1,6 +1,8 @@
 package dev.vigil.coordinator;
 
 import dev.vigil.coordinator.api.AuditApi;
+import dev.vigil.coordinator.api.NodeApi;
+import dev.vigil.coordinator.projection.NodeReadModel;
 import dev.vigil.coordinator.api.QueryApi;
 import dev.vigil.coordinator.api.ReadAccess;
 import dev.vigil.coordinator.projection.StoredEvents;
@@ -67,6 +69,7 @@ public final class Coordinator implements AutoCloseable {
                     new StoredFacts(store.dataSource(), EnvelopeCodec.standard())).mount(router);
             new QueryApi(access, new StoredEvents(store.dataSource(), EnvelopeCodec.standard()), clock,
                     QueryApi.GAP_FILL_WINDOW, stateCheckpointEvery).mount(router);
+            new NodeApi(access, store.dataSource(), new NodeReadModel(EnvelopeCodec.standard())).mount(router);
             HttpServerOptions options = new HttpServerOptions();
             settings.tls().ifPresent(tls -> options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
                     .setCertPath(tls.certificate().toString()).setKeyPath(tls.privateKey().toString())));

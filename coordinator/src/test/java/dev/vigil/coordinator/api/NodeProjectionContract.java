@@ -49,7 +49,8 @@ abstract class NodeProjectionContract {
                 "db2", AgentTokens.sha256Hex(ScriptedFailover.DB2_TOKEN)));
         ProcessorSettings processors = ProcessorSettings.defaults().withClaimTimeout(Duration.ofSeconds(2));
         try (Coordinator c = Coordinator.start(new CoordinatorSettings("127.0.0.1", 0, storeSettings(), agents,
-                Optional.empty()).withProcessors(processors), Clock.systemUTC()); ApiClient api = new ApiClient(c.port())) {
+                Optional.empty()).withProcessors(processors).withOperators(AgentTokens.of(Map.of("alice",
+                AgentTokens.sha256Hex(ScriptedFailover.READ_TOKEN)))), Clock.systemUTC()); ApiClient api = new ApiClient(c.port())) {
             DataSource ds = c.store().dataSource();
             NodeReadModel model = new NodeReadModel(CODEC);
             List<EventEnvelope> db1 = ScriptedFailover.db1();
@@ -84,6 +85,18 @@ abstract class NodeProjectionContract {
             assertThat(db1Node.trackers()).containsEntry("pg_primary",
                     new NodeFold.TrackerLast("script", false, ScriptedFailover.FAILED_AT));
             assertThat(db1Node.routers().get(new NodeFold.RouterId("VI_PG", 51, "IPV4")).state()).isEqualTo("BACKUP");
+
+            // Served as it is stored (responses checked against the OpenAPI document).
+            var status = api.read("nodeStatus", "/v1/nodes/db1/status");
+            assertThat(status.get("bootId").asText()).isEqualTo("db1-boot-1");
+            assertThat(status.get("lastSeq").asLong()).isEqualTo(7);
+            assertThat(status.get("routers").get(0).get("state").asText()).isEqualTo("BACKUP");
+            assertThat(status.get("trackers").get(0).get("healthy").asBoolean()).isFalse();
+            assertThat(api.read("nodes", "/v1/nodes").get("nodes")).hasSize(3);
+            assertThat(api.get("nodeStatus", "/v1/nodes/nobody/status", Optional.of(ScriptedFailover.READ_TOKEN))
+                    .statusCode()).isEqualTo(404);
+            assertThat(api.get("nodes", "/v1/nodes?x=1", Optional.of(ScriptedFailover.READ_TOKEN)).statusCode())
+                    .isEqualTo(400);
         }
     }
 

@@ -98,7 +98,7 @@ public final class Coordinator implements AutoCloseable {
                         ? ReviewReadModel.DEFAULT_EVERY : stateCheckpointEvery);
         StateCheckpoints states = new StateCheckpoints(store.dataSource(), EnvelopeCodec.standard(), clock,
                 QueryApi.GAP_FILL_WINDOW, stateCheckpointEvery);
-        return ProjectionProcessors.start(store.dataSource(), settings.processors(), List.of(review::refresh, states::refresh));
+        return ProjectionProcessors.start(settings.store(), settings.processors(), List.of(review::refresh, states::refresh));
     }
 
     /** GET /metrics (no token: names and counts only), and every ingest request timed by its status. */

@@ -1,7 +1,10 @@
 package dev.vigil.coordinator.processing;
 
 import dev.vigil.coordinator.projection.NodeReadModel;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.vigil.coordinator.store.AuditStore;
 import dev.vigil.coordinator.store.EventTables;
+import dev.vigil.coordinator.store.StoreSettings;
 import dev.vigil.coordinator.store.ThreadBoundJdbcTransactions;
 import dev.vigil.model.EnvelopeCodec;
 import org.axonframework.eventhandling.PropagatingErrorHandler;
@@ -15,7 +18,6 @@ import org.axonframework.serialization.json.JacksonSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.sql.DataSource;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Set;
@@ -48,6 +50,7 @@ public final class ProjectionProcessors implements AutoCloseable {
     static final int GAP_TIMEOUT_MS = 60_000;
     static final int MAX_GAP_OFFSET = 1_000_000;
     static final int GAP_CLEANING_THRESHOLD = 250;
+    private static final int POOL_SIZE = 8;
     private static final Logger LOG = LoggerFactory.getLogger(ProjectionProcessors.class);
 
     /** A read model the owner of segment 0 keeps current (ReviewReadModel::refresh, StateCheckpoints::refresh). */
@@ -63,8 +66,9 @@ public final class ProjectionProcessors implements AutoCloseable {
     private final ScheduledExecutorService coordinatorThread;
     private final ScheduledExecutorService workers;
     private final ScheduledExecutorService chores;
+    private final HikariDataSource pool;
 
-    private ProjectionProcessors(ProcessorSettings settings, PooledStreamingEventProcessor processor,
+    private ProjectionProcessors(HikariDataSource pool, ProcessorSettings settings, PooledStreamingEventProcessor processor,
                                  EmbeddedEventStore eventStore, LiveInstances live,
                                  ScheduledExecutorService coordinatorThread, ScheduledExecutorService workers,
                                  ScheduledExecutorService chores) {
@@ -75,11 +79,28 @@ public final class ProjectionProcessors implements AutoCloseable {
         this.coordinatorThread = coordinatorThread;
         this.workers = workers;
         this.chores = chores;
+        this.pool = pool;
     }
 
-    /** Builds and starts the processors; the schema must be migrated (V1 token_entry, V7 node tables). */
-    public static ProjectionProcessors start(DataSource dataSource, ProcessorSettings settings, List<Refresh> refreshes)
+    /**
+     * Builds and starts the processors on a small pool of their own (reading the stream, claims, two workers,
+     * the heartbeat and refreshes), so projection work never waits for, nor starves, ingest's connections.
+     * The schema must be migrated (V1 token_entry, V7 node tables).
+     */
+    public static ProjectionProcessors start(StoreSettings store, ProcessorSettings settings, List<Refresh> refreshes)
             throws SQLException {
+        HikariDataSource pool = AuditStore.pool(new StoreSettings(store.jdbcUrl(), store.user(), store.password(),
+                POOL_SIZE, store.snapshotEvery()));
+        try {
+            return start(pool, settings, refreshes);
+        } catch (SQLException | RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+    }
+
+    private static ProjectionProcessors start(HikariDataSource dataSource, ProcessorSettings settings,
+                                              List<Refresh> refreshes) throws SQLException {
         ThreadBoundJdbcTransactions tx = new ThreadBoundJdbcTransactions(dataSource);
         JacksonSerializer json = EventTables.serializer();
         JdbcEventStorageEngine engine = JdbcEventStorageEngine.builder()
@@ -121,8 +142,9 @@ public final class ProjectionProcessors implements AutoCloseable {
                 .enableCoordinatorClaimExtension()
                 .maxSegmentProvider(live)
                 .build();
-        ScheduledExecutorService chores = Executors.newSingleThreadScheduledExecutor(named("vigil-processor-chores"));
-        ProjectionProcessors p = new ProjectionProcessors(settings, processor, eventStore, live, coordinatorThread,
+        // Two threads: a long read model refresh must not delay the heartbeat (the others would count this one dead).
+        ScheduledExecutorService chores = Executors.newScheduledThreadPool(2, named("vigil-processor-chores"));
+        ProjectionProcessors p = new ProjectionProcessors(dataSource, settings, processor, eventStore, live, coordinatorThread,
                 workers, chores);
         processor.start();
         long beat = settings.claimInterval().toMillis();
@@ -169,21 +191,40 @@ public final class ProjectionProcessors implements AutoCloseable {
         return live.live();
     }
 
+    /**
+     * Stops without interrupting a thread in the middle of I/O: H2 closes the whole database when a thread
+     * is interrupted in a file write, which would take the store down under any other user in this JVM.
+     */
     @Override
     public void close() {
-        chores.shutdownNow();
+        chores.shutdown();
+        awaitQuietly(chores);
         try {
             processor.shutDown(); // releases its claims, so the others need not wait for the timeout
         } catch (RuntimeException e) {
             LOG.warn("processor did not stop cleanly: {}", e.toString());
         }
         eventStore.shutDown();
-        coordinatorThread.shutdownNow();
-        workers.shutdownNow();
+        coordinatorThread.shutdown();
+        workers.shutdown();
+        awaitQuietly(coordinatorThread);
+        awaitQuietly(workers);
         try {
             live.leave();
         } catch (SQLException | RuntimeException e) {
             LOG.debug("could not remove the heartbeat row: {}", e.toString());
+        } finally {
+            pool.close();
+        }
+    }
+
+    private static void awaitQuietly(ScheduledExecutorService executor) {
+        try {
+            if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warn("processor threads still busy after 30 s; closing anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -69,7 +69,6 @@ public final class CoordinatorMain implements Callable<Integer> {
         Coordinator coordinator = Coordinator.start(settings, Clock.systemUTC());
         LOG.info("vigil-coordinator listening on {}:{} ({}), store {}", settings.listenHost(), coordinator.port(),
                 settings.tls().isPresent() ? "https" : "http", settings.store().vendor());
-        SystemdReadiness.ready("listening on " + settings.listenHost() + ":" + coordinator.port());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -81,6 +80,8 @@ public final class CoordinatorMain implements Callable<Integer> {
                 stopped.countDown();
             }
         }, "vigil-shutdown"));
+        // READY only once the hook is in place: a SIGTERM right after READY must still send STOPPING.
+        SystemdReadiness.ready("listening on " + settings.listenHost() + ":" + coordinator.port());
         stopped.await();
         return 0;
     }

@@ -2,7 +2,8 @@ package dev.vigil.coordinator.processing;
 
 import dev.vigil.coordinator.projection.NodeReadModel;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.vigil.coordinator.store.AuditStore;
+import com.zaxxer.hikari.HikariConfig;
+import dev.vigil.coordinator.store.DatabaseVendor;
 import dev.vigil.coordinator.store.EventTables;
 import dev.vigil.coordinator.store.StoreSettings;
 import dev.vigil.coordinator.store.ThreadBoundJdbcTransactions;
@@ -50,7 +51,7 @@ public final class ProjectionProcessors implements AutoCloseable {
     static final int GAP_TIMEOUT_MS = 60_000;
     static final int MAX_GAP_OFFSET = 1_000_000;
     static final int GAP_CLEANING_THRESHOLD = 250;
-    private static final int POOL_SIZE = 8;
+    private static final int POOL_SIZE = 4;
     private static final Logger LOG = LoggerFactory.getLogger(ProjectionProcessors.class);
 
     /** A read model the owner of segment 0 keeps current (ReviewReadModel::refresh, StateCheckpoints::refresh). */
@@ -84,19 +85,38 @@ public final class ProjectionProcessors implements AutoCloseable {
 
     /**
      * Builds and starts the processors on a small pool of their own (reading the stream, claims, two workers,
-     * the heartbeat and refreshes), so projection work never waits for, nor starves, ingest's connections.
+     * the heartbeat and refreshes), so projection work never starves ingest of connections.
      * The schema must be migrated (V1 token_entry, V7 node tables).
      */
     public static ProjectionProcessors start(StoreSettings store, ProcessorSettings settings, List<Refresh> refreshes)
             throws SQLException {
-        HikariDataSource pool = AuditStore.pool(new StoreSettings(store.jdbcUrl(), store.user(), store.password(),
-                POOL_SIZE, store.snapshotEvery()));
+        HikariDataSource pool = pool(store);
         try {
             return start(pool, settings, refreshes);
         } catch (SQLException | RuntimeException e) {
             pool.close();
             throw e;
         }
+    }
+
+    /**
+     * At most 4 connections, 1 kept idle: the stream reader, claims, a batch per worker and the read model
+     * refresh rarely overlap, and waiting for one is harmless here; the database's connection limit is
+     * shared by every instance. The same server-side timeouts as the store's pool.
+     */
+    private static HikariDataSource pool(StoreSettings store) {
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(store.jdbcUrl());
+        hc.setUsername(store.user());
+        hc.setPassword(store.password());
+        hc.setMaximumPoolSize(POOL_SIZE);
+        hc.setMinimumIdle(1);
+        hc.setPoolName("vigil-processors");
+        hc.setConnectionTimeout(30_000);
+        if (store.vendor() == DatabaseVendor.POSTGRESQL) {
+            hc.setConnectionInitSql("SET statement_timeout = '20s'; SET idle_in_transaction_session_timeout = '20s'");
+        }
+        return new HikariDataSource(hc);
     }
 
     private static ProjectionProcessors start(HikariDataSource dataSource, ProcessorSettings settings,

@@ -4,6 +4,8 @@
 # agents, agent a posting to instance a mod n), the plain batched-JDBC anchor on the same database in the same run.
 # Per run: events/s, CPU seconds of the coordinators, of PostgreSQL and of the load generator over the load window
 # (from /proc), and PostgreSQL backends active / waiting on the append advisory lock (pg_stat_activity samples).
+# Projection: events the node-projection processors (shared by the instances) had not yet folded when the
+# measured load ended, and the seconds they then took to catch up (rm_node chain lengths vs stored events).
 # Root (initdb runs as postgres). Builds bench (package only, never install) unless NO_BUILD=1.
 # Each run first loads for WARMUP_SECONDS unmeasured (JIT and caches of every instance), on the same database.
 #   bench/coordinator-scale.sh    INSTANCES="1 2 3" SECONDS_PER_RUN=40 WARMUP_SECONDS=20 AGENTS=2000 BATCH=100 SENDERS=8
@@ -35,8 +37,8 @@ ticks() { # sum of utime+stime (clock ticks) of the given pids
 }
 pgticks() { ticks "$postmaster" $(pgrep -P "$postmaster" || true); }
 hz=$(getconf CLK_TCK)
-echo "| instances | events/s | plain JDBC events/s | coordinators CPU s | PostgreSQL CPU s | load gen CPU s | backends active | waiting on append lock | load avg |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| instances | events/s | plain JDBC events/s | coordinators CPU s | PostgreSQL CPU s | load gen CPU s | backends active | waiting on append lock | projection behind at end | catch-up s | load avg |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for n in $instances; do
   db=scale$n
   su postgres -c "$pgbin/createdb -h 127.0.0.1 -p $port $db"
@@ -57,6 +59,11 @@ for n in $instances; do
   out=$(java -Xmx1g -cp "$cp" dev.vigil.bench.coordinator.ScaleOutLoad load "$(IFS=,; echo "${urls[*]}")" \
         "jdbc:postgresql://127.0.0.1:$port/$db" "$agents" "$batch" "$secs" "$senders" 2>"$work/load-$n.err")
   c1=$(ticks "${pids[@]}"); g1=$(pgticks)
+  behind() { "$pgbin/psql" -h 127.0.0.1 -p "$port" -U postgres -d "$db" -Atc \
+    "SELECT (SELECT count(*) FROM domain_event_entry) - (SELECT coalesce(sum(chain_length), 0) FROM rm_node)"; }
+  lag=$(behind); t0=$(date +%s.%N)
+  for _ in $(seq 1 1200); do [ "$(behind)" = 0 ] && break; sleep 0.1; done
+  catchup=$(awk "BEGIN{printf \"%.1f\", $(date +%s.%N) - $t0}")
   out+=$'\n'$(java -cp "$cp" dev.vigil.bench.coordinator.ScaleOutLoad plain "jdbc:postgresql://127.0.0.1:$port/$db" "$batch" 200000)
   echo "$out" >&2
   rate=$(sed -n 's/.*= \([0-9]*\) events\/s$/\1/p' <<<"$out" | head -1)
@@ -64,7 +71,7 @@ for n in $instances; do
   act=$(sed -n 's/^backends.*: \([0-9.]*\) active, \([0-9.]*\) waiting.*/\1/p' <<<"$out")
   wait=$(sed -n 's/^backends.*: \([0-9.]*\) active, \([0-9.]*\) waiting.*/\2/p' <<<"$out")
   lcpu=$(sed -n 's/^load generator CPU: \([0-9.]*\) s$/\1/p' <<<"$out")
-  echo "| $n | $rate | $plain | $(awk "BEGIN{printf \"%.1f\", ($c1 - $c0) / $hz}") | $(awk "BEGIN{printf \"%.1f\", ($g1 - $g0) / $hz}") | $lcpu | $act | $wait | $(cut -d' ' -f1 /proc/loadavg) |"
+  echo "| $n | $rate | $plain | $(awk "BEGIN{printf \"%.1f\", ($c1 - $c0) / $hz}") | $(awk "BEGIN{printf \"%.1f\", ($g1 - $g0) / $hz}") | $lcpu | $act | $wait | $lag | $catchup | $(cut -d' ' -f1 /proc/loadavg) |"
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   pids=()
   su postgres -c "$pgbin/dropdb -h 127.0.0.1 -p $port $db"

@@ -1,6 +1,8 @@
 package dev.vigil.coordinator;
 
 import dev.vigil.coordinator.api.AuditApi;
+import dev.vigil.coordinator.api.NodeApi;
+import dev.vigil.coordinator.projection.NodeReadModel;
 import dev.vigil.coordinator.api.QueryApi;
 import dev.vigil.coordinator.api.ReadAccess;
 import dev.vigil.coordinator.projection.StoredEvents;
@@ -8,6 +10,8 @@ import dev.vigil.coordinator.ingest.IngestHttp;
 import dev.vigil.coordinator.projection.StateCheckpoints;
 import dev.vigil.coordinator.projection.StoredFacts;
 import dev.vigil.coordinator.ingest.IngestService;
+import dev.vigil.coordinator.processing.ProjectionProcessors;
+import dev.vigil.coordinator.projection.ReviewReadModel;
 import dev.vigil.coordinator.store.AuditStore;
 import dev.vigil.model.EnvelopeCodec;
 import io.vertx.core.Vertx;
@@ -24,6 +28,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Files;
 import java.security.PrivateKey;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.TimeUnit;
 
@@ -33,11 +38,13 @@ public final class Coordinator implements AutoCloseable {
     private final AuditStore store;
     private final Vertx vertx;
     private final HttpServer server;
+    private final ProjectionProcessors processors;
 
-    private Coordinator(AuditStore store, Vertx vertx, HttpServer server) {
+    private Coordinator(AuditStore store, Vertx vertx, HttpServer server, ProjectionProcessors processors) {
         this.store = store;
         this.vertx = vertx;
         this.server = server;
+        this.processors = processors;
     }
 
     public static Coordinator start(CoordinatorSettings settings, Clock clock) throws Exception {
@@ -48,7 +55,9 @@ public final class Coordinator implements AutoCloseable {
     public static Coordinator start(CoordinatorSettings settings, Clock clock, int stateCheckpointEvery) throws Exception {
         AuditStore store = AuditStore.open(settings.store(), clock);
         Vertx vertx = Vertx.vertx();
+        ProjectionProcessors processors = null;
         try {
+            processors = startProcessors(store, settings, clock, stateCheckpointEvery);
             Router router = Router.router(vertx);
             ReadAccess access = new ReadAccess(settings.operators(), settings.tokens());
             CoordinatorMetrics metrics = new CoordinatorMetrics(new StoreFigures(store.dataSource()));
@@ -60,6 +69,7 @@ public final class Coordinator implements AutoCloseable {
                     new StoredFacts(store.dataSource(), EnvelopeCodec.standard())).mount(router);
             new QueryApi(access, new StoredEvents(store.dataSource(), EnvelopeCodec.standard()), clock,
                     QueryApi.GAP_FILL_WINDOW, stateCheckpointEvery).mount(router);
+            new NodeApi(access, store.dataSource(), new NodeReadModel(EnvelopeCodec.standard())).mount(router);
             HttpServerOptions options = new HttpServerOptions();
             settings.tls().ifPresent(tls -> options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
                     .setCertPath(tls.certificate().toString()).setKeyPath(tls.privateKey().toString())));
@@ -69,12 +79,26 @@ public final class Coordinator implements AutoCloseable {
             if (settings.checkpoints().isPresent()) {
                 scheduleCheckpoints(vertx, store, settings.checkpoints().get(), clock);
             }
-            return new Coordinator(store, vertx, server);
+            return new Coordinator(store, vertx, server, processors);
         } catch (Exception e) {
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            if (processors != null) {
+                processors.close();
+            }
             store.close();
             throw e;
         }
+    }
+
+    /** The shared projection work (docs/scale-out.md); the review and state read models are refreshed by segment 0's owner. */
+    private static ProjectionProcessors startProcessors(AuditStore store, CoordinatorSettings settings, Clock clock,
+                                                        int stateCheckpointEvery) throws java.sql.SQLException {
+        ReviewReadModel review = new ReviewReadModel(store.dataSource(), EnvelopeCodec.standard(), clock,
+                QueryApi.GAP_FILL_WINDOW, stateCheckpointEvery == StateCheckpoints.DEFAULT_EVERY
+                        ? ReviewReadModel.DEFAULT_EVERY : stateCheckpointEvery);
+        StateCheckpoints states = new StateCheckpoints(store.dataSource(), EnvelopeCodec.standard(), clock,
+                QueryApi.GAP_FILL_WINDOW, stateCheckpointEvery);
+        return ProjectionProcessors.start(settings.store(), settings.processors(), List.of(review::refresh, states::refresh));
     }
 
     /** GET /metrics (no token: names and counts only), and every ingest request timed by its status. */
@@ -123,6 +147,10 @@ public final class Coordinator implements AutoCloseable {
         return store;
     }
 
+    public ProjectionProcessors processors() {
+        return processors;
+    }
+
     /** Stops serving, then closes the store; waits up to 30 s for in-flight requests. */
     @Override
     public void close() {
@@ -133,7 +161,11 @@ public final class Coordinator implements AutoCloseable {
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             LOG.warn("HTTP server did not stop cleanly: {}", e.toString());
         } finally {
-            store.close();
+            try {
+                processors.close();
+            } finally {
+                store.close();
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.vigil.coordinator;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.vigil.coordinator.ingest.AgentTokens;
+import dev.vigil.coordinator.processing.ProcessorSettings;
 import dev.vigil.coordinator.store.StoreSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +53,9 @@ public final class CoordinatorMain implements Callable<Integer> {
     @Option(names = "--db-password-file", scope = CommandLine.ScopeType.INHERIT, description = "file holding the database password")
     Path dbPasswordFile;
 
+    @Option(names = "--claim-timeout-ms", description = "how long a silent instance keeps its projection segments before the others take them (default 10000)")
+    Long claimTimeoutMs;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new CoordinatorMain()).execute(args));
     }
@@ -65,7 +69,6 @@ public final class CoordinatorMain implements Callable<Integer> {
         Coordinator coordinator = Coordinator.start(settings, Clock.systemUTC());
         LOG.info("vigil-coordinator listening on {}:{} ({}), store {}", settings.listenHost(), coordinator.port(),
                 settings.tls().isPresent() ? "https" : "http", settings.store().vendor());
-        SystemdReadiness.ready("listening on " + settings.listenHost() + ":" + coordinator.port());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -77,6 +80,8 @@ public final class CoordinatorMain implements Callable<Integer> {
                 stopped.countDown();
             }
         }, "vigil-shutdown"));
+        // READY only once the hook is in place: a SIGTERM right after READY must still send STOPPING.
+        SystemdReadiness.ready("listening on " + settings.listenHost() + ":" + coordinator.port());
         stopped.await();
         return 0;
     }
@@ -119,14 +124,26 @@ public final class CoordinatorMain implements Callable<Integer> {
         if (file.operators() != null) {
             file.operators().forEach((name, a) -> operatorHashes.put(name, a.tokenSha256()));
         }
+        ConfigFile.Processors proc = Optional.ofNullable(file.processors()).orElse(new ConfigFile.Processors(null, null));
+        ProcessorSettings processors = ProcessorSettings.defaults()
+                .withNodeId(hostPort + "#" + ProcessHandle.current().pid())
+                .withSegments(proc.segments() == null ? ProcessorSettings.DEFAULT_SEGMENTS : proc.segments());
+        Long claimMs = claimTimeoutMs != null ? claimTimeoutMs : proc.claimTimeoutMillis();
+        if (claimMs != null) {
+            processors = processors.withClaimTimeout(java.time.Duration.ofMillis(claimMs));
+        }
         return new CoordinatorSettings(host, port, store, AgentTokens.of(hashes), tls, checkpoints,
-                AgentTokens.of(operatorHashes));
+                AgentTokens.of(operatorHashes), processors);
     }
 
     /** The config file; unknown keys are errors, because a typo here silently disables a setting. */
     record ConfigFile(String listen, Database database, Tls tls, Map<String, Agent> agents, Integer snapshotEvery,
-                      Checkpoints checkpoints, Map<String, Agent> operators) {
-        static final ConfigFile EMPTY = new ConfigFile(null, null, null, null, null, null, null);
+                      Checkpoints checkpoints, Map<String, Agent> operators, Processors processors) {
+        static final ConfigFile EMPTY = new ConfigFile(null, null, null, null, null, null, null, null);
+
+        /** The projection processors: segments (fixed once the tokens exist), claim timeout. */
+        record Processors(Integer segments, Long claimTimeoutMillis) {
+        }
 
         record Checkpoints(String keyFile, String keyId, String dir, Integer everySeconds) {
         }

@@ -1,6 +1,7 @@
 package dev.vigil.coordinator;
 
 import dev.vigil.coordinator.ingest.AgentTokens;
+import dev.vigil.coordinator.processing.ProcessorSettings;
 import dev.vigil.coordinator.store.StoreSettings;
 
 import java.nio.file.Path;
@@ -10,8 +11,9 @@ import java.util.Optional;
 /** Everything a running coordinator needs, resolved from flags and the config file. */
 public record CoordinatorSettings(String listenHost, int listenPort, StoreSettings store, AgentTokens tokens,
                                   Optional<TlsFiles> tls, Optional<CheckpointSchedule> checkpoints,
-                                  AgentTokens operators) {
+                                  AgentTokens operators, ProcessorSettings processors) {
     public CoordinatorSettings {
+        Objects.requireNonNull(processors, "processors");
         Objects.requireNonNull(listenHost, "listenHost");
         Objects.requireNonNull(store, "store");
         Objects.requireNonNull(tokens, "tokens");
@@ -28,8 +30,17 @@ public record CoordinatorSettings(String listenHost, int listenPort, StoreSettin
         this(listenHost, listenPort, store, tokens, tls, Optional.empty(), AgentTokens.none());
     }
 
+    public CoordinatorSettings(String listenHost, int listenPort, StoreSettings store, AgentTokens tokens,
+                               Optional<TlsFiles> tls, Optional<CheckpointSchedule> checkpoints, AgentTokens operators) {
+        this(listenHost, listenPort, store, tokens, tls, checkpoints, operators, ProcessorSettings.defaults());
+    }
+
     public CoordinatorSettings withOperators(AgentTokens operators) {
-        return new CoordinatorSettings(listenHost, listenPort, store, tokens, tls, checkpoints, operators);
+        return new CoordinatorSettings(listenHost, listenPort, store, tokens, tls, checkpoints, operators, processors);
+    }
+
+    public CoordinatorSettings withProcessors(ProcessorSettings p) {
+        return new CoordinatorSettings(listenHost, listenPort, store, tokens, tls, checkpoints, operators, p);
     }
 
     /** Signed checkpoints of every stream head, written to {@code dir} (outside the database) every {@code every}. */

@@ -314,16 +314,8 @@ public final class AuditStore implements AutoCloseable {
     }
 
     private static Configuration configure(ThreadBoundJdbcTransactions tx, StoreSettings settings) {
-        JacksonSerializer json = JacksonSerializer.builder().objectMapper(axonObjectMapper())
-                .lenientDeserialization().build();
-        EventSchema schema = EventSchema.builder()
-                .eventTable("domain_event_entry").snapshotTable("snapshot_event_entry")
-                .globalIndexColumn("global_index").timestampColumn("time_stamp")
-                .eventIdentifierColumn("event_identifier").aggregateIdentifierColumn("aggregate_identifier")
-                .sequenceNumberColumn("sequence_number").typeColumn("type")
-                .payloadTypeColumn("payload_type").payloadRevisionColumn("payload_revision")
-                .payloadColumn("payload").metaDataColumn("meta_data")
-                .build();
+        JacksonSerializer json = EventTables.serializer();
+        EventSchema schema = EventTables.events();
         return DefaultConfigurer.defaultConfiguration(false)
                 .configureTransactionManager(c -> tx)
                 // No correlation or trace ids in every event's meta_data: nothing reads them, and writing

@@ -6,7 +6,7 @@ import org.axonframework.serialization.json.JacksonSerializer;
 
 /**
  * Axon's view of the Flyway-owned tables (V1, snake_case), and the serializer that reads them, for
- * Axon components built outside {@link AuditStore} (the projection processors). The event mapping is
+ * AuditStore and the projection processors alike. The event mapping is
  * the one AuditStore writes with.
  */
 public final class EventTables {

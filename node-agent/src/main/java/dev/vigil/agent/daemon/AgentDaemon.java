@@ -109,14 +109,32 @@ public final class AgentDaemon {
             balancerSees(fact);
         });
         this.timers = new LoopTimer(loop);
-        // The loop's timed waits (epoll_pwait2 or timerfd) end within 1 µs of the deadline, not the default 50 µs.
-        onLoop(() -> {
-            try {
-                ThreadScheduling.timerSlack(1_000);
-            } catch (LinuxCallFailed e) {
-                LOG.warn("timer slack of the event loop unchanged: {}", e.getMessage());
+        onLoop(() -> scheduleLoopThread(config.global()), "event loop scheduling");
+    }
+
+    /**
+     * On the loop thread: its timed waits (epoll_pwait2 or timerfd) end within 1 µs of the deadline rather than the
+     * default 50 µs; {@code vrrp_rt_priority} / {@code vrrp_priority} apply to it as keepalived applies them to its
+     * VRRP process (round-robin real-time, reset on fork, else the nice value; neither by default). A refusal (no
+     * CAP_SYS_NICE, an RT budget of 0 in a cgroup) is logged and the loop runs as it was, as in keepalived.
+     */
+    private static void scheduleLoopThread(dev.vigil.agent.config.GlobalDefs global) {
+        try {
+            ThreadScheduling.timerSlack(1_000);
+        } catch (LinuxCallFailed e) {
+            LOG.warn("timer slack of the event loop unchanged: {}", e.getMessage());
+        }
+        try {
+            if (global.vrrpRtPriority() > 0) {
+                ThreadScheduling.roundRobin(global.vrrpRtPriority());
+                LOG.info("event loop thread: SCHED_RR priority {} (vrrp_rt_priority)", global.vrrpRtPriority());
+            } else if (global.vrrpPriority() != 0) {
+                ThreadScheduling.nice(global.vrrpPriority());
+                LOG.info("event loop thread: nice {} (vrrp_priority)", global.vrrpPriority());
             }
-        }, "timer slack");
+        } catch (LinuxCallFailed e) {
+            LOG.warn("event loop thread: scheduling unchanged: {}", e.getMessage());
+        }
     }
 
     /**
@@ -214,9 +232,11 @@ public final class AgentDaemon {
                 AdvertDemux demux = new AdvertDemux(family);
                 if (receiveOnLoop) {
                     VrrpSocket socket = VrrpSocket.openPolled(spec);
+                    // IPv4: the whole packet decoded from one reused buffer (no per-packet garbage)
+                    Runnable drain = spec.family() == IpFamily.IPV4
+                            ? drainIpv4(socket, demux) : () -> socket.drain(LoopReceiver.BATCH, p -> receive(demux, p));
                     try {
-                        shared = new SharedSocket(socket, demux,
-                                Optional.of(LoopReceiver.register(socket, loop, p -> receive(demux, p))));
+                        shared = new SharedSocket(socket, demux, Optional.of(LoopReceiver.register(socket, loop, drain)));
                     } catch (RuntimeException ex) {
                         socket.close();
                         throw ex;
@@ -414,14 +434,31 @@ public final class AgentDaemon {
                     ? demux.receiveIpv4(d, 0, d.length, now)
                     : demux.receiveIpv6(d, 0, d.length, IpAddress.of(p.source()), IpAddress.of(p.destination()),
                     p.ttl(), now);
-            if (delivery instanceof AdvertDemux.Delivery.Routed r) {
-                RouterHost h = byRouter.get(r.router());
-                h.execute(r.actions(), RouterHost.Trigger.ADVERT);
-            } else if (delivery instanceof AdvertDemux.Delivery.Refused f && LOG.isDebugEnabled()) {
-                LOG.debug("advert refused: {} {}", f.reason(), f.detail());
-            }
+            deliver(delivery);
         } catch (RuntimeException e) {
             LOG.warn("advert from {} dropped: {}", p.source(), e.toString());
+        }
+    }
+
+    private Runnable drainIpv4(VrrpSocket socket, AdvertDemux demux) {
+        VrrpSocket.DatagramSink sink = (d, length, arrival) -> {
+            if (!stopping) {
+                try {
+                    deliver(demux.receiveIpv4(d, 0, length, arrival));
+                } catch (RuntimeException e) {
+                    LOG.warn("advert dropped: {}", e.toString());
+                }
+            }
+        };
+        return () -> socket.drainIpv4(LoopReceiver.BATCH, sink);
+    }
+
+    private void deliver(AdvertDemux.Delivery delivery) {
+        if (delivery instanceof AdvertDemux.Delivery.Routed r) {
+            RouterHost h = byRouter.get(r.router());
+            h.execute(r.actions(), RouterHost.Trigger.ADVERT);
+        } else if (delivery instanceof AdvertDemux.Delivery.Refused f && LOG.isDebugEnabled()) {
+            LOG.debug("advert refused: {} {}", f.reason(), f.detail());
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.vigil.agent.daemon;
 
-import dev.vigil.agent.net.ReceivedPacket;
 import dev.vigil.agent.net.VrrpSocket;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
@@ -11,7 +10,6 @@ import io.netty.channel.unix.FileDescriptor;
 import io.vertx.core.internal.ContextInternal;
 
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * A polled {@link VrrpSocket}'s receive descriptor in the event loop's own epoll set (Netty 4.2 lets any
@@ -26,15 +24,14 @@ final class LoopReceiver implements EpollIoHandle {
     private final VrrpSocket socket;
     private final FileDescriptor fd;
     private final ContextInternal context;
-    private final Consumer<ReceivedPacket> consumer;
-    private final Runnable drain = this::drain; // allocated once: a readiness event allocates nothing here
+    private final Runnable drain; // allocated once: a readiness event allocates nothing here
     private IoRegistration registration; // loop only
 
-    private LoopReceiver(VrrpSocket socket, ContextInternal context, Consumer<ReceivedPacket> consumer) {
+    private LoopReceiver(VrrpSocket socket, ContextInternal context, Runnable drain) {
         this.socket = socket;
         this.fd = new FileDescriptor(socket.receiveFd()); // never closed through here: the socket owns the fd
         this.context = context;
-        this.consumer = consumer;
+        this.drain = drain;
     }
 
     /** Whether {@code context}'s loop is an epoll loop that takes foreign descriptors. */
@@ -44,10 +41,11 @@ final class LoopReceiver implements EpollIoHandle {
 
     /**
      * Registers {@code socket} (opened with {@link VrrpSocket#openPolled}) on {@code context}'s loop for reading and
-     * waits for that; {@code consumer} then runs on the loop for every packet.
+     * waits for that; {@code drain} then runs on the loop whenever it is readable, and reads at most {@link #BATCH}
+     * datagrams ({@link VrrpSocket#drain} or {@link VrrpSocket#drainIpv4}).
      */
-    static LoopReceiver register(VrrpSocket socket, ContextInternal context, Consumer<ReceivedPacket> consumer) {
-        LoopReceiver r = new LoopReceiver(socket, context, consumer);
+    static LoopReceiver register(VrrpSocket socket, ContextInternal context, Runnable drain) {
+        LoopReceiver r = new LoopReceiver(socket, context, drain);
         IoEventLoop loop = (IoEventLoop) context.nettyEventLoop();
         try {
             IoRegistration reg = loop.register(r).get(10, TimeUnit.SECONDS);
@@ -70,10 +68,6 @@ final class LoopReceiver implements EpollIoHandle {
     @Override
     public void handle(IoRegistration registration, IoEvent event) {
         context.dispatch(drain); // as Vert.x runs its handlers: the context current, failures reported
-    }
-
-    private void drain() {
-        socket.drain(BATCH, consumer);
     }
 
     /**

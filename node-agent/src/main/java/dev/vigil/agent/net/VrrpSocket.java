@@ -62,6 +62,7 @@ public final class VrrpSocket implements AutoCloseable {
     private final Thread reader; // null when polled
     private final MessageBlock receiveBlock; // the polling thread's, when polled
     private long receiveErrors; // polling thread only
+    private byte[] receiveBuffer = new byte[0]; // polling thread only: drainIpv4's reused copy
     private volatile boolean closed;
 
     private VrrpSocket(VrrpSocketSpec spec, int interfaceIndex, int receiveFd, int sendFd,
@@ -323,6 +324,55 @@ public final class VrrpSocket implements AutoCloseable {
             }
             n++;
             deliver(receiveBlock, (int) length, arrival, consumer);
+        }
+        return n;
+    }
+
+    /** A datagram in a buffer the socket reuses: valid only during the call. */
+    @FunctionalInterface
+    public interface DatagramSink {
+        void accept(byte[] buffer, int length, long arrivalNanos);
+    }
+
+    /**
+     * {@link #drain} without allocating, for a polled IPv4 socket: each datagram (IP header included, as the
+     * kernel delivered it) is copied into one reused array and handed to {@code sink}, which must not keep it; the
+     * control messages are not read (the IPv4 header carries the source, destination and TTL). A receive path
+     * that allocates nothing per packet keeps the collector quiet at 20,000 adverts a second.
+     */
+    public int drainIpv4(int max, DatagramSink sink) {
+        if (reader != null || spec.family() != IpFamily.IPV4) {
+            throw new IllegalStateException("drainIpv4 needs a polled IPv4 socket, not " + spec.family()
+                    + (reader != null ? " with its own reader" : ""));
+        }
+        int n = 0;
+        while (n < max && !closed) {
+            receiveBlock.prepareReceive();
+            long length = Syscalls.LIBC.recvmsg(receiveFd, receiveBlock.header(), MSG_DONTWAIT);
+            long arrival = System.nanoTime();
+            if (length < 0) {
+                int errno = Syscalls.errno();
+                if (errno != EAGAIN && errno != EINTR && receiveErrors++ % 1000 == 0) {
+                    LOG.warn("{} ({} so far)", Syscalls.failure("recvmsg on VRRP socket " + spec.interfaceName(),
+                            errno).getMessage(), receiveErrors);
+                }
+                return errno == EAGAIN ? n : max;
+            }
+            n++;
+            if ((receiveBlock.flags() & MSG_TRUNC) != 0) {
+                dropped.incrementAndGet();
+                continue;
+            }
+            if (receiveBuffer.length < length) {
+                receiveBuffer = new byte[Math.max((int) length, 1024)];
+            }
+            receiveBlock.data(receiveBuffer, (int) length);
+            received.incrementAndGet();
+            try {
+                sink.accept(receiveBuffer, (int) length, arrival);
+            } catch (RuntimeException e) {
+                LOG.error("VRRP packet consumer failed on {}", spec.interfaceName(), e);
+            }
         }
         return n;
     }

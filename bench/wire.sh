@@ -9,6 +9,7 @@
 #   ROUNDS=20 STABILITY_SECONDS=60 bench/wire.sh
 # LOAD_LOOPS: busy loops during stability (default 2). Before/after in one run: BASE_CP=<classpath of an older build> IMPLS="vigil-base vigil keepalived" bench/wire.sh (BASE_JOPTS: its JVM flags, default the same as Vigil's)
 # path: where a kill -9 takeover's time goes on the backup, from kernel tracepoints (perf) and the capture.
+# GLOBAL_DEFS_EXTRA: one more global_defs line for both implementations, e.g. "vrrp_rt_priority 10".
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cp=${VIGIL_CP:-"$top/node-agent/target/node-agent.jar:$top/node-agent/target/lib/*"}
@@ -55,7 +56,8 @@ setup() {
 # conf FILE VERSION INTERVAL PRIORITY INSTANCES
 conf() {
   local f=$1 ver=$2 int=$3 prio=$4 count=$5 i
-  { printf 'global_defs {\n  script_user root\n}\n'
+  { printf 'global_defs {\n  script_user root\n%s}\n' "${GLOBAL_DEFS_EXTRA:+  $GLOBAL_DEFS_EXTRA
+}"
     for i in $(seq 1 "$count"); do
       cat <<C
 vrrp_instance VI_$i {

@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # Agent on the wire (issue 4): takeover epsilon, footprint and stability, Vigil beside keepalived 2.2.7 in the
 # same run. Root; needs ip, dumpcap, tshark, keepalived, python3 and a built node-agent
-# (mvn -B -q -o -pl node-agent -am install -DskipTests). Everything lives in namespaces vwb-* and a bridge vwbbr,
+# (mvn -B -q -o -pl node-agent -am package -DskipTests). Everything lives in namespaces vwb-* and a bridge vwbbr,
 # removed on exit. Figures go to stdout (markdown) and bench/wire/last-run.md.
+# VIGIL_CP: classpath of the build to run as "vigil" (default: node-agent/target), e.g. a copy taken aside.
 #
-#   bench/wire.sh [takeover] [footprint] [stability]     (default: all three)
+#   bench/wire.sh [takeover] [footprint] [stability] [path]     (default: the first three)
 #   ROUNDS=20 STABILITY_SECONDS=60 bench/wire.sh
+# LOAD_LOOPS: busy loops during stability (default 2). Before/after in one run: BASE_CP=<classpath of an older build> IMPLS="vigil-base vigil keepalived" bench/wire.sh (BASE_JOPTS: its JVM flags, default the same as Vigil's)
+# path: where a kill -9 takeover's time goes on the backup, from kernel tracepoints (perf) and the capture.
+# GLOBAL_DEFS_EXTRA: one more global_defs line for both implementations, e.g. "vrrp_rt_priority 10".
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-cp="$top/node-agent/target/node-agent.jar:$top/node-agent/target/lib/*"
-[ -f "$top/node-agent/target/node-agent.jar" ] || { echo "build node-agent first" >&2; exit 1; }
+cp=${VIGIL_CP:-"$top/node-agent/target/node-agent.jar:$top/node-agent/target/lib/*"}
+[ -n "${VIGIL_CP:-}" ] || [ -f "$top/node-agent/target/node-agent.jar" ] || { echo "build node-agent first" >&2; exit 1; }
 ROUNDS=${ROUNDS:-20}
 STABILITY_SECONDS=${STABILITY_SECONDS:-60}
 IMPLS=${IMPLS:-"vigil keepalived"}
 INTERVALS=${INTERVALS:-"0.1 0.01"}
 # bin/vigil-agent's JVM settings (see there): small fixed heap, serial GC
-JOPTS=${VIGIL_AGENT_JAVA_OPTS:-"-Xms8m -Xmx48m -XX:+UseSerialGC -Xss256k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=16m -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:MaxDirectMemorySize=16m -Dio.netty.allocator.type=unpooled -XX:+ExitOnOutOfMemoryError"}
+JOPTS=${VIGIL_AGENT_JAVA_OPTS:-"-Xms8m -Xmx48m -XX:+UseSerialGC -Xss256k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=16m -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:MaxDirectMemorySize=16m -Dio.netty.allocator.type=unpooled -XX:+ExitOnOutOfMemoryError -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,dev.vigil.agent.*::*,0.05 -Xmn2m -Dvertx.disableDnsResolver=true -Dvertx.disableFileCPResolving=true"}
 work=$(mktemp -d /tmp/vigil-wire.XXXX)
 out="$top/bench/wire/last-run.md"
 loadpids=()
@@ -52,7 +56,8 @@ setup() {
 # conf FILE VERSION INTERVAL PRIORITY INSTANCES
 conf() {
   local f=$1 ver=$2 int=$3 prio=$4 count=$5 i
-  { printf 'global_defs {\n  script_user root\n}\n'
+  { printf 'global_defs {\n  script_user root\n%s}\n' "${GLOBAL_DEFS_EXTRA:+  $GLOBAL_DEFS_EXTRA
+}"
     for i in $(seq 1 "$count"); do
       cat <<C
 vrrp_instance VI_$i {
@@ -73,9 +78,11 @@ C
 # start IMPL HOST CONF LOG -> pid of the main process
 start() {
   local impl=$1 h=$2 f=$3 log=$4
-  if [ "$impl" = vigil ]; then
+  if [ "$impl" = vigil ] || [ "$impl" = vigil-base ]; then
+    local c=$cp o=$JOPTS
+    [ "$impl" = vigil-base ] && c=${BASE_CP:?BASE_CP: classpath of the build to compare with} && o=${BASE_JOPTS:-$JOPTS}
     # shellcheck disable=SC2086
-    ip netns exec vwb-$h java $JOPTS -cp "$cp" dev.vigil.agent.AgentMain -n -l --admin-socket "$work/$h-$RANDOM$RANDOM.sock" -f "$f" >"$log" 2>&1 &
+    ip netns exec vwb-$h java $o -cp "$c" dev.vigil.agent.AgentMain -n -l --admin-socket "$work/$h-$RANDOM$RANDOM.sock" -f "$f" >"$log" 2>&1 &
   else
     ip netns exec vwb-$h keepalived -n -l -P -f "$f" -p "$work/$h-$RANDOM$RANDOM.kpid" -r "$work/$h-$RANDOM$RANDOM.vpid" >"$log" 2>&1 &
   fi
@@ -215,7 +222,7 @@ stability() {
       local amark bmark; amark=$(wc -l < "$work/st-$impl-$int-a.log"); bmark=$(wc -l < "$work/st-$impl-$int-b.log")
       capture_start "$work/st-$impl-$int.pcap" "ip proto 112 and src host 192.0.2.12"
       loadpids=()
-      for _ in 1 2; do ( while :; do :; done ) & loadpids+=($!); done
+      for _ in $(seq 1 "${LOAD_LOOPS:-2}"); do ( while :; do :; done ) & loadpids+=($!); done
       sleep "$STABILITY_SECONDS"
       for p in "${loadpids[@]}"; do kill "$p"; done; loadpids=()
       capture_stop
@@ -229,6 +236,112 @@ stability() {
   done
   echo
   echo "No trackers: the daemon does not run them yet (issue 5)."
+  echo
+}
+
+# ---------------------------------------------------------------- takeover path (profile)
+# Per round: A (150) master, B (100) backup; kill -9 A; perf records B's syscalls and wake-ups (CLOCK_MONOTONIC),
+# dumpcap the wire (CLOCK_REALTIME, converted). Phases: A's last advert on the wire -> B's recvmsg returns it
+# (kernel + reader wake) -> the thread that sends wakes for it (hop; zero when one thread reads and sends)
+# -> Master_Down deadline (that moment + bound) -> the timer's thread wakes -> the sending thread wakes (hop)
+# -> sendto/sendmsg enters -> B's advert on the wire.
+path() {
+  local rounds=${PATH_ROUNDS:-10}
+  echo "## Takeover path on the backup: kill -9 of the master, v3, advert_int 0.1 s, $rounds rounds, medians (µs)"
+  echo
+  echo "| Implementation | Rounds | wire -> recvmsg | recvmsg -> handled | deadline -> timer thread wakes | timer wake -> sender wakes | sender wake -> send | send -> wire | epsilon (sum) |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  for impl in $IMPLS; do
+    conf "$work/hi.conf" 3 0.1 150 1; conf "$work/lo.conf" 3 0.1 100 1
+    capture_start "$work/path-$impl.pcap" "ip proto 112"
+    start $impl b "$work/lo.conf" "$work/path-$impl-b.log" >/dev/null
+    await_log "$work/path-$impl-b.log" "Entering BACKUP STATE\|Entering MASTER STATE" 1 30
+    local bpids; bpids=$(ip netns pids vwb-b | paste -sd,)
+    perf record -q -k CLOCK_MONOTONIC -o "$work/path-$impl.perf" -p "$bpids" \
+      -e 'syscalls:sys_exit_recvmsg,syscalls:sys_enter_sendto,syscalls:sys_enter_sendmsg,syscalls:sys_exit_epoll_wait,syscalls:sys_exit_epoll_pwait2,syscalls:sys_exit_ppoll,syscalls:sys_exit_futex,syscalls:sys_exit_poll,syscalls:sys_exit_select,syscalls:sys_exit_pselect6' \
+      >/dev/null 2>&1 &
+    local perf_pid=$!
+    sleep 1
+    : > "$work/path-$impl.kills"
+    for r in $(seq 1 "$rounds"); do
+      start $impl a "$work/hi.conf" "$work/path-$impl-a$r.log" >/dev/null
+      await_log "$work/path-$impl-a$r.log" "Entering MASTER STATE" 1 30
+      sleep 0.7
+      local before; before=$(grep -c "Entering MASTER STATE" "$work/path-$impl-b.log"); before=${before:-0}
+      python3 -c 'import time; print(time.monotonic(), time.time())' >> "$work/path-$impl.kills"
+      stop_all a 9
+      await_log "$work/path-$impl-b.log" "Entering MASTER STATE" $((before + 1)) 10
+      sleep 0.3
+    done
+    kill -INT $perf_pid; wait $perf_pid 2>/dev/null || true
+    capture_stop
+    stop_all b TERM
+    perf script -i "$work/path-$impl.perf" --ns -F tid,comm,time,event,trace 2>/dev/null > "$work/path-$impl.txt"
+    tshark -n -r "$work/path-$impl.pcap" -Y vrrp -T fields -e frame.time_epoch -e ip.src -e vrrp.prio 2>/dev/null \
+      > "$work/path-$impl.tsv"
+    python3 - "$work/path-$impl.txt" "$work/path-$impl.tsv" "$work/path-$impl.kills" "$impl" <<'PY'
+import sys, re, statistics
+txt, tsv, kills, impl = sys.argv[1:5]
+bound = 3 * 0.1 + (256 - 100) * 0.1 / 256
+ev = []  # (t, tid, comm, kind, ret)
+for line in open(txt):
+    m = re.match(r'\s*(.+?)\s+(\d+)\s+(\d+\.\d+):\s+syscalls:sys_(enter|exit)_(\w+):\s*(.*)', line)
+    if not m:
+        continue
+    comm, tid, t, io, call, rest = m.groups()
+    ret = re.search(r'0x([0-9a-f]+)$', rest.strip())
+    r = int(ret.group(1), 16) if ret else 0
+    if r >= 1 << 63:
+        r -= 1 << 64
+    if io == 'enter' and call in ('sendto', 'sendmsg'):
+        kind = 'send'
+    elif io == 'exit' and call == 'recvmsg':
+        kind = 'recv' if r > 0 else None
+    elif io == 'exit':
+        kind = 'wake'
+    else:
+        kind = None
+    if kind:
+        ev.append((float(t), int(tid), comm, kind, r))
+ev.sort()
+wire = [(float(t), s, int(p)) for t, s, p in (l.split('\t') for l in open(tsv).read().split('\n') if l)]
+cols = [[] for _ in range(7)]
+for line in open(kills):
+    mono, real = map(float, line.split())
+    off = real - mono  # wire (realtime) -> monotonic
+    sends = [e for e in ev if e[0] > mono and e[3] == 'send']
+    if not sends:
+        continue
+    S = sends[0]
+    # A may still send between the timestamp and the kill: its last advert is the last one read before S
+    recvs = [e for e in ev if e[0] < S[0] and e[3] == 'recv' and re.search('vrrp|keepalived|vert\.x', e[2])]
+    if not recvs:
+        continue
+    R = recvs[-1]
+    a_wire = [t - off for t, s, p in wire if s == '192.0.2.11' and t - off < R[0] + 0.002]
+    b_wire = [t - off for t, s, p in wire if s == '192.0.2.12' and p > 0 and t - off > S[0] - 0.002]
+    if not a_wire or not b_wire:
+        continue
+    A, B = a_wire[-1], b_wire[0]
+    sender = S[1]
+    # the sending thread's first wake after the packet was read (itself, when one thread does both)
+    H = R[0] if R[1] == sender else next((e[0] for e in ev if e[0] >= R[0] and e[1] == sender and e[3] == 'wake'), R[0])
+    D = H + bound
+    L = max((e[0] for e in ev if e[0] < S[0] and e[1] == sender and e[3] == 'wake'), default=S[0])
+    other = [e[0] for e in ev if D - 0.005 < e[0] <= L and e[1] != sender and e[3] == 'wake']
+    W = other[-1] if other else L
+    row = [R[0] - A, H - R[0], W - D, L - W, S[0] - L, B - S[0], B - A - bound]
+    if 'PATH_DEBUG' in __import__('os').environ:
+        print('  ', impl, [round(v * 1e6) for v in row], S[2], R[2], file=sys.stderr)
+    for c, v in zip(cols, row):
+        c.append(v * 1e6)
+if cols[0]:
+    med = [statistics.median(c) for c in cols]
+    print(f"| {impl} | {len(cols[0])} | " + " | ".join(f"{m:.0f}" for m in med) + " |")
+else:
+    print(f"| {impl} | 0 | - | - | - | - | - | - | - |")
+PY
+  done
   echo
 }
 

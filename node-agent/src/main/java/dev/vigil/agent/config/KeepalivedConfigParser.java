@@ -224,6 +224,8 @@ public final class KeepalivedConfigParser {
         InetAddress mcastGroup6 = ValueReader.parseIp("ff02::12").orElseThrow();
         boolean v3ChecksumAsV2;
         int downTimerAdverts = 3;
+        int vrrpPriority;
+        int vrrpRtPriority;
         Optional<String> defaultInterface = Optional.empty();
 
         GlobalDefs build() {
@@ -234,7 +236,8 @@ public final class KeepalivedConfigParser {
                     higherPrioSendAdvert, enableScriptSecurity, scriptUser, vrrpStrict,
                     notifyFifo.map(p -> new NotifyFifo(p, notifyFifoScript)),
                     vrrpNotifyFifo.map(p -> new NotifyFifo(p, vrrpNotifyFifoScript)), skipCheckAdvAddr,
-                    checkUnicastSrc, mcastGroup4, mcastGroup6, v3ChecksumAsV2, downTimerAdverts);
+                    checkUnicastSrc, mcastGroup4, mcastGroup6, v3ChecksumAsV2, downTimerAdverts, vrrpPriority,
+                    vrrpRtPriority);
         }
     }
 
@@ -280,6 +283,8 @@ public final class KeepalivedConfigParser {
                 case "v3_checksum_as_v2" -> read.flag(s, ctx).ifPresent(v -> g.v3ChecksumAsV2 = v);
                 case "vrrp_down_timer_adverts" -> read.integer(s, ctx, 1, 100).ifPresent(v -> g.downTimerAdverts = v);
                 case "default_interface" -> read.text(s, ctx).ifPresent(v -> g.defaultInterface = Optional.of(v));
+                case "vrrp_priority" -> read.integer(s, ctx, -20, 19).ifPresent(v -> g.vrrpPriority = v);
+                case "vrrp_rt_priority" -> read.integer(s, ctx, 1, 99).ifPresent(v -> g.vrrpRtPriority = v);
                 default -> notActedOnOrUnknown(Block.GLOBAL_DEFS, s, ctx);
             }
         }

@@ -46,7 +46,7 @@ final class Vocabulary {
                     "script_user", "vrrp_strict", "notify_fifo", "notify_fifo_script", "vrrp_notify_fifo",
                     "vrrp_notify_fifo_script", "vrrp_skip_check_adv_addr", "vrrp_check_unicast_src",
                     "vrrp_mcast_group4", "vrrp_mcast_group6", "v3_checksum_as_v2", "vrrp_down_timer_adverts",
-                    "default_interface"),
+                    "default_interface", "vrrp_priority", "vrrp_rt_priority"),
             Block.VRRP_INSTANCE, Set.of("state", "interface", "virtual_router_id", "priority", "advert_int", "version",
                     "nopreempt", "preempt", "preempt_delay", "unicast_src_ip", "mcast_src_ip", "unicast_peer",
                     "mcast_dst_ip", "virtual_ipaddress", "virtual_ipaddress_excluded", "authentication",
@@ -177,7 +177,7 @@ final class Vocabulary {
         all(m, warn(SNMP), "snmp_socket", "enable_traps", "enable_snmp_vrrp", "enable_snmp_keepalived",
                 "enable_snmp_rfc", "enable_snmp_rfcv2", "enable_snmp_rfcv3", "enable_snmp_checker");
         all(m, warn(DBUS), "enable_dbus", "dbus_service_name");
-        all(m, warn(SCHED), "vrrp_priority", "vrrp_no_swap", "vrrp_rt_priority", "vrrp_cpu_affinity",
+        all(m, warn(SCHED), "vrrp_no_swap", "vrrp_cpu_affinity",
                 "vrrp_rlimit_rttime", "vrrp_rlimit_rtime", "max_auto_priority", "min_auto_priority_delay",
                 "checker_priority", "checker_no_swap", "checker_rt_priority", "checker_cpu_affinity",
                 "checker_rlimit_rttime", "checker_rlimit_rtime", "bfd_priority", "bfd_no_swap", "bfd_rt_priority",

@@ -13,6 +13,7 @@ import dev.vigil.agent.net.LinkMonitor;
 import dev.vigil.agent.net.LinkStateChanged;
 import dev.vigil.agent.net.LinuxCallFailed;
 import dev.vigil.agent.net.ReceivedPacket;
+import dev.vigil.agent.net.ThreadScheduling;
 import dev.vigil.agent.net.Rtnetlink;
 import dev.vigil.agent.net.VirtualAddress;
 import dev.vigil.agent.net.VrrpSocket;
@@ -21,7 +22,7 @@ import dev.vigil.agent.vrrp.AdvertDemux;
 import dev.vigil.agent.vrrp.IpAddress;
 import dev.vigil.agent.vrrp.RouterInput;
 import dev.vigil.agent.vrrp.VrrpRouter;
-import io.vertx.core.Context;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -58,10 +59,12 @@ public final class AgentDaemon {
 
     private volatile AgentConfig config;
     private final Vertx vertx;
-    private final Context loop;
+    private final ContextInternal loop;
+    /** The receive sockets are read on the loop itself (epoll transport), else by a reader thread each. */
+    private final boolean receiveOnLoop;
     private final Rtnetlink rtnetlink;
     private final AddressKeeper addresses;
-    private final DeadlineTimer timers;
+    private final LoopTimer timers;
     /** Raw sockets by what they are; the map changes only on the reload thread, before or after the loop's work. */
     private final Map<VrrpSocketSpec, SharedSocket> sockets = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<RouterHost> hosts = new ArrayList<>(); // changed on the loop only (after open)
@@ -77,7 +80,10 @@ public final class AgentDaemon {
     private final List<TrackedChecks> checkSets = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** One raw socket and the demux of the routers that share it. */
-    private record SharedSocket(VrrpSocket socket, AdvertDemux demux) {
+    private record SharedSocket(VrrpSocket socket, AdvertDemux demux, Optional<LoopReceiver> onLoop) {
+        void close() {
+            onLoop.ifPresentOrElse(LoopReceiver::close, socket::close);
+        }
     }
     private final Consumer<AgentFact> facts;
     private volatile boolean stopping;
@@ -89,14 +95,48 @@ public final class AgentDaemon {
     private AgentDaemon(AgentConfig config, Vertx vertx, Rtnetlink rtnetlink, Consumer<AgentFact> facts) {
         this.config = config;
         this.vertx = vertx;
-        this.loop = vertx.getOrCreateContext();
+        this.loop = (ContextInternal) vertx.getOrCreateContext();
+        this.receiveOnLoop = vertx.isNativeTransportEnabled() && LoopReceiver.supported(loop);
+        if (receiveOnLoop) {
+            LOG.info("adverts read on the event loop (epoll transport), protocol timers on the loop");
+        } else {
+            LOG.warn("adverts read by a thread per socket, protocol timers on the loop in whole milliseconds: native "
+                    + "transport unavailable ({})", vertx.isNativeTransportEnabled() ? "loop takes no descriptors"
+                    : String.valueOf(vertx.unavailableNativeTransportCause()));
+        }
         this.rtnetlink = rtnetlink;
         this.facts = facts;
         this.addresses = new AddressKeeper(rtnetlink, fact -> {
             facts.accept(fact);
             balancerSees(fact);
         });
-        this.timers = new DeadlineTimer(loop);
+        this.timers = new LoopTimer(loop);
+        onLoop(() -> scheduleLoopThread(config.global()), "event loop scheduling");
+    }
+
+    /**
+     * On the loop thread: its timed waits (epoll_pwait2 or timerfd) end within 1 µs of the deadline rather than the
+     * default 50 µs; {@code vrrp_rt_priority} / {@code vrrp_priority} apply to it as keepalived applies them to its
+     * VRRP process (round-robin real-time, reset on fork, else the nice value; neither by default). A refusal (no
+     * CAP_SYS_NICE, an RT budget of 0 in a cgroup) is logged and the loop runs as it was, as in keepalived.
+     */
+    private static void scheduleLoopThread(dev.vigil.agent.config.GlobalDefs global) {
+        try {
+            ThreadScheduling.timerSlack(1_000);
+        } catch (LinuxCallFailed e) {
+            LOG.warn("timer slack of the event loop unchanged: {}", e.getMessage());
+        }
+        try {
+            if (global.vrrpRtPriority() > 0) {
+                ThreadScheduling.roundRobin(global.vrrpRtPriority());
+                LOG.info("event loop thread: SCHED_RR priority {} (vrrp_rt_priority)", global.vrrpRtPriority());
+            } else if (global.vrrpPriority() != 0) {
+                ThreadScheduling.nice(global.vrrpPriority());
+                LOG.info("event loop thread: nice {} (vrrp_priority)", global.vrrpPriority());
+            }
+        } catch (LinuxCallFailed e) {
+            LOG.warn("event loop thread: scheduling unchanged: {}", e.getMessage());
+        }
     }
 
     /**
@@ -115,8 +155,9 @@ public final class AgentDaemon {
      */
     public static AgentDaemon start(AgentConfig config, Consumer<AgentFact> facts) throws LinuxCallFailed {
         // One event loop is plenty for hundreds of routers and keeps the footprint small on a database host.
+        // The native (epoll) transport lets the loop wait on the raw VRRP sockets and time in nanoseconds.
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
-                .setInternalBlockingPoolSize(1));
+                .setInternalBlockingPoolSize(1).setPreferNativeTransport(true));
         Rtnetlink rtnetlink = null;
         try {
             rtnetlink = Rtnetlink.open();
@@ -191,8 +232,21 @@ public final class AgentDaemon {
                 dev.vigil.agent.vrrp.IpFamily family = spec.family() == IpFamily.IPV4
                         ? dev.vigil.agent.vrrp.IpFamily.IPV4 : dev.vigil.agent.vrrp.IpFamily.IPV6;
                 AdvertDemux demux = new AdvertDemux(family);
-                VrrpSocket socket = VrrpSocket.open(spec, p -> loop.runOnContext(v -> receive(demux, p)));
-                shared = new SharedSocket(socket, demux);
+                if (receiveOnLoop) {
+                    VrrpSocket socket = VrrpSocket.openPolled(spec);
+                    // IPv4: the whole packet decoded from one reused buffer (no per-packet garbage)
+                    Runnable drain = spec.family() == IpFamily.IPV4
+                            ? drainIpv4(socket, demux) : () -> socket.drain(LoopReceiver.BATCH, p -> receive(demux, p));
+                    try {
+                        shared = new SharedSocket(socket, demux, Optional.of(LoopReceiver.register(socket, loop, drain)));
+                    } catch (RuntimeException ex) {
+                        socket.close();
+                        throw ex;
+                    }
+                } else {
+                    shared = new SharedSocket(VrrpSocket.open(spec, p -> loop.runOnContext(v -> receive(demux, p))),
+                            demux, Optional.empty());
+                }
                 sockets.put(spec, shared);
             }
             List<String> names = new ArrayList<>();
@@ -367,26 +421,46 @@ public final class AgentDaemon {
         }
     }
 
-    /** On the event loop: one datagram from a reader thread. Never throws: bad input is counted and logged. */
+    /**
+     * On the event loop: one datagram, read there or handed over by a reader thread. Master_Down counts from the
+     * packet's arrival (read right after recvmsg). Never throws: bad input is counted and logged.
+     */
     private void receive(AdvertDemux demux, ReceivedPacket p) {
         if (stopping) {
             return;
         }
         try {
             byte[] d = p.datagram();
-            long now = System.nanoTime();
+            long now = p.arrivalNanos();
             AdvertDemux.Delivery delivery = p.source() instanceof java.net.Inet4Address
                     ? demux.receiveIpv4(d, 0, d.length, now)
                     : demux.receiveIpv6(d, 0, d.length, IpAddress.of(p.source()), IpAddress.of(p.destination()),
                     p.ttl(), now);
-            if (delivery instanceof AdvertDemux.Delivery.Routed r) {
-                RouterHost h = byRouter.get(r.router());
-                h.execute(r.actions(), RouterHost.Trigger.ADVERT);
-            } else if (delivery instanceof AdvertDemux.Delivery.Refused f && LOG.isDebugEnabled()) {
-                LOG.debug("advert refused: {} {}", f.reason(), f.detail());
-            }
+            deliver(delivery);
         } catch (RuntimeException e) {
             LOG.warn("advert from {} dropped: {}", p.source(), e.toString());
+        }
+    }
+
+    private Runnable drainIpv4(VrrpSocket socket, AdvertDemux demux) {
+        VrrpSocket.DatagramSink sink = (d, length, arrival) -> {
+            if (!stopping) {
+                try {
+                    deliver(demux.receiveIpv4(d, 0, length, arrival));
+                } catch (RuntimeException e) {
+                    LOG.warn("advert dropped: {}", e.toString());
+                }
+            }
+        };
+        return () -> socket.drainIpv4(LoopReceiver.BATCH, sink);
+    }
+
+    private void deliver(AdvertDemux.Delivery delivery) {
+        if (delivery instanceof AdvertDemux.Delivery.Routed r) {
+            RouterHost h = byRouter.get(r.router());
+            h.execute(r.actions(), RouterHost.Trigger.ADVERT);
+        } else if (delivery instanceof AdvertDemux.Delivery.Refused f && LOG.isDebugEnabled()) {
+            LOG.debug("advert refused: {} {}", f.reason(), f.detail());
         }
     }
 
@@ -523,7 +597,7 @@ public final class AgentDaemon {
         try {
             for (VrrpSocketSpec spec : idle.get(10, TimeUnit.SECONDS)) {
                 SharedSocket s = sockets.remove(spec);
-                s.socket().close();
+                s.close();
                 LOG.info("VRRP socket {} {} closed: no instance uses it", spec.interfaceName(), spec.family());
             }
         } catch (Exception e) {
@@ -704,8 +778,7 @@ public final class AgentDaemon {
         if (launcher != null) {
             launcher.close(); // SIGTERM to scripts still running
         }
-        sockets.values().forEach(s -> s.socket().close());
-        timers.close();
+        sockets.values().forEach(SharedSocket::close);
         addresses.close();
         rtnetlink.close();
         Promise<Void> closed = Promise.promise();

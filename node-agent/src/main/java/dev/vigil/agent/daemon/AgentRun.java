@@ -90,7 +90,7 @@ public final class AgentRun {
         String agentId = config.vigil().agentId().orElseGet(AgentRun::hostName);
         LOG.info("Starting Vigil agent {} (cluster {}, state {}) with {}: {} vrrp_instance(s)", agentId,
                 config.vigil().cluster(), config.vigil().stateDir(), file, config.instances().size());
-        AgentMetrics metrics = new AgentMetrics(agentId);
+        AgentMetrics metrics = new AgentMetrics(agentId, metricsListen.isPresent());
         Reporting reporting;
         try {
             reporting = Reporting.start(config.vigil(), agentId,

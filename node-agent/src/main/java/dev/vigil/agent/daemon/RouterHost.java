@@ -28,7 +28,7 @@ import java.util.function.Consumer;
 /**
  * Runs one {@link VrrpRouter} on the daemon's event loop: feeds it inputs with the monotonic time and carries out
  * its actions in order (adverts on the shared raw socket, VIPs and announcements through the
- * {@link AddressKeeper}, one {@link DeadlineTimer.Slot} per {@link TimerKind}). Every method runs on the event loop.
+ * {@link AddressKeeper}, one {@link LoopTimer.Slot} per {@link TimerKind}). Every method runs on the event loop.
  */
 final class RouterHost {
     private static final Logger LOG = LoggerFactory.getLogger("dev.vigil.agent.vrrp");
@@ -38,7 +38,7 @@ final class RouterHost {
     private final VrrpSocket socket;
     private final AddressKeeper addresses;
     private final Vertx vertx;
-    private final DeadlineTimer.Slot[] slots = new DeadlineTimer.Slot[TimerKind.values().length];
+    private final LoopTimer.Slot[] slots = new LoopTimer.Slot[TimerKind.values().length];
     private long refreshTimer = -1;
     private long lowerPrioTimer = -1;
     private long sendFailures;
@@ -48,7 +48,7 @@ final class RouterHost {
     private final SyncGroups groups;
 
     RouterHost(ConfiguredInstance instance, VrrpRouter router, VrrpSocket socket, AddressKeeper addresses, Vertx vertx,
-               DeadlineTimer timers, Consumer<AgentFact> facts, NotifyRunner notify, SyncGroups groups) {
+               LoopTimer timers, Consumer<AgentFact> facts, NotifyRunner notify, SyncGroups groups) {
         this.notify = notify;
         this.groups = groups;
         for (TimerKind k : TimerKind.values()) {
@@ -235,7 +235,7 @@ final class RouterHost {
 
     /** A reload stopped this router for good: no timer of its own may fire any more. */
     void retire() {
-        for (DeadlineTimer.Slot slot : slots) {
+        for (LoopTimer.Slot slot : slots) {
             slot.cancel();
         }
         stopTimers();

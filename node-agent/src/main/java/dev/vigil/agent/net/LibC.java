@@ -36,4 +36,13 @@ public interface LibC {
     int if_nametoindex(String name);
 
     String strerror(int errno);
+
+    int prctl(int option, long arg2, long arg3, long arg4, long arg5);
+
+    int gettid();
+
+    int setpriority(int which, int who, int priority);
+
+    /** {@code param} is a {@code struct sched_param}: one int, the static priority. */
+    int sched_setscheduler(int pid, int policy, @In int[] param);
 }

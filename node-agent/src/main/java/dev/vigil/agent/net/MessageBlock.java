@@ -68,6 +68,11 @@ final class MessageBlock {
         return out;
     }
 
+    /** Copies the received data into {@code into} (a buffer the caller reuses), without allocating. */
+    void data(byte[] into, int length) {
+        memory.get(DATA, into, 0, length);
+    }
+
     byte[] name() {
         int length = Math.min(memory.getInt(MSGHDR_NAMELEN), NAME_SIZE);
         byte[] out = new byte[length];

@@ -35,7 +35,8 @@ public final class AgentMetrics {
     /** A scrape waits this long for the event loop; longer means the loop is stuck, and keepalived_up says 0. */
     static final Duration LOOP_ANSWER = Duration.ofSeconds(2);
 
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    /** Absent when nothing can scrape it: an agent without a metrics endpoint loads no Micrometer (~1 MiB RSS). */
+    private final PrometheusMeterRegistry registry;
     private final Map<String, AtomicLong> trackerHealthy = new ConcurrentHashMap<>();
     private final AtomicLong recorded = new AtomicLong();
     private final AtomicLong shipped = new AtomicLong();
@@ -46,6 +47,19 @@ public final class AgentMetrics {
     private volatile Supplier<CompletableFuture<List<RouterFigures>>> routers = () -> CompletableFuture.completedFuture(List.of());
 
     public AgentMetrics(String agentId) {
+        this(agentId, true);
+    }
+
+    /**
+     * @param exported whether a metrics endpoint will scrape this; if not, only the outbox figures for
+     *                 {@code vigilctl status} ({@link #reporting}) are kept
+     */
+    public AgentMetrics(String agentId, boolean exported) {
+        if (!exported) {
+            registry = null;
+            return;
+        }
+        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         // No agent label: Prometheus' own instance label names the host, as it does for keepalived-exporter.
         Gauge.builder("vigil_agent", () -> 1).description("The agent id of this endpoint").tags("agent_id", agentId)
                 .register(registry);
@@ -116,6 +130,9 @@ public final class AgentMetrics {
         if (recorded.incrementAndGet() > shipped.get()) {
             waitingSinceEpochMillis.compareAndSet(0, System.currentTimeMillis());
         }
+        if (registry == null) {
+            return;
+        }
         if (fact instanceof AgentFact.RouterStateChanged t) {
             Counter.builder("vigil_vrrp_transitions").description("State transitions of a VRRP instance")
                     .tags("iname", t.router().instance(), "vrid", Integer.toString(t.router().vrid()),
@@ -171,10 +188,15 @@ public final class AgentMetrics {
 
     /** The Prometheus text format. */
     public String scrape() {
+        if (registry == null) {
+            throw new IllegalStateException("these metrics were made for no endpoint");
+        }
         return registry.scrape();
     }
 
     public void close() {
-        registry.close();
+        if (registry != null) {
+            registry.close();
+        }
     }
 }

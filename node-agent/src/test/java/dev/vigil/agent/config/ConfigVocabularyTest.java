@@ -75,6 +75,8 @@ class ConfigVocabularyTest {
         assertThat(g.mcastGroup6()).isEqualTo(ip("ff02::13"));
         assertThat(g.v3ChecksumAsV2()).isTrue();
         assertThat(g.downTimerAdverts()).isEqualTo(4);
+        assertThat(g.vrrpPriority()).isEqualTo(-5);
+        assertThat(g.vrrpRtPriority()).isEqualTo(10);
     }
 
     @Test
@@ -160,7 +162,7 @@ class ConfigVocabularyTest {
         assertThat(vi.higherPrioSendAdvert()).isFalse();
         assertThat(vi.skipCheckAdvAddr()).isFalse();
         assertThat(vi.strictMode()).isFalse();
-        assertThat(vi.declaredAt().line()).isEqualTo(59);
+        assertThat(vi.declaredAt().line()).isEqualTo(61);
     }
 
     @Test

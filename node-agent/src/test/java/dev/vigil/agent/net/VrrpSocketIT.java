@@ -59,6 +59,29 @@ class VrrpSocketIT {
         return InNamespace.call(host, () -> VrrpSocket.open(spec, p -> { }));
     }
 
+    /** A polled socket (no reader thread): nothing waits until drained, then the whole IPv4 packet in a reused buffer. */
+    @Test
+    void aPolledIpv4SocketIsDrainedWithoutWaiting() throws Exception {
+        try (VrrpSocket rx = InNamespace.call(b, () -> VrrpSocket.openPolled(VrrpSocketSpec.multicast("eth0", IpFamily.IPV4)));
+             VrrpSocket tx = sender(a, VrrpSocketSpec.multicast("eth0", IpFamily.IPV4))) {
+            java.util.List<byte[]> got = new java.util.ArrayList<>();
+            VrrpSocket.DatagramSink sink = (buffer, length, arrival) -> got.add(Arrays.copyOf(buffer, length));
+            assertThat(rx.drainIpv4(16, sink)).as("an empty queue returns at once").isZero();
+            tx.send(ip("224.0.0.18"), advert(11));
+            tx.send(ip("224.0.0.18"), advert(12));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (got.size() < 2 && System.nanoTime() < deadline) {
+                rx.drainIpv4(1, sink); // at most one per call
+                Thread.sleep(1);
+            }
+            assertThat(got).hasSize(2);
+            assertThat(Arrays.copyOfRange(got.get(0), 20, got.get(0).length)).isEqualTo(advert(11));
+            assertThat(Arrays.copyOfRange(got.get(1), 20, got.get(1).length)).isEqualTo(advert(12));
+            assertThat(got.get(0)[8] & 0xFF).as("TTL").isEqualTo(255);
+            assertThat(rx.receivedCount()).isEqualTo(2);
+        }
+    }
+
     @Test
     void ipv4MulticastArrivesWithTtl255FromTheInterfaceAddressToTheGroup() throws Exception {
         BlockingQueue<ReceivedPacket> atB = new LinkedBlockingQueue<>();

@@ -53,6 +53,7 @@ import java.util.zip.GZIPOutputStream;
 public final class ReviewReadModel {
     public static final int DEFAULT_EVERY = 5_000;
     private static final String LOCK = "SELECT horizon, max_index, zone_count FROM rm_review_build WHERE name = 'review' FOR UPDATE";
+    private static final String BUILT = "SELECT horizon, max_index, zone_count FROM rm_review_build WHERE name = 'review'";
     private static final String MARK = "UPDATE rm_review_build SET horizon = ?, max_index = ?, zone_count = ? WHERE name = 'review'";
     private static final String COUNT_RANGE = "SELECT COUNT(*) FROM domain_event_entry WHERE global_index > ? AND global_index <= ?";
     private static final String MAX_INDEX = "SELECT COALESCE(MAX(global_index), 0) FROM domain_event_entry";
@@ -68,6 +69,13 @@ public final class ReviewReadModel {
             + " VALUES (?, ?, ?, ?, ?)";
     private static final String CLEAR_CHECKPOINTS = "DELETE FROM rm_review_checkpoint";
     private static final String DELETE_MOVES_FROM = "DELETE FROM rm_vip_move WHERE emit >= ?";
+    private static final String DELETE_ADDRESSES_FROM = "DELETE FROM rm_move_address WHERE emit >= ?";
+    private static final String DELETE_ADDRESSES = "DELETE FROM rm_move_address WHERE emit = ?";
+    private static final String INSERT_ADDRESS = "INSERT INTO rm_move_address (address, moved_at, emit) VALUES (?, ?, ?)";
+    private static final String CLEAR_ADDRESSES = "DELETE FROM rm_move_address";
+    private static final String KNOWN_AGENT = "SELECT COUNT(*) FROM rm_agent_cluster WHERE cluster = ? AND agent_id = ?";
+    private static final String INSERT_AGENT = "INSERT INTO rm_agent_cluster (cluster, agent_id) VALUES (?, ?)";
+    private static final String CLEAR_AGENTS = "DELETE FROM rm_agent_cluster";
     private static final String DELETE_INCIDENTS_FROM = "DELETE FROM rm_incident WHERE basis = ? AND emit >= ?";
     private static final String DELETE_MOVE = "DELETE FROM rm_vip_move WHERE emit = ?";
     private static final String DELETE_INCIDENT = "DELETE FROM rm_incident WHERE basis = ? AND emit = ?";
@@ -88,13 +96,31 @@ public final class ReviewReadModel {
     private static final String BY_ARRIVAL = FACT + " WHERE f.recorded_at > ? AND d.global_index <= ? ORDER BY f.recorded_at";
     private static final String IN_SPAN = FACT + " WHERE f.agent_time >= ? AND f.agent_time <= ? AND d.global_index <= ?";
     private static final String IN_RANGE = FACT + " WHERE d.global_index > ? AND d.global_index <= ?";
-    private static final String MOVES = "SELECT cluster, vrid, family, moved_at, from_agent, to_agent, addresses, cause,"
-            + " gap_ms FROM rm_vip_move WHERE (CAST(? AS VARCHAR(64)) IS NULL OR cluster = ?)"
-            + " AND (CAST(? AS INT) IS NULL OR vrid = ?) AND moved_at >= ? AND moved_at <= ? ORDER BY moved_at, emit";
-    private static final String INCIDENTS = "SELECT cluster, vrid, family, kind, started_at, ended_at, agents, detail,"
-            + " events FROM rm_incident WHERE (CAST(? AS VARCHAR(64)) IS NULL OR cluster = ?)"
-            + " AND (CAST(? AS INT) IS NULL OR vrid = ?) AND (CAST(? AS VARCHAR(32)) IS NULL OR kind = ?)"
+    private static final String OF_CLUSTER = " AND f.agent_id IN (SELECT agent_id FROM rm_agent_cluster WHERE cluster = ?)";
+    private static final String WINDOW_BY_AGENT_CLOCK = FACT + " WHERE f.agent_time > ? AND f.agent_time <= ? ORDER BY f.agent_time";
+    private static final String WINDOW_BY_AGENT_CLOCK_OF_CLUSTER = FACT + " WHERE f.agent_time > ? AND f.agent_time <= ?"
+            + OF_CLUSTER + " ORDER BY f.agent_time";
+    private static final String WINDOW_BY_ARRIVAL = FACT + " WHERE f.recorded_at > ? AND f.agent_time <= ? ORDER BY f.recorded_at";
+    private static final String WINDOW_BY_ARRIVAL_OF_CLUSTER = FACT + " WHERE f.recorded_at > ? AND f.agent_time <= ?"
+            + OF_CLUSTER + " ORDER BY f.recorded_at";
+    // One constant statement per filter shape (no "? IS NULL OR column = ?" on the indexed column): a generic plan
+    // of a server-prepared statement cannot use the cluster's index when the cluster may be null.
+    private static final String MOVE_COLUMNS = "SELECT m.cluster, m.vrid, m.family, m.moved_at, m.from_agent, m.to_agent,"
+            + " m.addresses, m.cause, m.gap_ms FROM rm_vip_move m";
+    private static final String MOVES = MOVE_COLUMNS + " WHERE (CAST(? AS INT) IS NULL OR m.vrid = ?)"
+            + " AND m.moved_at >= ? AND m.moved_at <= ? ORDER BY m.moved_at, m.emit";
+    private static final String MOVES_OF_CLUSTER = MOVE_COLUMNS + " WHERE m.cluster = ? AND (CAST(? AS INT) IS NULL OR m.vrid = ?)"
+            + " AND m.moved_at >= ? AND m.moved_at <= ? ORDER BY m.moved_at, m.emit";
+    private static final String MOVES_OF_ADDRESS = MOVE_COLUMNS + " JOIN rm_move_address a ON a.emit = m.emit"
+            + " WHERE a.address = ? AND a.moved_at >= ? AND a.moved_at <= ?"
+            + " AND (CAST(? AS VARCHAR(64)) IS NULL OR m.cluster = ?) AND (CAST(? AS INT) IS NULL OR m.vrid = ?)"
+            + " ORDER BY m.moved_at, m.emit";
+    private static final String INCIDENT_COLUMNS = "SELECT cluster, vrid, family, kind, started_at, ended_at, agents, detail,"
+            + " events FROM rm_incident";
+    private static final String INCIDENT_FILTERS = " (CAST(? AS INT) IS NULL OR vrid = ?) AND (CAST(? AS VARCHAR(32)) IS NULL OR kind = ?)"
             + " AND started_at <= ? AND (ended_at IS NULL OR ended_at >= ?) ORDER BY fact_at, basis, emit";
+    private static final String INCIDENTS = INCIDENT_COLUMNS + " WHERE" + INCIDENT_FILTERS;
+    private static final String INCIDENTS_OF_CLUSTER = INCIDENT_COLUMNS + " WHERE cluster = ? AND" + INCIDENT_FILTERS;
     private static final int HORIZON_SCAN = 2_000;
     private static final Instant BEFORE_ALL = Instant.parse("0001-01-01T00:00:00Z");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -128,6 +154,9 @@ public final class ReviewReadModel {
 
     /** Folds the facts stored (or committed late) since the last refresh into the read models. */
     public void refresh() throws SQLException {
+        if (unchanged()) {
+            return; // the common case for a query: two index lookups, no lock, no write
+        }
         refreshing.lock(); // one refresh per process at a time; another coordinator's waits on the row lock
         try {
             for (int attempt = 1; ; attempt++) {
@@ -146,6 +175,27 @@ public final class ReviewReadModel {
         }
     }
 
+    /**
+     * Whether the read models account for every stored event, as refreshOnce finds it but without taking the
+     * build row's lock: nothing above the folded index, and as many events above the horizon as were folded.
+     */
+    private boolean unchanged() throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            long horizon;
+            long folded;
+            long zone;
+            try (PreparedStatement ps = c.prepareStatement(BUILT); ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return false;
+                }
+                horizon = rs.getLong(1);
+                folded = rs.getLong(2);
+                zone = rs.getLong(3);
+            }
+            return single(c, MAX_INDEX) == folded && (horizon == folded ? zone == 0 : count(c, horizon, folded) == zone);
+        }
+    }
+
     /** Empties and refills the read models from the event stream. */
     public void rebuild() throws SQLException {
         drop();
@@ -160,6 +210,8 @@ public final class ReviewReadModel {
             try {
                 lock(c);
                 update(c, CLEAR_MOVES);
+                update(c, CLEAR_ADDRESSES);
+                update(c, CLEAR_AGENTS);
                 update(c, CLEAR_INCIDENTS);
                 update(c, CLEAR_CHECKPOINTS);
                 mark(c, 0, 0, 0);
@@ -268,9 +320,11 @@ public final class ReviewReadModel {
             ps.executeUpdate();
         }
         if (basis == Basis.AGENT_CLOCK) {
-            try (PreparedStatement ps = c.prepareStatement(DELETE_MOVES_FROM)) {
-                ps.setLong(1, emitted);
-                ps.executeUpdate();
+            for (String sql : List.of(DELETE_MOVES_FROM, DELETE_ADDRESSES_FROM)) {
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    ps.setLong(1, emitted);
+                    ps.executeUpdate();
+                }
             }
         }
         try (PreparedStatement ps = c.prepareStatement(DELETE_INCIDENTS_FROM)) {
@@ -283,9 +337,14 @@ public final class ReviewReadModel {
         Set<Long> rewrite = new HashSet<>(run.open());
         List<StoredEvent> chunk = new ArrayList<>();
         Instant[] last = {null, null}; // last group's time, last checkpoint's time
+        Set<List<String>> agents = new HashSet<>(); // (cluster, agent) pairs seen, for the narrative of one cluster
         try (PreparedStatement insert = c.prepareStatement(INSERT_CHECKPOINT)) {
             readFacts(c, basis, from, maxIndex, group -> {
                 group.forEach(e -> folding.apply(e.observed()));
+                if (basis == Basis.AGENT_CLOCK) {
+                    group.forEach(e -> e.observed().envelope().cluster()
+                            .ifPresent(cl -> agents.add(List.of(cl, e.observed().envelope().agentId()))));
+                }
                 chunk.addAll(group);
                 Instant at = ReviewFold.clock(basis, group.get(0).observed());
                 last[0] = at;
@@ -302,7 +361,29 @@ public final class ReviewReadModel {
                 checkpoint(insert, basis, last[0], true, folding);
             }
         }
+        remember(c, agents);
         return fresh;
+    }
+
+    /** Adds the (cluster, agent) pairs not yet in rm_agent_cluster (under the refresh's lock: no race). */
+    private static void remember(Connection c, Set<List<String>> agents) throws SQLException {
+        for (List<String> pair : agents) {
+            try (PreparedStatement ps = c.prepareStatement(KNOWN_AGENT)) {
+                ps.setString(1, pair.get(0));
+                ps.setString(2, pair.get(1));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getLong(1) > 0) {
+                        continue;
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(INSERT_AGENT)) {
+                ps.setString(1, pair.get(0));
+                ps.setString(2, pair.get(1));
+                ps.executeUpdate();
+            }
+        }
     }
 
     private interface Group {
@@ -311,9 +392,16 @@ public final class ReviewReadModel {
 
     /** Facts after {@code from} in the basis's order, up to {@code maxIndex}, in groups of one basis time each. */
     private void readFacts(Connection c, Basis basis, Instant from, long maxIndex, Group sink) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(basis == Basis.AGENT_CLOCK ? BY_AGENT_CLOCK : BY_ARRIVAL)) {
+        readFacts(c, basis, basis == Basis.AGENT_CLOCK ? BY_AGENT_CLOCK : BY_ARRIVAL, ps -> {
             ps.setObject(1, utc(from));
             ps.setLong(2, maxIndex);
+        }, sink);
+    }
+
+    /** The facts a statement selects (ordered by the basis's time), in groups of one basis time each, in basis order. */
+    private void readFacts(Connection c, Basis basis, String sql, Binder binder, Group sink) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            binder.bind(ps);
             ps.setFetchSize(1000);
             Comparator<StoredEvent> order = Comparator.comparing(StoredEvent::observed, ReviewFold.order(basis));
             List<StoredEvent> group = new ArrayList<>();
@@ -400,14 +488,122 @@ public final class ReviewReadModel {
             chunk.clear();
         }
     }
+    /** Moves of the read model in [from, to], of one cluster and VRID if given. */
+    /**
+     * What the narrative of [from, to] tells: the facts with agent time in the window (naming one cluster if given),
+     * in global index order, and the review facts (of that cluster's routers) that the fold over every fact up to
+     * {@code to} touched from the window's start on: what the read models say, as moves and incidents do. Each
+     * basis's fold resumes from its latest checkpoint before {@code from} and reads only the facts after it up to
+     * the window's end, by index ranges; for one cluster, only those of the agents that ever named it
+     * (rm_agent_cluster), all of theirs, since a router changes only by facts of agents that named its cluster
+     * (an agent's start, stop or failed tracker acts on every router it is master of). Refreshes the read models
+     * first, so the checkpoints account for every stored fact. One difference from the fold of the whole history,
+     * which needs an agent clock ahead of the coordinator's by more than the time from the checkpoint to the
+     * window's end: an arrival-basis checkpoint holds every fact that arrived before it, even one with an agent
+     * time after the window. (The arrival basis reads the facts that arrived after its checkpoint with agent times
+     * up to the window's end: for a window far back, more than the window.)
+     */
+    public Story story(Instant from, Instant to, Optional<String> cluster) throws SQLException {
+        refresh();
+        try (Connection c = dataSource.getConnection()) {
+            boolean autoCommit = c.getAutoCommit();
+            int isolation = c.getTransactionIsolation();
+            c.setAutoCommit(false);
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            try {
+                List<StoredEvent> shown = new ArrayList<>();
+                Resumed clock = resumeBefore(c, Basis.AGENT_CLOCK, from);
+                ReviewFold.Run byClock = clock.run();
+                readFacts(c, Basis.AGENT_CLOCK, cluster.isPresent() ? WINDOW_BY_AGENT_CLOCK_OF_CLUSTER : WINDOW_BY_AGENT_CLOCK,
+                        ps -> {
+                            ps.setObject(1, utc(clock.at()));
+                            ps.setObject(2, utc(to));
+                            if (cluster.isPresent()) {
+                                ps.setString(3, cluster.get());
+                            }
+                        }, group -> {
+                            for (StoredEvent e : group) {
+                                byClock.apply(e.observed()); // every fact of the cluster's agents, whatever cluster it names
+                                if (!e.observed().envelope().time().isBefore(from)
+                                        && (cluster.isEmpty() || cluster.equals(e.observed().envelope().cluster()))) {
+                                    shown.add(e);
+                                }
+                            }
+                        });
+                Resumed arrival = resumeBefore(c, Basis.ARRIVAL, from);
+                ReviewFold.Run byArrival = arrival.run();
+                readFacts(c, Basis.ARRIVAL, cluster.isPresent() ? WINDOW_BY_ARRIVAL_OF_CLUSTER : WINDOW_BY_ARRIVAL, ps -> {
+                    ps.setObject(1, utc(arrival.at()));
+                    ps.setObject(2, utc(to));
+                    if (cluster.isPresent()) {
+                        ps.setString(3, cluster.get());
+                    }
+                }, group -> {
+                    group.forEach(e -> byArrival.apply(e.observed()));
+                });
+                List<ReviewFact> review = new ArrayList<>(byClock.touched().values());
+                byArrival.touched().values().stream().filter(f -> f instanceof ReviewFact.SplitBrain).forEach(review::add);
+                review.sort(Comparator.comparing(ReviewFact::at)); // stable, as ReviewFold.derive orders
+                shown.sort(Comparator.comparingLong(StoredEvent::id));
+                return new Story(List.copyOf(shown), review.stream().filter(f -> !f.at().isBefore(from)
+                        && (cluster.isEmpty() || cluster.get().equals(f.router().cluster()))).toList());
+            } finally {
+                c.rollback();
+                c.setTransactionIsolation(isolation);
+                c.setAutoCommit(autoCommit);
+            }
+        }
+    }
+
+    /** A narrative's material: facts in the window (global index order), review facts from its start (by instant). */
+    public record Story(List<StoredEvent> facts, List<ReviewFact> review) {
+    }
+
+    /** A basis's fold as of its latest checkpoint before some instant (at = that checkpoint's time), or from the start. */
+    private record Resumed(Instant at, ReviewFold.Run run) {
+    }
+
+    private static Resumed resumeBefore(Connection c, Basis basis, Instant t) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(CHECKPOINT)) {
+            ps.setInt(1, basis.ordinal());
+            ps.setObject(2, utc(t));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next()
+                        ? new Resumed(rs.getObject(1, OffsetDateTime.class).toInstant(), ReviewFold.Run.resume(unpack(rs.getBytes(3))))
+                        : new Resumed(BEFORE_ALL, ReviewFold.Run.start(basis, ReviewPolicy.DEFAULT));
+            }
+        }
+    }
+
     public List<ReviewRows.Move> moves(Optional<String> cluster, Optional<Integer> vrid, Instant from, Instant to)
             throws SQLException {
+        return moves(cluster, vrid, Optional.empty(), from, to);
+    }
+
+    /**
+     * Moves in [from, to], of one cluster, VRID and address if given. The address narrows by host (its part before
+     * '/'): every move with an address of that host, a superset of those an exact match on the prefix length keeps.
+     */
+    public List<ReviewRows.Move> moves(Optional<String> cluster, Optional<Integer> vrid, Optional<String> address,
+                                       Instant from, Instant to) throws SQLException {
         List<ReviewRows.Move> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(MOVES)) {
-            text(ps, 1, cluster);
-            integer(ps, 3, vrid);
-            ps.setObject(5, utc(from));
-            ps.setObject(6, utc(to));
+        String sql = address.isPresent() ? MOVES_OF_ADDRESS : cluster.isPresent() ? MOVES_OF_CLUSTER : MOVES;
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            if (address.isPresent()) {
+                ps.setString(1, host(address.get()));
+                ps.setObject(2, utc(from));
+                ps.setObject(3, utc(to));
+                text(ps, 4, cluster);
+                integer(ps, 6, vrid);
+            } else {
+                int at = 1;
+                if (cluster.isPresent()) {
+                    ps.setString(at++, cluster.get());
+                }
+                integer(ps, at, vrid);
+                ps.setObject(at + 2, utc(from));
+                ps.setObject(at + 3, utc(to));
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     double gap = rs.getDouble(9);
@@ -425,12 +621,16 @@ public final class ReviewReadModel {
                                                Optional<ReviewRows.IncidentKind> kind, Instant from, Instant to)
             throws SQLException {
         List<ReviewRows.Incident> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(INCIDENTS)) {
-            text(ps, 1, cluster);
-            integer(ps, 3, vrid);
-            text(ps, 5, kind.map(Enum::name));
-            ps.setObject(7, utc(to));
-            ps.setObject(8, utc(from));
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(cluster.isPresent() ? INCIDENTS_OF_CLUSTER : INCIDENTS)) {
+            int at = 1;
+            if (cluster.isPresent()) {
+                ps.setString(at++, cluster.get());
+            }
+            integer(ps, at, vrid);
+            text(ps, at + 2, kind.map(Enum::name));
+            ps.setObject(at + 4, utc(to));
+            ps.setObject(at + 5, utc(from));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     OffsetDateTime ended = rs.getObject(6, OffsetDateTime.class);
@@ -522,6 +722,18 @@ public final class ReviewReadModel {
         try (PreparedStatement ps = c.prepareStatement(DELETE_MOVE)) {
             ps.setLong(1, id);
             ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement(DELETE_ADDRESSES)) {
+            ps.setLong(1, id);
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement(INSERT_ADDRESS)) {
+            for (String host : new TreeSet<>(m.addresses().stream().map(ReviewReadModel::host).toList())) {
+                ps.setString(1, host);
+                ps.setObject(2, utc(m.at()));
+                ps.setLong(3, id);
+                ps.executeUpdate();
+            }
         }
         try (PreparedStatement ps = c.prepareStatement(INSERT_MOVE)) {
             router(ps, m.router());
@@ -733,6 +945,12 @@ public final class ReviewReadModel {
             ps.setNull(at, Types.INTEGER);
             ps.setNull(at + 1, Types.INTEGER);
         }
+    }
+
+    /** An address without its prefix length. */
+    static String host(String address) {
+        int slash = address.indexOf('/');
+        return slash < 0 ? address : address.substring(0, slash);
     }
 
     private static OffsetDateTime utc(Instant t) {

@@ -5,6 +5,7 @@
 -- * the narrative of one cluster: rm_agent_cluster (the agents that reported facts of a cluster) and an index on
 --   ingested_fact (agent_id, agent_time), so a window's facts of one cluster are a range scan per agent.
 -- The read models are emptied (checkpoints included): the next refresh rebuilds them with the new tables filled.
+-- Indexing ingested_fact on a large store takes minutes: StoreMigrations runs Flyway without the pool's timeouts.
 CREATE TABLE rm_move_address (
   address     VARCHAR(64)  NOT NULL,   -- host part of one of the move's addresses
   moved_at    TIMESTAMP WITH TIME ZONE NOT NULL,

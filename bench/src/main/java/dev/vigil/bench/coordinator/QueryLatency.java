@@ -153,7 +153,7 @@ public final class QueryLatency {
         System.out.printf("incidents of a cluster over a month, store unchanged: p50 %.1f ms, p99 %.1f ms%n",
                 pct(incidents, 50), pct(incidents, 99));
         EnvelopeCodec codec = EnvelopeCodec.standard();
-        long[] seq = {perAgent, perAgent};
+        long[] seq = {lastSeq(c, "db0"), lastSeq(c, "db1")}; // a run on a store an earlier run already added to goes on
         List<Double> after = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             Instant t = end.plusSeconds(60L * (i + 1));
@@ -168,7 +168,41 @@ public final class QueryLatency {
         System.out.printf("incidents query after a late batch (agent time a day back: resumes from an earlier checkpoint): %.0f ms%n", late);
         long n0 = System.nanoTime();
         get(http, base + "/v1/narrative?cluster=c3&from=" + end.minus(Duration.ofDays(1)) + "&to=" + end);
-        System.out.printf("narrative of one day of one cluster: %.0f ms%n", (System.nanoTime() - n0) / 1e6);
+        System.out.printf("narrative of one day of one cluster, first: %.0f ms%n", (System.nanoTime() - n0) / 1e6);
+        List<Double> narratives = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            // Random day-long windows over the last week, random clusters: resumed from the checkpoint before each.
+            Instant to = end.minusSeconds(random.nextInt(6 * 86_400));
+            narratives.add(timed(http, base + "/v1/narrative?cluster=c" + random.nextInt(AGENTS / 2) + "&from="
+                    + to.minus(Duration.ofDays(1)) + "&to=" + to));
+        }
+        System.out.printf("narrative of one day of one cluster (20 windows, last week): p50 %.0f ms, p99 %.0f ms%n",
+                pct(narratives, 50), pct(narratives, 99));
+        List<Double> state = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            Instant at = START.plusMillis((long) (random.nextDouble() * Duration.between(START, end).toMillis()));
+            state.add(timed(http, base + "/v1/state?at=" + at + "&cluster=c" + random.nextInt(AGENTS / 2)));
+        }
+        System.out.printf("state at T of one cluster, after the review queries (50): p50 %.1f ms, p99 %.1f ms%n",
+                pct(state, 50), pct(state, 99));
+        if (perAgent * AGENTS <= 2_000_000) {
+            // The anchor: the narrative by VIP still folds the history up to the window (the previous path for all).
+            long v0 = System.nanoTime();
+            get(http, base + "/v1/narrative?vip=10.1.0.4&from=" + end.minus(Duration.ofDays(1)) + "&to=" + end);
+            System.out.printf("anchor, narrative of one day by VIP (folds the whole history up to it): %.0f ms%n",
+                    (System.nanoTime() - v0) / 1e6);
+        }
+    }
+
+    private static long lastSeq(Coordinator c, String agent) throws Exception {
+        try (Connection conn = c.store().dataSource().getConnection();
+             java.sql.PreparedStatement ps = conn.prepareStatement("SELECT COALESCE(MAX(seq), 0) FROM ingested_fact WHERE agent_id = ?")) {
+            ps.setString(1, agent);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
     }
 
     /** Agent db0 or db1 (cluster c0) becomes master (VIPs added) or leaves the role (VIPs removed) at {@code t}. */

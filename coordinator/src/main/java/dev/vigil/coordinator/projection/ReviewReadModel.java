@@ -92,8 +92,12 @@ public final class ReviewReadModel {
     private static final String FACT = "SELECT d.global_index, d.aggregate_identifier, d.sequence_number, d.payload,"
             + " f.recorded_at FROM domain_event_entry d"
             + " JOIN ingested_fact f ON f.agent_id = d.aggregate_identifier AND f.stream_index = d.sequence_number";
-    private static final String BY_AGENT_CLOCK = FACT + " WHERE f.agent_time > ? AND d.global_index <= ? ORDER BY f.agent_time";
-    private static final String BY_ARRIVAL = FACT + " WHERE f.recorded_at > ? AND d.global_index <= ? ORDER BY f.recorded_at";
+    private static final String BY_AGENT_CLOCK = FACT + " WHERE f.agent_time > ? AND f.agent_time <= ? AND d.global_index <= ?"
+            + " ORDER BY f.agent_time";
+    private static final String BY_ARRIVAL = FACT + " WHERE f.recorded_at > ? AND f.recorded_at <= ? AND d.global_index <= ?"
+            + " ORDER BY f.recorded_at";
+    private static final String LATEST_AGENT_TIME = "SELECT MAX(agent_time) FROM ingested_fact";
+    private static final String LATEST_ARRIVAL = "SELECT MAX(recorded_at) FROM ingested_fact";
     private static final String IN_SPAN = FACT + " WHERE f.agent_time >= ? AND f.agent_time <= ? AND d.global_index <= ?";
     private static final String IN_RANGE = FACT + " WHERE d.global_index > ? AND d.global_index <= ?";
     private static final String OF_CLUSTER = " AND f.agent_id IN (SELECT agent_id FROM rm_agent_cluster WHERE cluster = ?)";
@@ -277,15 +281,30 @@ public final class ReviewReadModel {
         }
     }
 
+    /** In chunks of indices: one statement over 10M events outlasts the store's 20 s statement timeout. */
     private static Suspects suspects(Connection c, long above, long upTo) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SUSPECTS)) {
-            ps.setLong(1, above);
-            ps.setLong(2, upTo);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return new Suspects(rs.getLong(1), optionalInstant(rs, 2), optionalInstant(rs, 3), optionalInstant(rs, 4));
+        Suspects all = new Suspects(0, Optional.empty(), Optional.empty(), Optional.empty());
+        for (long low = above; low < upTo; low += StateCheckpoints.COUNT_CHUNK) {
+            try (PreparedStatement ps = c.prepareStatement(SUSPECTS)) {
+                ps.setLong(1, low);
+                ps.setLong(2, Math.min(upTo, low + StateCheckpoints.COUNT_CHUNK));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    Suspects some = new Suspects(rs.getLong(1), optionalInstant(rs, 2), optionalInstant(rs, 3), optionalInstant(rs, 4));
+                    all = new Suspects(all.count() + some.count(), least(all.agentTime(), some.agentTime()),
+                            least(all.arrival(), some.arrival()), most(all.latestAgentTime(), some.latestAgentTime()));
+                }
             }
         }
+        return all;
+    }
+
+    private static Optional<Instant> least(Optional<Instant> a, Optional<Instant> b) {
+        return a.isEmpty() ? b : b.isEmpty() ? a : Optional.of(min(a.get(), b.get()));
+    }
+
+    private static Optional<Instant> most(Optional<Instant> a, Optional<Instant> b) {
+        return a.isEmpty() ? b : b.isEmpty() ? a : Optional.of(a.get().isAfter(b.get()) ? a.get() : b.get());
     }
 
     /**
@@ -390,12 +409,32 @@ public final class ReviewReadModel {
         void accept(List<StoredEvent> sameTime) throws SQLException;
     }
 
-    /** Facts after {@code from} in the basis's order, up to {@code maxIndex}, in groups of one basis time each. */
+    /**
+     * Facts after {@code from} in the basis's order, up to {@code maxIndex}, in groups of one basis time each;
+     * read in {@link TimeSlices} (a group never spans two).
+     */
     private void readFacts(Connection c, Basis basis, Instant from, long maxIndex, Group sink) throws SQLException {
-        readFacts(c, basis, basis == Basis.AGENT_CLOCK ? BY_AGENT_CLOCK : BY_ARRIVAL, ps -> {
-            ps.setObject(1, utc(from));
-            ps.setLong(2, maxIndex);
-        }, sink);
+        Optional<Instant> last;
+        try (PreparedStatement ps = c.prepareStatement(basis == Basis.AGENT_CLOCK ? LATEST_AGENT_TIME : LATEST_ARRIVAL);
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            last = optionalInstant(rs, 1);
+        }
+        if (last.isEmpty()) {
+            return;
+        }
+        TimeSlices.over(from, ReviewRows.END_OF_TIME, last.get(), (lo, hi) -> {
+            int[] found = {0};
+            readFacts(c, basis, basis == Basis.AGENT_CLOCK ? BY_AGENT_CLOCK : BY_ARRIVAL, ps -> {
+                ps.setObject(1, utc(lo));
+                ps.setObject(2, utc(hi));
+                ps.setLong(3, maxIndex);
+            }, group -> {
+                found[0] += group.size();
+                sink.accept(group);
+            });
+            return found[0];
+        });
     }
 
     /** The facts a statement selects (ordered by the basis's time), in groups of one basis time each, in basis order. */

@@ -86,6 +86,48 @@ class ReviewReadModelTest {
         scenario(new Random(7));
     }
 
+    /**
+     * A split brain judged by arrival spans the arrival instants between two batches; a fact that arrives after
+     * it closed, with an agent time inside that span, is one of its events (as the full fold's rows have it): the
+     * read model patches the stored incident, since the arrival fold resumes after it and never touches it again.
+     */
+    @Test
+    void aLateFactInsideAClosedArrivalSplitBrainJoinsItsEvents() throws Exception {
+        base = Instant.now().truncatedTo(ChronoUnit.MILLIS).minus(Duration.ofHours(1));
+        RouterRef r = new RouterRef("VI_1", 1, AddressFamily.IPV4);
+        send(0, List.of(fact(0, base, new AgentFact.RouterStateChanged(r, RouterState.BACKUP, RouterState.MASTER,
+                "timer", 100, 100, Optional.empty()))));
+        send(1, List.of(fact(1, base.plusSeconds(1), new AgentFact.RouterStateChanged(r, RouterState.BACKUP,
+                RouterState.MASTER, "timer", 100, 100, Optional.empty()))));
+        Instant opened = latestArrival();
+        model.refresh();
+        Thread.sleep(200);
+        send(1, List.of(fact(1, base.plusSeconds(2), new AgentFact.RouterStateChanged(r, RouterState.MASTER,
+                RouterState.BACKUP, "preempted", 100, 90, Optional.empty()))));
+        Instant closed = latestArrival();
+        assertSameAsFullFold();
+        // Agent 2 reports, late, a fact with an agent time between the split brain's arrival instants.
+        Instant inside = opened.plus(Duration.between(opened, closed).dividedBy(2)).truncatedTo(ChronoUnit.MILLIS);
+        assertThat(inside).isAfter(opened).isBefore(closed);
+        send(2, List.of(fact(2, inside, new AgentFact.VipsRemoved(r, List.of("10.0.0.1"), true, "ok"))));
+        assertSameAsFullFold();
+        long late = events.inWindow(Instant.EPOCH, ReviewRows.END_OF_TIME, Optional.empty()).stream()
+                .mapToLong(StoredEvent::id).max().orElseThrow();
+        assertThat(model.incidents(Optional.empty(), Optional.empty(), Optional.of(ReviewRows.IncidentKind.SplitBrain),
+                BEFORE_ALL, ReviewRows.END_OF_TIME)).as("the arrival split brain has the late fact among its events")
+                .anyMatch(i -> i.detail().contains("ARRIVAL") && i.events().contains(late));
+    }
+
+    private EventEnvelope fact(int agent, Instant t, AgentFact f) {
+        String name = "a" + agent;
+        return new EventEnvelope(name, name + "-boot", ++seq[agent], t, 0, EnvelopeCodec.CURRENT_SCHEMA, Optional.of("c1"), f);
+    }
+
+    private Instant latestArrival() throws Exception {
+        return events.inWindow(Instant.EPOCH, ReviewRows.END_OF_TIME, Optional.empty()).stream()
+                .map(e -> e.observed().recordedAt()).max(Comparator.naturalOrder()).orElseThrow();
+    }
+
     private void scenario(Random random) throws Exception {
         send(0, history(0, random, 0, 30));
         send(1, history(1, random, 0, 30));

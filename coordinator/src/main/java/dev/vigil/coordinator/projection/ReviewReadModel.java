@@ -96,8 +96,10 @@ public final class ReviewReadModel {
             + " ORDER BY f.agent_time";
     private static final String BY_ARRIVAL = FACT + " WHERE f.recorded_at > ? AND f.recorded_at <= ? AND d.global_index <= ?"
             + " ORDER BY f.recorded_at";
-    private static final String LATEST_AGENT_TIME = "SELECT MAX(agent_time) FROM ingested_fact";
-    private static final String LATEST_ARRIVAL = "SELECT MAX(recorded_at) FROM ingested_fact";
+    private static final String SPAN_AGENT_TIME = "SELECT MIN(agent_time), MAX(agent_time) FROM ingested_fact";
+    private static final String SPAN_ARRIVAL = "SELECT MIN(recorded_at), MAX(recorded_at) FROM ingested_fact";
+    private static final String COUNT_AGENT_TIME = "SELECT COUNT(*) FROM ingested_fact WHERE agent_time > ? AND agent_time <= ?";
+    private static final String COUNT_ARRIVAL = "SELECT COUNT(*) FROM ingested_fact WHERE recorded_at > ? AND recorded_at <= ?";
     private static final String IN_SPAN = FACT + " WHERE f.agent_time >= ? AND f.agent_time <= ? AND d.global_index <= ?";
     private static final String IN_RANGE = FACT + " WHERE d.global_index > ? AND d.global_index <= ?";
     private static final String OF_CLUSTER = " AND f.agent_id IN (SELECT agent_id FROM rm_agent_cluster WHERE cluster = ?)";
@@ -414,17 +416,28 @@ public final class ReviewReadModel {
      * read in {@link TimeSlices} (a group never spans two).
      */
     private void readFacts(Connection c, Basis basis, Instant from, long maxIndex, Group sink) throws SQLException {
+        Optional<Instant> first;
         Optional<Instant> last;
-        try (PreparedStatement ps = c.prepareStatement(basis == Basis.AGENT_CLOCK ? LATEST_AGENT_TIME : LATEST_ARRIVAL);
+        try (PreparedStatement ps = c.prepareStatement(basis == Basis.AGENT_CLOCK ? SPAN_AGENT_TIME : SPAN_ARRIVAL);
              ResultSet rs = ps.executeQuery()) {
             rs.next();
-            last = optionalInstant(rs, 1);
+            first = optionalInstant(rs, 1);
+            last = optionalInstant(rs, 2);
         }
-        if (last.isEmpty()) {
+        if (first.isEmpty() || last.isEmpty()) {
             return;
         }
-        TimeSlices.over(from, ReviewRows.END_OF_TIME, last.get(), (lo, hi) -> {
-            int[] found = {0};
+        TimeSlices.over(from, ReviewRows.END_OF_TIME, first.get(), last.get(), (lo, hi) -> {
+            try (PreparedStatement ps = c.prepareStatement(basis == Basis.AGENT_CLOCK ? COUNT_AGENT_TIME : COUNT_ARRIVAL)) {
+                ps.setObject(1, utc(lo));
+                ps.setObject(2, utc(hi));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        }, (lo, hi) -> {
+            long[] found = {0};
             readFacts(c, basis, basis == Basis.AGENT_CLOCK ? BY_AGENT_CLOCK : BY_ARRIVAL, ps -> {
                 ps.setObject(1, utc(lo));
                 ps.setObject(2, utc(hi));

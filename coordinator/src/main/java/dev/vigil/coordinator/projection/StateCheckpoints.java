@@ -60,7 +60,8 @@ public final class StateCheckpoints {
     private static final String FACTS = "SELECT d.payload, f.recorded_at, d.global_index FROM domain_event_entry d"
             + " JOIN ingested_fact f ON f.agent_id = d.aggregate_identifier AND f.stream_index = d.sequence_number"
             + " WHERE f.agent_time > ? AND f.agent_time <= ? AND d.global_index <= ? ORDER BY f.agent_time";
-    private static final String LATEST_FACT = "SELECT MAX(agent_time) FROM ingested_fact";
+    private static final String SPAN = "SELECT MIN(agent_time), MAX(agent_time) FROM ingested_fact";
+    private static final String COUNT_SLICE = "SELECT COUNT(*) FROM ingested_fact WHERE agent_time > ? AND agent_time <= ?";
     private static final int HORIZON_SCAN = 2_000;
     /** Indices per statement when counting facts above the horizon: one statement over 10M events outlasts the 20 s timeout. */
     static final long COUNT_CHUNK = 500_000;
@@ -252,18 +253,29 @@ public final class StateCheckpoints {
      * collations differ between databases).
      */
     private void readFacts(Connection c, Instant from, Instant to, long maxIndex, Group sink) throws SQLException {
+        Instant first;
         Instant last;
-        try (PreparedStatement ps = c.prepareStatement(LATEST_FACT); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = c.prepareStatement(SPAN); ResultSet rs = ps.executeQuery()) {
             rs.next();
             OffsetDateTime at = rs.getObject(1, OffsetDateTime.class);
             if (at == null) {
                 return;
             }
-            last = at.toInstant();
+            first = at.toInstant();
+            last = rs.getObject(2, OffsetDateTime.class).toInstant();
         }
         List<Observed> group = new ArrayList<>();
-        TimeSlices.over(from, to, last, (lo, hi) -> {
-            int found = 0;
+        TimeSlices.over(from, to, first, last, (lo, hi) -> {
+            try (PreparedStatement ps = c.prepareStatement(COUNT_SLICE)) {
+                ps.setObject(1, utc(lo));
+                ps.setObject(2, utc(hi));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        }, (lo, hi) -> {
+            long found = 0;
             try (PreparedStatement ps = c.prepareStatement(FACTS)) {
                 ps.setObject(1, utc(lo));
                 ps.setObject(2, utc(hi));

@@ -39,8 +39,8 @@ import java.util.function.Predicate;
  * The audit query API (documented by {@code /v1/openapi.yaml}, a file in the jar). Parameters are
  * validated on the event loop (400 naming the parameter); the store is read on a worker. Moves and
  * incidents read the review read models (kept up incrementally by {@link ReviewReadModel}); the narrative
- * folds the whole history up to the end of the window, so who held a router before the window is known,
- * then keeps what lies in it.
+ * resumes the review fold from its checkpoint before the window and reads the window (by VIP it still folds
+ * the history up to the window's end: which routers hold a VIP is not checkpointed).
  */
 public final class QueryApi {
     private static final Logger LOG = LoggerFactory.getLogger(QueryApi.class);

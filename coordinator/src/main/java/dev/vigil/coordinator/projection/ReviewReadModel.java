@@ -60,8 +60,6 @@ public final class ReviewReadModel {
     private static final String SUSPECTS = "SELECT COUNT(*), MIN(f.agent_time), MIN(f.recorded_at), MAX(f.agent_time) FROM domain_event_entry d"
             + " JOIN ingested_fact f ON f.agent_id = d.aggregate_identifier AND f.stream_index = d.sequence_number"
             + " WHERE d.global_index > ? AND d.global_index <= ?";
-    private static final String ABOVE = "SELECT global_index, time_stamp FROM domain_event_entry"
-            + " WHERE global_index > ? AND global_index <= ? ORDER BY global_index FETCH FIRST ? ROWS ONLY";
     private static final String CHECKPOINT = "SELECT state_at, emitted, fold_state FROM rm_review_checkpoint"
             + " WHERE basis = ? AND state_at < ? ORDER BY state_at DESC FETCH FIRST 1 ROWS ONLY";
     private static final String DROP_LATER = "DELETE FROM rm_review_checkpoint WHERE basis = ? AND (state_at > ? OR head = TRUE)";
@@ -127,7 +125,6 @@ public final class ReviewReadModel {
             + " AND started_at <= ? AND (ended_at IS NULL OR ended_at >= ?) ORDER BY fact_at, basis, emit";
     private static final String INCIDENTS = INCIDENT_COLUMNS + " WHERE" + INCIDENT_FILTERS;
     private static final String INCIDENTS_OF_CLUSTER = INCIDENT_COLUMNS + " WHERE cluster = ? AND" + INCIDENT_FILTERS;
-    private static final int HORIZON_SCAN = 2_000;
     private static final Instant BEFORE_ALL = Instant.parse("0001-01-01T00:00:00Z");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ObjectMapper STATE = new ObjectMapper().findAndRegisterModules();
@@ -739,25 +736,7 @@ public final class ReviewReadModel {
 
     /** The highest index up to {@code max} with no gap below it that may still fill, scanning up from {@code from}. */
     private long horizon(Connection c, long from, long max) throws SQLException {
-        long horizon = from;
-        while (true) {
-            List<PageHorizon.Visible> above = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(ABOVE)) {
-                ps.setLong(1, horizon);
-                ps.setLong(2, max);
-                ps.setInt(3, HORIZON_SCAN);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        above.add(new PageHorizon.Visible(rs.getLong(1), Instant.parse(rs.getString(2))));
-                    }
-                }
-            }
-            long next = PageHorizon.of(horizon, above, clock.instant(), fillWindow);
-            if (above.size() < HORIZON_SCAN || next != above.get(above.size() - 1).index()) {
-                return next;
-            }
-            horizon = next;
-        }
+        return GapFreeHorizon.scan(c, from, max, clock, fillWindow);
     }
 
     private void checkpoint(PreparedStatement insert, Basis basis, Instant at, boolean head, ReviewFold.Run run)

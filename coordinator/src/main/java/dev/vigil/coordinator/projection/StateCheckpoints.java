@@ -43,8 +43,6 @@ public final class StateCheckpoints {
     private static final String LOCK = "SELECT horizon FROM rm_state_build WHERE name = 'state' FOR UPDATE";
     private static final String HORIZON = "SELECT horizon FROM rm_state_build WHERE name = 'state'";
     private static final String MARK = "UPDATE rm_state_build SET horizon = ? WHERE name = 'state'";
-    private static final String ABOVE = "SELECT global_index, time_stamp FROM domain_event_entry"
-            + " WHERE global_index > ? ORDER BY global_index FETCH FIRST ? ROWS ONLY";
     private static final String NEWER = "SELECT COUNT(*), MIN(f.agent_time) FROM domain_event_entry d"
             + " JOIN ingested_fact f ON f.agent_id = d.aggregate_identifier AND f.stream_index = d.sequence_number"
             + " WHERE d.global_index > ? AND d.global_index <= ?";
@@ -62,7 +60,6 @@ public final class StateCheckpoints {
             + " WHERE f.agent_time > ? AND f.agent_time <= ? AND d.global_index <= ? ORDER BY f.agent_time";
     private static final String SPAN = "SELECT MIN(agent_time), MAX(agent_time) FROM ingested_fact";
     private static final String COUNT_SLICE = "SELECT COUNT(*) FROM ingested_fact WHERE agent_time > ? AND agent_time <= ?";
-    private static final int HORIZON_SCAN = 2_000;
     /** Indices per statement when counting facts above the horizon: one statement over 10M events outlasts the 20 s timeout. */
     static final long COUNT_CHUNK = 500_000;
     private static final Instant BEFORE_ALL = Instant.parse("0001-01-01T00:00:00Z");
@@ -310,24 +307,7 @@ public final class StateCheckpoints {
 
     /** The highest index with no gap below it that may still fill, scanning up from {@code from}. */
     private long horizon(Connection c, long from) throws SQLException {
-        long horizon = from;
-        while (true) {
-            List<PageHorizon.Visible> above = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(ABOVE)) {
-                ps.setLong(1, horizon);
-                ps.setInt(2, HORIZON_SCAN);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        above.add(new PageHorizon.Visible(rs.getLong(1), Instant.parse(rs.getString(2))));
-                    }
-                }
-            }
-            long next = PageHorizon.of(horizon, above, clock.instant(), fillWindow);
-            if (above.size() < HORIZON_SCAN || next != above.get(above.size() - 1).index()) {
-                return next;
-            }
-            horizon = next;
-        }
+        return GapFreeHorizon.scan(c, from, Long.MAX_VALUE, clock, fillWindow);
     }
 
     /** Facts above the horizon: how many, and the oldest agent time among them. */

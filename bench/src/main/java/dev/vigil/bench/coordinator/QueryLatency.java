@@ -64,6 +64,8 @@ public final class QueryLatency {
     private static final String AGENT_TOKEN = "bench-agent";
     private static final int AGENTS = 1000;
     private static final Instant START = Instant.parse("2026-10-01T00:00:00Z");
+    /** -Dbench.anchors=false: skip the in-memory anchors (minutes at 1M), for a second run on a built store. */
+    private static final boolean ANCHORS = !"false".equals(System.getProperty("bench.anchors"));
 
     public static void main(String[] args) throws Exception {
         String url = args[0];
@@ -104,7 +106,7 @@ public final class QueryLatency {
             }
             System.out.printf("state at T, every router (%d queries): p50 %.1f ms, p99 %.1f ms%n", queries, pct(all, 50), pct(all, 99));
             System.out.printf("state at T, one cluster  (%d queries): p50 %.1f ms, p99 %.1f ms%n", queries, pct(one, 50), pct(one, 99));
-            if (perAgent * AGENTS <= 2_000_000) {
+            if (ANCHORS && perAgent * AGENTS <= 2_000_000) {
                 // The anchor: what the query did before checkpoints, the fold over every fact up to T.
                 StoredEvents stored = new StoredEvents(c.store().dataSource(), EnvelopeCodec.standard());
                 Instant at = START.plus(Duration.between(START, end).dividedBy(2));
@@ -130,7 +132,7 @@ public final class QueryLatency {
     private static void review(HttpClient http, String base, Coordinator c, long perAgent, Instant end, Random random)
             throws Exception {
         Instant weekAgo = end.minus(Duration.ofDays(7));
-        if (perAgent * AGENTS <= 2_000_000) {
+        if (ANCHORS && perAgent * AGENTS <= 2_000_000) {
             long a0 = System.nanoTime();
             List<StoredEvent> facts = new StoredEvents(c.store().dataSource(), EnvelopeCodec.standard())
                     .inWindow(Instant.EPOCH, ReviewRows.END_OF_TIME, Optional.empty());
@@ -185,7 +187,7 @@ public final class QueryLatency {
         }
         System.out.printf("state at T of one cluster, after the review queries (50): p50 %.1f ms, p99 %.1f ms%n",
                 pct(state, 50), pct(state, 99));
-        if (perAgent * AGENTS <= 2_000_000) {
+        if (ANCHORS && perAgent * AGENTS <= 2_000_000) {
             // The anchor: the narrative by VIP still folds the history up to the window (the previous path for all).
             long v0 = System.nanoTime();
             get(http, base + "/v1/narrative?vip=10.1.0.4&from=" + end.minus(Duration.ofDays(1)) + "&to=" + end);

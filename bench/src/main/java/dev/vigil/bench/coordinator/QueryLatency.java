@@ -64,6 +64,8 @@ public final class QueryLatency {
     private static final String AGENT_TOKEN = "bench-agent";
     private static final int AGENTS = 1000;
     private static final Instant START = Instant.parse("2026-10-01T00:00:00Z");
+    /** -Dbench.anchors=false: skip the in-memory anchors (minutes at 1M), for a second run on a built store. */
+    private static final boolean ANCHORS = !"false".equals(System.getProperty("bench.anchors"));
 
     public static void main(String[] args) throws Exception {
         String url = args[0];
@@ -104,7 +106,7 @@ public final class QueryLatency {
             }
             System.out.printf("state at T, every router (%d queries): p50 %.1f ms, p99 %.1f ms%n", queries, pct(all, 50), pct(all, 99));
             System.out.printf("state at T, one cluster  (%d queries): p50 %.1f ms, p99 %.1f ms%n", queries, pct(one, 50), pct(one, 99));
-            if (perAgent * AGENTS <= 2_000_000) {
+            if (ANCHORS && perAgent * AGENTS <= 2_000_000) {
                 // The anchor: what the query did before checkpoints, the fold over every fact up to T.
                 StoredEvents stored = new StoredEvents(c.store().dataSource(), EnvelopeCodec.standard());
                 Instant at = START.plus(Duration.between(START, end).dividedBy(2));
@@ -130,7 +132,7 @@ public final class QueryLatency {
     private static void review(HttpClient http, String base, Coordinator c, long perAgent, Instant end, Random random)
             throws Exception {
         Instant weekAgo = end.minus(Duration.ofDays(7));
-        if (perAgent * AGENTS <= 2_000_000) {
+        if (ANCHORS && perAgent * AGENTS <= 2_000_000) {
             long a0 = System.nanoTime();
             List<StoredEvent> facts = new StoredEvents(c.store().dataSource(), EnvelopeCodec.standard())
                     .inWindow(Instant.EPOCH, ReviewRows.END_OF_TIME, Optional.empty());
@@ -153,7 +155,7 @@ public final class QueryLatency {
         System.out.printf("incidents of a cluster over a month, store unchanged: p50 %.1f ms, p99 %.1f ms%n",
                 pct(incidents, 50), pct(incidents, 99));
         EnvelopeCodec codec = EnvelopeCodec.standard();
-        long[] seq = {perAgent, perAgent};
+        long[] seq = {lastSeq(c, "db0"), lastSeq(c, "db1")}; // a run on a store an earlier run already added to goes on
         List<Double> after = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             Instant t = end.plusSeconds(60L * (i + 1));
@@ -168,7 +170,41 @@ public final class QueryLatency {
         System.out.printf("incidents query after a late batch (agent time a day back: resumes from an earlier checkpoint): %.0f ms%n", late);
         long n0 = System.nanoTime();
         get(http, base + "/v1/narrative?cluster=c3&from=" + end.minus(Duration.ofDays(1)) + "&to=" + end);
-        System.out.printf("narrative of one day of one cluster: %.0f ms%n", (System.nanoTime() - n0) / 1e6);
+        System.out.printf("narrative of one day of one cluster, first: %.0f ms%n", (System.nanoTime() - n0) / 1e6);
+        List<Double> narratives = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            // Random day-long windows over the last week, random clusters: resumed from the checkpoint before each.
+            Instant to = end.minusSeconds(random.nextInt(6 * 86_400));
+            narratives.add(timed(http, base + "/v1/narrative?cluster=c" + random.nextInt(AGENTS / 2) + "&from="
+                    + to.minus(Duration.ofDays(1)) + "&to=" + to));
+        }
+        System.out.printf("narrative of one day of one cluster (20 windows, last week): p50 %.0f ms, p99 %.0f ms%n",
+                pct(narratives, 50), pct(narratives, 99));
+        List<Double> state = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            Instant at = START.plusMillis((long) (random.nextDouble() * Duration.between(START, end).toMillis()));
+            state.add(timed(http, base + "/v1/state?at=" + at + "&cluster=c" + random.nextInt(AGENTS / 2)));
+        }
+        System.out.printf("state at T of one cluster, after the review queries (50): p50 %.1f ms, p99 %.1f ms%n",
+                pct(state, 50), pct(state, 99));
+        if (ANCHORS && perAgent * AGENTS <= 2_000_000) {
+            // The anchor: the narrative by VIP still folds the history up to the window (the previous path for all).
+            long v0 = System.nanoTime();
+            get(http, base + "/v1/narrative?vip=10.1.0.4&from=" + end.minus(Duration.ofDays(1)) + "&to=" + end);
+            System.out.printf("anchor, narrative of one day by VIP (folds the whole history up to it): %.0f ms%n",
+                    (System.nanoTime() - v0) / 1e6);
+        }
+    }
+
+    private static long lastSeq(Coordinator c, String agent) throws Exception {
+        try (Connection conn = c.store().dataSource().getConnection();
+             java.sql.PreparedStatement ps = conn.prepareStatement("SELECT COALESCE(MAX(seq), 0) FROM ingested_fact WHERE agent_id = ?")) {
+            ps.setString(1, agent);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
     }
 
     /** Agent db0 or db1 (cluster c0) becomes master (VIPs added) or leaves the role (VIPs removed) at {@code t}. */

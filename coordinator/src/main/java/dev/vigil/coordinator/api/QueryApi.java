@@ -39,8 +39,8 @@ import java.util.function.Predicate;
  * The audit query API (documented by {@code /v1/openapi.yaml}, a file in the jar). Parameters are
  * validated on the event loop (400 naming the parameter); the store is read on a worker. Moves and
  * incidents read the review read models (kept up incrementally by {@link ReviewReadModel}); the narrative
- * folds the whole history up to the end of the window, so who held a router before the window is known,
- * then keeps what lies in it.
+ * resumes the review fold from its checkpoint before the window and reads the window (by VIP it still folds
+ * the history up to the window's end: which routers hold a VIP is not checkpointed).
  */
 public final class QueryApi {
     private static final Logger LOG = LoggerFactory.getLogger(QueryApi.class);
@@ -116,7 +116,8 @@ public final class QueryApi {
             return () -> {
                 readModel.refresh();
                 JsonArray out = new JsonArray();
-                for (ReviewRows.Move m : readModel.moves(cluster, vrid, w.from, w.to)) {
+                // The VIP narrows in SQL (by host); the exact match, node and cause stay here.
+                for (ReviewRows.Move m : readModel.moves(cluster, vrid, vip, w.from, w.to)) {
                     if (node.isPresent() && !node.get().equals(m.from()) && !node.get().equals(m.to())
                             || vip.isPresent() && m.addresses().stream().noneMatch(a -> sameAddress(a, vip.get()))
                             || cause.isPresent() && !m.cause().toLowerCase(Locale.ROOT).contains(cause.get())) {
@@ -224,6 +225,12 @@ public final class QueryApi {
             Optional<String> vip = p.address("vip");
             Optional<String> cluster = p.name("cluster");
             return () -> {
+                if (vip.isEmpty()) {
+                    // The review fold resumed from its checkpoints before the window: reads the window, not the history.
+                    ReviewReadModel.Story story = readModel.story(from, to, cluster);
+                    return narrativeJson(from, to, Narrative.tell(story.facts(), story.review()));
+                }
+                // Which routers a VIP belongs to, and which agents hold them, needs the history up to the window.
                 List<StoredEvent> facts = events.inWindow(QueryParams.BEGINNING, to, cluster);
                 List<ReviewFact> review = ReviewFold.derive(facts.stream().map(StoredEvent::observed).toList(), ReviewPolicy.DEFAULT);
                 Predicate<RouterKey> routers = vipRouters(facts, vip);
@@ -232,16 +239,20 @@ public final class QueryApi {
                                 || holdsRouter(facts, e.observed().envelope().agentId(), routers)))
                         .toList();
                 List<ReviewFact> concluded = review.stream().filter(f -> !f.at().isBefore(from) && routers.test(f.router())).toList();
-                JsonArray out = new JsonArray();
-                for (Narrative.Line l : Narrative.tell(shown, concluded)) {
-                    JsonObject o = new JsonObject().put("at", l.at().toString()).put("agentId", l.agentId())
-                            .put("kind", l.kind()).put("text", l.text());
-                    l.eventId().ifPresent(id -> o.put("eventId", id));
-                    out.add(o);
-                }
-                return new JsonObject().put("from", from.toString()).put("to", to.toString()).put("lines", out);
+                return narrativeJson(from, to, Narrative.tell(shown, concluded));
             };
         });
+    }
+
+    private static JsonObject narrativeJson(Instant from, Instant to, List<Narrative.Line> lines) {
+        JsonArray out = new JsonArray();
+        for (Narrative.Line l : lines) {
+            JsonObject o = new JsonObject().put("at", l.at().toString()).put("agentId", l.agentId())
+                    .put("kind", l.kind()).put("text", l.text());
+            l.eventId().ifPresent(id -> o.put("eventId", id));
+            out.add(o);
+        }
+        return new JsonObject().put("from", from.toString()).put("to", to.toString()).put("lines", out);
     }
 
     // ---- shared pieces

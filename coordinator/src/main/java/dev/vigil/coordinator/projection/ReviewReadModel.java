@@ -53,14 +53,13 @@ import java.util.zip.GZIPOutputStream;
 public final class ReviewReadModel {
     public static final int DEFAULT_EVERY = 5_000;
     private static final String LOCK = "SELECT horizon, max_index, zone_count FROM rm_review_build WHERE name = 'review' FOR UPDATE";
+    private static final String BUILT = "SELECT horizon, max_index, zone_count FROM rm_review_build WHERE name = 'review'";
     private static final String MARK = "UPDATE rm_review_build SET horizon = ?, max_index = ?, zone_count = ? WHERE name = 'review'";
     private static final String COUNT_RANGE = "SELECT COUNT(*) FROM domain_event_entry WHERE global_index > ? AND global_index <= ?";
     private static final String MAX_INDEX = "SELECT COALESCE(MAX(global_index), 0) FROM domain_event_entry";
     private static final String SUSPECTS = "SELECT COUNT(*), MIN(f.agent_time), MIN(f.recorded_at), MAX(f.agent_time) FROM domain_event_entry d"
             + " JOIN ingested_fact f ON f.agent_id = d.aggregate_identifier AND f.stream_index = d.sequence_number"
             + " WHERE d.global_index > ? AND d.global_index <= ?";
-    private static final String ABOVE = "SELECT global_index, time_stamp FROM domain_event_entry"
-            + " WHERE global_index > ? AND global_index <= ? ORDER BY global_index FETCH FIRST ? ROWS ONLY";
     private static final String CHECKPOINT = "SELECT state_at, emitted, fold_state FROM rm_review_checkpoint"
             + " WHERE basis = ? AND state_at < ? ORDER BY state_at DESC FETCH FIRST 1 ROWS ONLY";
     private static final String DROP_LATER = "DELETE FROM rm_review_checkpoint WHERE basis = ? AND (state_at > ? OR head = TRUE)";
@@ -68,6 +67,13 @@ public final class ReviewReadModel {
             + " VALUES (?, ?, ?, ?, ?)";
     private static final String CLEAR_CHECKPOINTS = "DELETE FROM rm_review_checkpoint";
     private static final String DELETE_MOVES_FROM = "DELETE FROM rm_vip_move WHERE emit >= ?";
+    private static final String DELETE_ADDRESSES_FROM = "DELETE FROM rm_move_address WHERE emit >= ?";
+    private static final String DELETE_ADDRESSES = "DELETE FROM rm_move_address WHERE emit = ?";
+    private static final String INSERT_ADDRESS = "INSERT INTO rm_move_address (address, moved_at, emit) VALUES (?, ?, ?)";
+    private static final String CLEAR_ADDRESSES = "DELETE FROM rm_move_address";
+    private static final String KNOWN_AGENT = "SELECT COUNT(*) FROM rm_agent_cluster WHERE cluster = ? AND agent_id = ?";
+    private static final String INSERT_AGENT = "INSERT INTO rm_agent_cluster (cluster, agent_id) VALUES (?, ?)";
+    private static final String CLEAR_AGENTS = "DELETE FROM rm_agent_cluster";
     private static final String DELETE_INCIDENTS_FROM = "DELETE FROM rm_incident WHERE basis = ? AND emit >= ?";
     private static final String DELETE_MOVE = "DELETE FROM rm_vip_move WHERE emit = ?";
     private static final String DELETE_INCIDENT = "DELETE FROM rm_incident WHERE basis = ? AND emit = ?";
@@ -84,18 +90,41 @@ public final class ReviewReadModel {
     private static final String FACT = "SELECT d.global_index, d.aggregate_identifier, d.sequence_number, d.payload,"
             + " f.recorded_at FROM domain_event_entry d"
             + " JOIN ingested_fact f ON f.agent_id = d.aggregate_identifier AND f.stream_index = d.sequence_number";
-    private static final String BY_AGENT_CLOCK = FACT + " WHERE f.agent_time > ? AND d.global_index <= ? ORDER BY f.agent_time";
-    private static final String BY_ARRIVAL = FACT + " WHERE f.recorded_at > ? AND d.global_index <= ? ORDER BY f.recorded_at";
+    private static final String BY_AGENT_CLOCK = FACT + " WHERE f.agent_time > ? AND f.agent_time <= ? AND d.global_index <= ?"
+            + " ORDER BY f.agent_time";
+    private static final String BY_ARRIVAL = FACT + " WHERE f.recorded_at > ? AND f.recorded_at <= ? AND d.global_index <= ?"
+            + " ORDER BY f.recorded_at";
+    private static final String SPAN_AGENT_TIME = "SELECT MIN(agent_time), MAX(agent_time) FROM ingested_fact";
+    private static final String SPAN_ARRIVAL = "SELECT MIN(recorded_at), MAX(recorded_at) FROM ingested_fact";
+    private static final String COUNT_AGENT_TIME = "SELECT COUNT(*) FROM ingested_fact WHERE agent_time > ? AND agent_time <= ?";
+    private static final String COUNT_ARRIVAL = "SELECT COUNT(*) FROM ingested_fact WHERE recorded_at > ? AND recorded_at <= ?";
     private static final String IN_SPAN = FACT + " WHERE f.agent_time >= ? AND f.agent_time <= ? AND d.global_index <= ?";
     private static final String IN_RANGE = FACT + " WHERE d.global_index > ? AND d.global_index <= ?";
-    private static final String MOVES = "SELECT cluster, vrid, family, moved_at, from_agent, to_agent, addresses, cause,"
-            + " gap_ms FROM rm_vip_move WHERE (CAST(? AS VARCHAR(64)) IS NULL OR cluster = ?)"
-            + " AND (CAST(? AS INT) IS NULL OR vrid = ?) AND moved_at >= ? AND moved_at <= ? ORDER BY moved_at, emit";
-    private static final String INCIDENTS = "SELECT cluster, vrid, family, kind, started_at, ended_at, agents, detail,"
-            + " events FROM rm_incident WHERE (CAST(? AS VARCHAR(64)) IS NULL OR cluster = ?)"
-            + " AND (CAST(? AS INT) IS NULL OR vrid = ?) AND (CAST(? AS VARCHAR(32)) IS NULL OR kind = ?)"
+    private static final String OF_CLUSTER = " AND f.agent_id IN (SELECT agent_id FROM rm_agent_cluster WHERE cluster = ?)";
+    private static final String WINDOW_BY_AGENT_CLOCK = FACT + " WHERE f.agent_time > ? AND f.agent_time <= ? ORDER BY f.agent_time";
+    private static final String WINDOW_BY_AGENT_CLOCK_OF_CLUSTER = FACT + " WHERE f.agent_time > ? AND f.agent_time <= ?"
+            + OF_CLUSTER + " ORDER BY f.agent_time";
+    private static final String WINDOW_BY_ARRIVAL = FACT + " WHERE f.recorded_at > ? AND f.agent_time <= ? ORDER BY f.recorded_at";
+    private static final String WINDOW_BY_ARRIVAL_OF_CLUSTER = FACT + " WHERE f.recorded_at > ? AND f.agent_time <= ?"
+            + OF_CLUSTER + " ORDER BY f.recorded_at";
+    // One constant statement per filter shape (no "? IS NULL OR column = ?" on the indexed column): a generic plan
+    // of a server-prepared statement cannot use the cluster's index when the cluster may be null.
+    private static final String MOVE_COLUMNS = "SELECT m.cluster, m.vrid, m.family, m.moved_at, m.from_agent, m.to_agent,"
+            + " m.addresses, m.cause, m.gap_ms FROM rm_vip_move m";
+    private static final String MOVES = MOVE_COLUMNS + " WHERE (CAST(? AS INT) IS NULL OR m.vrid = ?)"
+            + " AND m.moved_at >= ? AND m.moved_at <= ? ORDER BY m.moved_at, m.emit";
+    private static final String MOVES_OF_CLUSTER = MOVE_COLUMNS + " WHERE m.cluster = ? AND (CAST(? AS INT) IS NULL OR m.vrid = ?)"
+            + " AND m.moved_at >= ? AND m.moved_at <= ? ORDER BY m.moved_at, m.emit";
+    private static final String MOVES_OF_ADDRESS = MOVE_COLUMNS + " JOIN rm_move_address a ON a.emit = m.emit"
+            + " WHERE a.address = ? AND a.moved_at >= ? AND a.moved_at <= ?"
+            + " AND (CAST(? AS VARCHAR(64)) IS NULL OR m.cluster = ?) AND (CAST(? AS INT) IS NULL OR m.vrid = ?)"
+            + " ORDER BY m.moved_at, m.emit";
+    private static final String INCIDENT_COLUMNS = "SELECT cluster, vrid, family, kind, started_at, ended_at, agents, detail,"
+            + " events FROM rm_incident";
+    private static final String INCIDENT_FILTERS = " (CAST(? AS INT) IS NULL OR vrid = ?) AND (CAST(? AS VARCHAR(32)) IS NULL OR kind = ?)"
             + " AND started_at <= ? AND (ended_at IS NULL OR ended_at >= ?) ORDER BY fact_at, basis, emit";
-    private static final int HORIZON_SCAN = 2_000;
+    private static final String INCIDENTS = INCIDENT_COLUMNS + " WHERE" + INCIDENT_FILTERS;
+    private static final String INCIDENTS_OF_CLUSTER = INCIDENT_COLUMNS + " WHERE cluster = ? AND" + INCIDENT_FILTERS;
     private static final Instant BEFORE_ALL = Instant.parse("0001-01-01T00:00:00Z");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ObjectMapper STATE = new ObjectMapper().findAndRegisterModules();
@@ -128,6 +157,9 @@ public final class ReviewReadModel {
 
     /** Folds the facts stored (or committed late) since the last refresh into the read models. */
     public void refresh() throws SQLException {
+        if (unchanged()) {
+            return; // the common case for a query: two index lookups, no lock, no write
+        }
         refreshing.lock(); // one refresh per process at a time; another coordinator's waits on the row lock
         try {
             for (int attempt = 1; ; attempt++) {
@@ -146,6 +178,27 @@ public final class ReviewReadModel {
         }
     }
 
+    /**
+     * Whether the read models account for every stored event, as refreshOnce finds it but without taking the
+     * build row's lock: nothing above the folded index, and as many events above the horizon as were folded.
+     */
+    private boolean unchanged() throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            long horizon;
+            long folded;
+            long zone;
+            try (PreparedStatement ps = c.prepareStatement(BUILT); ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return false;
+                }
+                horizon = rs.getLong(1);
+                folded = rs.getLong(2);
+                zone = rs.getLong(3);
+            }
+            return single(c, MAX_INDEX) == folded && (horizon == folded ? zone == 0 : count(c, horizon, folded) == zone);
+        }
+    }
+
     /** Empties and refills the read models from the event stream. */
     public void rebuild() throws SQLException {
         drop();
@@ -160,6 +213,8 @@ public final class ReviewReadModel {
             try {
                 lock(c);
                 update(c, CLEAR_MOVES);
+                update(c, CLEAR_ADDRESSES);
+                update(c, CLEAR_AGENTS);
                 update(c, CLEAR_INCIDENTS);
                 update(c, CLEAR_CHECKPOINTS);
                 mark(c, 0, 0, 0);
@@ -225,15 +280,30 @@ public final class ReviewReadModel {
         }
     }
 
+    /** In chunks of indices: one statement over 10M events outlasts the store's 20 s statement timeout. */
     private static Suspects suspects(Connection c, long above, long upTo) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SUSPECTS)) {
-            ps.setLong(1, above);
-            ps.setLong(2, upTo);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return new Suspects(rs.getLong(1), optionalInstant(rs, 2), optionalInstant(rs, 3), optionalInstant(rs, 4));
+        Suspects all = new Suspects(0, Optional.empty(), Optional.empty(), Optional.empty());
+        for (long low = above; low < upTo; low += StateCheckpoints.COUNT_CHUNK) {
+            try (PreparedStatement ps = c.prepareStatement(SUSPECTS)) {
+                ps.setLong(1, low);
+                ps.setLong(2, Math.min(upTo, low + StateCheckpoints.COUNT_CHUNK));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    Suspects some = new Suspects(rs.getLong(1), optionalInstant(rs, 2), optionalInstant(rs, 3), optionalInstant(rs, 4));
+                    all = new Suspects(all.count() + some.count(), least(all.agentTime(), some.agentTime()),
+                            least(all.arrival(), some.arrival()), most(all.latestAgentTime(), some.latestAgentTime()));
+                }
             }
         }
+        return all;
+    }
+
+    private static Optional<Instant> least(Optional<Instant> a, Optional<Instant> b) {
+        return a.isEmpty() ? b : b.isEmpty() ? a : Optional.of(min(a.get(), b.get()));
+    }
+
+    private static Optional<Instant> most(Optional<Instant> a, Optional<Instant> b) {
+        return a.isEmpty() ? b : b.isEmpty() ? a : Optional.of(a.get().isAfter(b.get()) ? a.get() : b.get());
     }
 
     /**
@@ -268,9 +338,11 @@ public final class ReviewReadModel {
             ps.executeUpdate();
         }
         if (basis == Basis.AGENT_CLOCK) {
-            try (PreparedStatement ps = c.prepareStatement(DELETE_MOVES_FROM)) {
-                ps.setLong(1, emitted);
-                ps.executeUpdate();
+            for (String sql : List.of(DELETE_MOVES_FROM, DELETE_ADDRESSES_FROM)) {
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    ps.setLong(1, emitted);
+                    ps.executeUpdate();
+                }
             }
         }
         try (PreparedStatement ps = c.prepareStatement(DELETE_INCIDENTS_FROM)) {
@@ -283,9 +355,14 @@ public final class ReviewReadModel {
         Set<Long> rewrite = new HashSet<>(run.open());
         List<StoredEvent> chunk = new ArrayList<>();
         Instant[] last = {null, null}; // last group's time, last checkpoint's time
+        Set<List<String>> agents = new HashSet<>(); // (cluster, agent) pairs seen, for the narrative of one cluster
         try (PreparedStatement insert = c.prepareStatement(INSERT_CHECKPOINT)) {
             readFacts(c, basis, from, maxIndex, group -> {
                 group.forEach(e -> folding.apply(e.observed()));
+                if (basis == Basis.AGENT_CLOCK) {
+                    group.forEach(e -> e.observed().envelope().cluster()
+                            .ifPresent(cl -> agents.add(List.of(cl, e.observed().envelope().agentId()))));
+                }
                 chunk.addAll(group);
                 Instant at = ReviewFold.clock(basis, group.get(0).observed());
                 last[0] = at;
@@ -302,18 +379,78 @@ public final class ReviewReadModel {
                 checkpoint(insert, basis, last[0], true, folding);
             }
         }
+        remember(c, agents);
         return fresh;
+    }
+
+    /** Adds the (cluster, agent) pairs not yet in rm_agent_cluster (under the refresh's lock: no race). */
+    private static void remember(Connection c, Set<List<String>> agents) throws SQLException {
+        for (List<String> pair : agents) {
+            try (PreparedStatement ps = c.prepareStatement(KNOWN_AGENT)) {
+                ps.setString(1, pair.get(0));
+                ps.setString(2, pair.get(1));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getLong(1) > 0) {
+                        continue;
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(INSERT_AGENT)) {
+                ps.setString(1, pair.get(0));
+                ps.setString(2, pair.get(1));
+                ps.executeUpdate();
+            }
+        }
     }
 
     private interface Group {
         void accept(List<StoredEvent> sameTime) throws SQLException;
     }
 
-    /** Facts after {@code from} in the basis's order, up to {@code maxIndex}, in groups of one basis time each. */
+    /**
+     * Facts after {@code from} in the basis's order, up to {@code maxIndex}, in groups of one basis time each;
+     * read in {@link TimeSlices} (a group never spans two).
+     */
     private void readFacts(Connection c, Basis basis, Instant from, long maxIndex, Group sink) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(basis == Basis.AGENT_CLOCK ? BY_AGENT_CLOCK : BY_ARRIVAL)) {
-            ps.setObject(1, utc(from));
-            ps.setLong(2, maxIndex);
+        Optional<Instant> first;
+        Optional<Instant> last;
+        try (PreparedStatement ps = c.prepareStatement(basis == Basis.AGENT_CLOCK ? SPAN_AGENT_TIME : SPAN_ARRIVAL);
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            first = optionalInstant(rs, 1);
+            last = optionalInstant(rs, 2);
+        }
+        if (first.isEmpty() || last.isEmpty()) {
+            return;
+        }
+        TimeSlices.over(from, ReviewRows.END_OF_TIME, first.get(), last.get(), (lo, hi) -> {
+            try (PreparedStatement ps = c.prepareStatement(basis == Basis.AGENT_CLOCK ? COUNT_AGENT_TIME : COUNT_ARRIVAL)) {
+                ps.setObject(1, utc(lo));
+                ps.setObject(2, utc(hi));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        }, (lo, hi) -> {
+            long[] found = {0};
+            readFacts(c, basis, basis == Basis.AGENT_CLOCK ? BY_AGENT_CLOCK : BY_ARRIVAL, ps -> {
+                ps.setObject(1, utc(lo));
+                ps.setObject(2, utc(hi));
+                ps.setLong(3, maxIndex);
+            }, group -> {
+                found[0] += group.size();
+                sink.accept(group);
+            });
+            return found[0];
+        });
+    }
+
+    /** The facts a statement selects (ordered by the basis's time), in groups of one basis time each, in basis order. */
+    private void readFacts(Connection c, Basis basis, String sql, Binder binder, Group sink) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            binder.bind(ps);
             ps.setFetchSize(1000);
             Comparator<StoredEvent> order = Comparator.comparing(StoredEvent::observed, ReviewFold.order(basis));
             List<StoredEvent> group = new ArrayList<>();
@@ -400,14 +537,122 @@ public final class ReviewReadModel {
             chunk.clear();
         }
     }
+    /** Moves of the read model in [from, to], of one cluster and VRID if given. */
+    /**
+     * What the narrative of [from, to] tells: the facts with agent time in the window (naming one cluster if given),
+     * in global index order, and the review facts (of that cluster's routers) that the fold over every fact up to
+     * {@code to} touched from the window's start on: what the read models say, as moves and incidents do. Each
+     * basis's fold resumes from its latest checkpoint before {@code from} and reads only the facts after it up to
+     * the window's end, by index ranges; for one cluster, only those of the agents that ever named it
+     * (rm_agent_cluster), all of theirs, since a router changes only by facts of agents that named its cluster
+     * (an agent's start, stop or failed tracker acts on every router it is master of). Refreshes the read models
+     * first, so the checkpoints account for every stored fact. One difference from the fold of the whole history,
+     * which needs an agent clock ahead of the coordinator's by more than the time from the checkpoint to the
+     * window's end: an arrival-basis checkpoint holds every fact that arrived before it, even one with an agent
+     * time after the window. (The arrival basis reads the facts that arrived after its checkpoint with agent times
+     * up to the window's end: for a window far back, more than the window.)
+     */
+    public Story story(Instant from, Instant to, Optional<String> cluster) throws SQLException {
+        refresh();
+        try (Connection c = dataSource.getConnection()) {
+            boolean autoCommit = c.getAutoCommit();
+            int isolation = c.getTransactionIsolation();
+            c.setAutoCommit(false);
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            try {
+                List<StoredEvent> shown = new ArrayList<>();
+                Resumed clock = resumeBefore(c, Basis.AGENT_CLOCK, from);
+                ReviewFold.Run byClock = clock.run();
+                readFacts(c, Basis.AGENT_CLOCK, cluster.isPresent() ? WINDOW_BY_AGENT_CLOCK_OF_CLUSTER : WINDOW_BY_AGENT_CLOCK,
+                        ps -> {
+                            ps.setObject(1, utc(clock.at()));
+                            ps.setObject(2, utc(to));
+                            if (cluster.isPresent()) {
+                                ps.setString(3, cluster.get());
+                            }
+                        }, group -> {
+                            for (StoredEvent e : group) {
+                                byClock.apply(e.observed()); // every fact of the cluster's agents, whatever cluster it names
+                                if (!e.observed().envelope().time().isBefore(from)
+                                        && (cluster.isEmpty() || cluster.equals(e.observed().envelope().cluster()))) {
+                                    shown.add(e);
+                                }
+                            }
+                        });
+                Resumed arrival = resumeBefore(c, Basis.ARRIVAL, from);
+                ReviewFold.Run byArrival = arrival.run();
+                readFacts(c, Basis.ARRIVAL, cluster.isPresent() ? WINDOW_BY_ARRIVAL_OF_CLUSTER : WINDOW_BY_ARRIVAL, ps -> {
+                    ps.setObject(1, utc(arrival.at()));
+                    ps.setObject(2, utc(to));
+                    if (cluster.isPresent()) {
+                        ps.setString(3, cluster.get());
+                    }
+                }, group -> {
+                    group.forEach(e -> byArrival.apply(e.observed()));
+                });
+                List<ReviewFact> review = new ArrayList<>(byClock.touched().values());
+                byArrival.touched().values().stream().filter(f -> f instanceof ReviewFact.SplitBrain).forEach(review::add);
+                review.sort(Comparator.comparing(ReviewFact::at)); // stable, as ReviewFold.derive orders
+                shown.sort(Comparator.comparingLong(StoredEvent::id));
+                return new Story(List.copyOf(shown), review.stream().filter(f -> !f.at().isBefore(from)
+                        && (cluster.isEmpty() || cluster.get().equals(f.router().cluster()))).toList());
+            } finally {
+                c.rollback();
+                c.setTransactionIsolation(isolation);
+                c.setAutoCommit(autoCommit);
+            }
+        }
+    }
+
+    /** A narrative's material: facts in the window (global index order), review facts from its start (by instant). */
+    public record Story(List<StoredEvent> facts, List<ReviewFact> review) {
+    }
+
+    /** A basis's fold as of its latest checkpoint before some instant (at = that checkpoint's time), or from the start. */
+    private record Resumed(Instant at, ReviewFold.Run run) {
+    }
+
+    private static Resumed resumeBefore(Connection c, Basis basis, Instant t) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(CHECKPOINT)) {
+            ps.setInt(1, basis.ordinal());
+            ps.setObject(2, utc(t));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next()
+                        ? new Resumed(rs.getObject(1, OffsetDateTime.class).toInstant(), ReviewFold.Run.resume(unpack(rs.getBytes(3))))
+                        : new Resumed(BEFORE_ALL, ReviewFold.Run.start(basis, ReviewPolicy.DEFAULT));
+            }
+        }
+    }
+
     public List<ReviewRows.Move> moves(Optional<String> cluster, Optional<Integer> vrid, Instant from, Instant to)
             throws SQLException {
+        return moves(cluster, vrid, Optional.empty(), from, to);
+    }
+
+    /**
+     * Moves in [from, to], of one cluster, VRID and address if given. The address narrows by host (its part before
+     * '/'): every move with an address of that host, a superset of those an exact match on the prefix length keeps.
+     */
+    public List<ReviewRows.Move> moves(Optional<String> cluster, Optional<Integer> vrid, Optional<String> address,
+                                       Instant from, Instant to) throws SQLException {
         List<ReviewRows.Move> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(MOVES)) {
-            text(ps, 1, cluster);
-            integer(ps, 3, vrid);
-            ps.setObject(5, utc(from));
-            ps.setObject(6, utc(to));
+        String sql = address.isPresent() ? MOVES_OF_ADDRESS : cluster.isPresent() ? MOVES_OF_CLUSTER : MOVES;
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            if (address.isPresent()) {
+                ps.setString(1, host(address.get()));
+                ps.setObject(2, utc(from));
+                ps.setObject(3, utc(to));
+                text(ps, 4, cluster);
+                integer(ps, 6, vrid);
+            } else {
+                int at = 1;
+                if (cluster.isPresent()) {
+                    ps.setString(at++, cluster.get());
+                }
+                integer(ps, at, vrid);
+                ps.setObject(at + 2, utc(from));
+                ps.setObject(at + 3, utc(to));
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     double gap = rs.getDouble(9);
@@ -425,12 +670,16 @@ public final class ReviewReadModel {
                                                Optional<ReviewRows.IncidentKind> kind, Instant from, Instant to)
             throws SQLException {
         List<ReviewRows.Incident> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(INCIDENTS)) {
-            text(ps, 1, cluster);
-            integer(ps, 3, vrid);
-            text(ps, 5, kind.map(Enum::name));
-            ps.setObject(7, utc(to));
-            ps.setObject(8, utc(from));
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(cluster.isPresent() ? INCIDENTS_OF_CLUSTER : INCIDENTS)) {
+            int at = 1;
+            if (cluster.isPresent()) {
+                ps.setString(at++, cluster.get());
+            }
+            integer(ps, at, vrid);
+            text(ps, at + 2, kind.map(Enum::name));
+            ps.setObject(at + 4, utc(to));
+            ps.setObject(at + 5, utc(from));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     OffsetDateTime ended = rs.getObject(6, OffsetDateTime.class);
@@ -487,25 +736,7 @@ public final class ReviewReadModel {
 
     /** The highest index up to {@code max} with no gap below it that may still fill, scanning up from {@code from}. */
     private long horizon(Connection c, long from, long max) throws SQLException {
-        long horizon = from;
-        while (true) {
-            List<PageHorizon.Visible> above = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(ABOVE)) {
-                ps.setLong(1, horizon);
-                ps.setLong(2, max);
-                ps.setInt(3, HORIZON_SCAN);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        above.add(new PageHorizon.Visible(rs.getLong(1), Instant.parse(rs.getString(2))));
-                    }
-                }
-            }
-            long next = PageHorizon.of(horizon, above, clock.instant(), fillWindow);
-            if (above.size() < HORIZON_SCAN || next != above.get(above.size() - 1).index()) {
-                return next;
-            }
-            horizon = next;
-        }
+        return GapFreeHorizon.scan(c, from, max, clock, fillWindow);
     }
 
     private void checkpoint(PreparedStatement insert, Basis basis, Instant at, boolean head, ReviewFold.Run run)
@@ -522,6 +753,18 @@ public final class ReviewReadModel {
         try (PreparedStatement ps = c.prepareStatement(DELETE_MOVE)) {
             ps.setLong(1, id);
             ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement(DELETE_ADDRESSES)) {
+            ps.setLong(1, id);
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement(INSERT_ADDRESS)) {
+            for (String host : new TreeSet<>(m.addresses().stream().map(ReviewReadModel::host).toList())) {
+                ps.setString(1, host);
+                ps.setObject(2, utc(m.at()));
+                ps.setLong(3, id);
+                ps.executeUpdate();
+            }
         }
         try (PreparedStatement ps = c.prepareStatement(INSERT_MOVE)) {
             router(ps, m.router());
@@ -733,6 +976,12 @@ public final class ReviewReadModel {
             ps.setNull(at, Types.INTEGER);
             ps.setNull(at + 1, Types.INTEGER);
         }
+    }
+
+    /** An address without its prefix length. */
+    static String host(String address) {
+        int slash = address.indexOf('/');
+        return slash < 0 ? address : address.substring(0, slash);
     }
 
     private static OffsetDateTime utc(Instant t) {

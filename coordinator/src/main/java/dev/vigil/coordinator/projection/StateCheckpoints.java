@@ -43,11 +43,12 @@ public final class StateCheckpoints {
     private static final String LOCK = "SELECT horizon FROM rm_state_build WHERE name = 'state' FOR UPDATE";
     private static final String HORIZON = "SELECT horizon FROM rm_state_build WHERE name = 'state'";
     private static final String MARK = "UPDATE rm_state_build SET horizon = ? WHERE name = 'state'";
-    private static final String ABOVE = "SELECT global_index, time_stamp FROM domain_event_entry"
-            + " WHERE global_index > ? ORDER BY global_index FETCH FIRST ? ROWS ONLY";
     private static final String NEWER = "SELECT COUNT(*), MIN(f.agent_time) FROM domain_event_entry d"
             + " JOIN ingested_fact f ON f.agent_id = d.aggregate_identifier AND f.stream_index = d.sequence_number"
             + " WHERE d.global_index > ? AND d.global_index <= ?";
+    private static final String MAX_INDEX = "SELECT COALESCE(MAX(global_index), 0) FROM domain_event_entry";
+    private static final String ABOVE_AT_LEAST = "SELECT COUNT(*) FROM (SELECT global_index FROM domain_event_entry"
+            + " WHERE global_index > ? ORDER BY global_index FETCH FIRST ? ROWS ONLY) above";
     private static final String LAST_AT = "SELECT MAX(state_at) FROM rm_state_checkpoint";
     private static final String INVALIDATE = "DELETE FROM rm_state_checkpoint WHERE state_at >= ?";
     private static final String CLEAR = "DELETE FROM rm_state_checkpoint";
@@ -57,7 +58,10 @@ public final class StateCheckpoints {
     private static final String FACTS = "SELECT d.payload, f.recorded_at, d.global_index FROM domain_event_entry d"
             + " JOIN ingested_fact f ON f.agent_id = d.aggregate_identifier AND f.stream_index = d.sequence_number"
             + " WHERE f.agent_time > ? AND f.agent_time <= ? AND d.global_index <= ? ORDER BY f.agent_time";
-    private static final int HORIZON_SCAN = 2_000;
+    private static final String SPAN = "SELECT MIN(agent_time), MAX(agent_time) FROM ingested_fact";
+    private static final String COUNT_SLICE = "SELECT COUNT(*) FROM ingested_fact WHERE agent_time > ? AND agent_time <= ?";
+    /** Indices per statement when counting facts above the horizon: one statement over 10M events outlasts the 20 s timeout. */
+    static final long COUNT_CHUNK = 500_000;
     private static final Instant BEFORE_ALL = Instant.parse("0001-01-01T00:00:00Z");
     private static final Instant AFTER_ALL = Instant.parse("9999-12-31T23:59:59Z");
     private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
@@ -82,6 +86,16 @@ public final class StateCheckpoints {
 
     /** Every virtual router at {@code t} (of one cluster if given): the fold of every stored fact up to t. */
     public List<RouterView> stateAt(Instant t, Optional<String> cluster) throws SQLException {
+        if (atLeastEveryAbove()) {
+            // Far behind (a first query on a large store): build before joining every fact above the horizon.
+            if (building.tryLock()) {
+                try {
+                    refresh();
+                } finally {
+                    building.unlock();
+                }
+            }
+        }
         Newer newer = newer();
         if (newer.count() >= every || newer.oldest().isPresent() && !newer.oldest().get().isAfter(lastCheckpoint())
                 || newer.count() > 0 && lastCheckpoint().equals(BEFORE_ALL)) {
@@ -236,27 +250,52 @@ public final class StateCheckpoints {
      * collations differ between databases).
      */
     private void readFacts(Connection c, Instant from, Instant to, long maxIndex, Group sink) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(FACTS)) {
-            ps.setObject(1, utc(from));
-            ps.setObject(2, utc(to));
-            ps.setLong(3, maxIndex);
-            ps.setFetchSize(1000);
-            List<Observed> group = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    Observed o = new Observed(codec.decode(StoredPayload.envelope(rs.getBytes(1))),
-                            rs.getObject(2, OffsetDateTime.class).toInstant());
-                    if (!group.isEmpty() && !group.get(0).envelope().time().equals(o.envelope().time())) {
-                        flush(group, sink);
-                    }
-                    group.add(o);
+        Instant first;
+        Instant last;
+        try (PreparedStatement ps = c.prepareStatement(SPAN); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            OffsetDateTime at = rs.getObject(1, OffsetDateTime.class);
+            if (at == null) {
+                return;
+            }
+            first = at.toInstant();
+            last = rs.getObject(2, OffsetDateTime.class).toInstant();
+        }
+        List<Observed> group = new ArrayList<>();
+        TimeSlices.over(from, to, first, last, (lo, hi) -> {
+            try (PreparedStatement ps = c.prepareStatement(COUNT_SLICE)) {
+                ps.setObject(1, utc(lo));
+                ps.setObject(2, utc(hi));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
                 }
-            } catch (IOException | MalformedEnvelopeException e) {
-                throw new UndecodableStoredFact(e);
             }
-            if (!group.isEmpty()) {
-                flush(group, sink);
+        }, (lo, hi) -> {
+            long found = 0;
+            try (PreparedStatement ps = c.prepareStatement(FACTS)) {
+                ps.setObject(1, utc(lo));
+                ps.setObject(2, utc(hi));
+                ps.setLong(3, maxIndex);
+                ps.setFetchSize(1000);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        found++;
+                        Observed o = new Observed(codec.decode(StoredPayload.envelope(rs.getBytes(1))),
+                                rs.getObject(2, OffsetDateTime.class).toInstant());
+                        if (!group.isEmpty() && !group.get(0).envelope().time().equals(o.envelope().time())) {
+                            flush(group, sink);
+                        }
+                        group.add(o);
+                    }
+                } catch (IOException | MalformedEnvelopeException e) {
+                    throw new UndecodableStoredFact(e);
+                }
             }
+            return found;
+        });
+        if (!group.isEmpty()) {
+            flush(group, sink);
         }
     }
 
@@ -268,28 +307,30 @@ public final class StateCheckpoints {
 
     /** The highest index with no gap below it that may still fill, scanning up from {@code from}. */
     private long horizon(Connection c, long from) throws SQLException {
-        long horizon = from;
-        while (true) {
-            List<PageHorizon.Visible> above = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(ABOVE)) {
-                ps.setLong(1, horizon);
-                ps.setInt(2, HORIZON_SCAN);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        above.add(new PageHorizon.Visible(rs.getLong(1), Instant.parse(rs.getString(2))));
-                    }
-                }
-            }
-            long next = PageHorizon.of(horizon, above, clock.instant(), fillWindow);
-            if (above.size() < HORIZON_SCAN || next != above.get(above.size() - 1).index()) {
-                return next;
-            }
-            horizon = next;
-        }
+        return GapFreeHorizon.scan(c, from, Long.MAX_VALUE, clock, fillWindow);
     }
 
     /** Facts above the horizon: how many, and the oldest agent time among them. */
     private record Newer(long count, Optional<Instant> oldest) {
+    }
+
+    /** Whether {@code every} events or more lie above the horizon, counting at most that many index entries. */
+    private boolean atLeastEveryAbove() throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            long horizon;
+            try (PreparedStatement ps = c.prepareStatement(HORIZON); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                horizon = rs.getLong(1);
+            }
+            try (PreparedStatement ps = c.prepareStatement(ABOVE_AT_LEAST)) {
+                ps.setLong(1, horizon);
+                ps.setInt(2, every);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1) >= every;
+                }
+            }
+        }
     }
 
     private Newer newer() throws SQLException {
@@ -303,16 +344,30 @@ public final class StateCheckpoints {
         }
     }
 
+    /** Facts with index in (above, upTo], counted in chunks of {@link #COUNT_CHUNK} indices. */
     private static Newer newer(Connection c, long above, long upTo) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(NEWER)) {
-            ps.setLong(1, above);
-            ps.setLong(2, upTo);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                OffsetDateTime oldest = rs.getObject(2, OffsetDateTime.class);
-                return new Newer(rs.getLong(1), Optional.ofNullable(oldest).map(OffsetDateTime::toInstant));
+        long top;
+        try (PreparedStatement ps = c.prepareStatement(MAX_INDEX); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            top = Math.min(upTo, rs.getLong(1));
+        }
+        long count = 0;
+        Optional<Instant> oldest = Optional.empty();
+        for (long low = above; low < top; low += COUNT_CHUNK) {
+            try (PreparedStatement ps = c.prepareStatement(NEWER)) {
+                ps.setLong(1, low);
+                ps.setLong(2, Math.min(top, low + COUNT_CHUNK));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    count += rs.getLong(1);
+                    OffsetDateTime at = rs.getObject(2, OffsetDateTime.class);
+                    if (at != null && (oldest.isEmpty() || at.toInstant().isBefore(oldest.get()))) {
+                        oldest = Optional.of(at.toInstant());
+                    }
+                }
             }
         }
+        return new Newer(count, oldest);
     }
 
     private Instant lastCheckpoint() throws SQLException {

@@ -23,6 +23,7 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -39,7 +40,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Timeout(120)
 class ReviewReadModelTest {
-    private static final Instant BASE = Instant.parse("2026-11-25T03:00:00Z");
+    private Instant base = Instant.parse("2026-11-25T03:00:00Z");
     private static final Instant BEFORE_ALL = Instant.parse("0001-01-01T00:00:00Z");
     private final EnvelopeCodec codec = EnvelopeCodec.standard();
     private Path dir;
@@ -71,7 +72,63 @@ class ReviewReadModelTest {
 
     @Test
     void incrementalRowsEqualTheFullFoldAcrossLateBatchesAndTies() throws Exception {
-        Random random = new Random(42);
+        scenario(new Random(42));
+    }
+
+    /**
+     * Agent times around now, so arrival times fall inside agent-time spans: the arrival-basis incidents whose span
+     * covers a late fact's agent time must gain it (the patch of covering incidents), which the scenario above, with
+     * agent times a day before every arrival, never exercises.
+     */
+    @Test
+    void arrivalTimesInsideAgentTimeSpansAreStillTheFullFold() throws Exception {
+        base = Instant.now().truncatedTo(ChronoUnit.MILLIS).minus(Duration.ofMinutes(45));
+        scenario(new Random(7));
+    }
+
+    /**
+     * A split brain judged by arrival spans the arrival instants between two batches; a fact that arrives after
+     * it closed, with an agent time inside that span, is one of its events (as the full fold's rows have it): the
+     * read model patches the stored incident, since the arrival fold resumes after it and never touches it again.
+     */
+    @Test
+    void aLateFactInsideAClosedArrivalSplitBrainJoinsItsEvents() throws Exception {
+        base = Instant.now().truncatedTo(ChronoUnit.MILLIS).minus(Duration.ofHours(1));
+        RouterRef r = new RouterRef("VI_1", 1, AddressFamily.IPV4);
+        send(0, List.of(fact(0, base, new AgentFact.RouterStateChanged(r, RouterState.BACKUP, RouterState.MASTER,
+                "timer", 100, 100, Optional.empty()))));
+        send(1, List.of(fact(1, base.plusSeconds(1), new AgentFact.RouterStateChanged(r, RouterState.BACKUP,
+                RouterState.MASTER, "timer", 100, 100, Optional.empty()))));
+        Instant opened = latestArrival();
+        model.refresh();
+        Thread.sleep(200);
+        send(1, List.of(fact(1, base.plusSeconds(2), new AgentFact.RouterStateChanged(r, RouterState.MASTER,
+                RouterState.BACKUP, "preempted", 100, 90, Optional.empty()))));
+        Instant closed = latestArrival();
+        assertSameAsFullFold();
+        // Agent 2 reports, late, a fact with an agent time between the split brain's arrival instants.
+        Instant inside = opened.plus(Duration.between(opened, closed).dividedBy(2)).truncatedTo(ChronoUnit.MILLIS);
+        assertThat(inside).isAfter(opened).isBefore(closed);
+        send(2, List.of(fact(2, inside, new AgentFact.VipsRemoved(r, List.of("10.0.0.1"), true, "ok"))));
+        assertSameAsFullFold();
+        long late = events.inWindow(Instant.EPOCH, ReviewRows.END_OF_TIME, Optional.empty()).stream()
+                .mapToLong(StoredEvent::id).max().orElseThrow();
+        assertThat(model.incidents(Optional.empty(), Optional.empty(), Optional.of(ReviewRows.IncidentKind.SplitBrain),
+                BEFORE_ALL, ReviewRows.END_OF_TIME)).as("the arrival split brain has the late fact among its events")
+                .anyMatch(i -> i.detail().contains("ARRIVAL") && i.events().contains(late));
+    }
+
+    private EventEnvelope fact(int agent, Instant t, AgentFact f) {
+        String name = "a" + agent;
+        return new EventEnvelope(name, name + "-boot", ++seq[agent], t, 0, EnvelopeCodec.CURRENT_SCHEMA, Optional.of("c1"), f);
+    }
+
+    private Instant latestArrival() throws Exception {
+        return events.inWindow(Instant.EPOCH, ReviewRows.END_OF_TIME, Optional.empty()).stream()
+                .map(e -> e.observed().recordedAt()).max(Comparator.naturalOrder()).orElseThrow();
+    }
+
+    private void scenario(Random random) throws Exception {
         send(0, history(0, random, 0, 30));
         send(1, history(1, random, 0, 30));
         assertSameAsFullFold();
@@ -85,6 +142,7 @@ class ReviewReadModelTest {
         // Agent 2 was partitioned: its batch arrives now, with agent times from the middle of the hour.
         send(2, history(2, random, 20, 40));
         assertSameAsFullFold();
+        assertStoriesAsFromTheStart(random);
         for (int minute = 60; minute < 90; minute += 5) {
             int agent = random.nextInt(3);
             send(agent, history(agent, random, minute, minute + 5));
@@ -95,6 +153,33 @@ class ReviewReadModelTest {
         assertSameAsFullFold();
         model.rebuild();
         assertSameAsFullFold();
+        assertStoriesAsFromTheStart(random);
+    }
+
+    /**
+     * The narrative's material from checkpoints: the window's facts naming the cluster, and what the fold of every
+     * fact up to the window's end concludes about the cluster's routers (agents here name either cluster).
+     */
+    private void assertStoriesAsFromTheStart(Random random) throws Exception {
+        for (int i = 0; i < 12; i++) {
+            int startMinute = random.nextInt(90);
+            Instant from = base.plusSeconds(startMinute * 60L + random.nextInt(60));
+            Instant to = from.plusSeconds(60L + random.nextInt(30 * 60));
+            Optional<String> cluster = switch (i % 3) {
+                case 0 -> Optional.empty();
+                case 1 -> Optional.of("c1");
+                default -> Optional.of("c2");
+            };
+            List<StoredEvent> upTo = events.inWindow(Instant.EPOCH, to, cluster);
+            List<ReviewFact> review = ReviewFold.derive(events.inWindow(Instant.EPOCH, to, Optional.empty()).stream()
+                    .map(StoredEvent::observed).toList(), ReviewPolicy.DEFAULT);
+            ReviewReadModel.Story story = model.story(from, to, cluster);
+            assertThat(story.facts().stream().map(StoredEvent::id).toList()).as("facts of %s..%s %s", from, to, cluster)
+                    .isEqualTo(upTo.stream().filter(e -> !e.observed().envelope().time().isBefore(from)).map(StoredEvent::id).toList());
+            assertThat(story.review()).as("review of %s..%s %s", from, to, cluster)
+                    .isEqualTo(review.stream().filter(f -> !f.at().isBefore(from)
+                            && cluster.map(c -> c.equals(f.router().cluster())).orElse(true)).toList());
+        }
     }
 
     private void assertSameAsFullFold() throws Exception {
@@ -113,7 +198,7 @@ class ReviewReadModelTest {
         for (int minute = fromMinute; minute < toMinute; minute++) {
             for (int k = 0; k < 3; k++) {
                 // Whole milliseconds, often equal across agents: ties in agent time are common.
-                Instant t = BASE.plusSeconds(minute * 60L + k * 7L).plusMillis(random.nextInt(3));
+                Instant t = base.plusSeconds(minute * 60L + k * 7L).plusMillis(random.nextInt(3));
                 RouterRef r = new RouterRef("VI_1", 1 + random.nextInt(2), AddressFamily.IPV4);
                 AgentFact f = switch (random.nextInt(8)) {
                     case 0, 1 -> new AgentFact.RouterStateChanged(r, RouterState.BACKUP, RouterState.MASTER, "timer",

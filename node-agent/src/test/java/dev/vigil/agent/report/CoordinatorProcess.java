@@ -38,6 +38,7 @@ final class CoordinatorProcess implements AutoCloseable {
     private final List<String> agents;
     private final boolean quickStart;
     private final Optional<StoreSettings> shared;
+    private final Optional<java.time.Duration> claimTimeout;
     private Process process;
 
     CoordinatorProcess(Path home, List<String> agents) throws IOException {
@@ -46,17 +47,24 @@ final class CoordinatorProcess implements AutoCloseable {
 
     /** {@code quickStart}: C1 only, for tests that restart it often; false for figures. */
     CoordinatorProcess(Path home, List<String> agents, boolean quickStart) throws IOException {
-        this(home, agents, quickStart, Optional.empty());
+        this(home, agents, quickStart, Optional.empty(), Optional.empty());
     }
 
     /** An instance on a store that other instances share (PostgreSQL): read directly, without stopping it. */
     CoordinatorProcess(Path home, List<String> agents, StoreSettings shared) throws IOException {
-        this(home, agents, true, Optional.of(shared));
+        this(home, agents, true, Optional.of(shared), Optional.empty());
     }
 
-    private CoordinatorProcess(Path home, List<String> agents, boolean quickStart, Optional<StoreSettings> shared)
+    /** As above, with {@code --claim-timeout-ms}: how soon the others take a silent instance's segments. */
+    CoordinatorProcess(Path home, List<String> agents, StoreSettings shared, java.time.Duration claimTimeout)
             throws IOException {
+        this(home, agents, true, Optional.of(shared), Optional.of(claimTimeout));
+    }
+
+    private CoordinatorProcess(Path home, List<String> agents, boolean quickStart, Optional<StoreSettings> shared,
+                               Optional<java.time.Duration> claimTimeout) throws IOException {
         this.shared = shared;
+        this.claimTimeout = claimTimeout;
         this.home = home;
         this.quickStart = quickStart;
         this.agents = agents;
@@ -82,14 +90,22 @@ final class CoordinatorProcess implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port);
     }
 
+    /** This run's name in token_entry.owner (CoordinatorMain: HOST:PORT#pid). */
+    String nodeId() {
+        return "127.0.0.1:" + port + "#" + process.pid();
+    }
+
     /** Starts the coordinator and waits until it accepts connections. */
     void start() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        process = new ProcessBuilder(java, "-Xmx256m", quickStart ? "-XX:TieredStopAtLevel=1" : "-XX:+TieredCompilation",
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m",
+                quickStart ? "-XX:TieredStopAtLevel=1" : "-XX:+TieredCompilation",
                 "-Daxoniq.update-checker.disabled=true", "-Ddisable-axoniq-console-message=true",
                 "-cp", System.getProperty("java.class.path"), "dev.vigil.coordinator.CoordinatorMain",
                 "-c", home.resolve("coordinator.json").toString(), "--listen", "127.0.0.1:" + port,
-                "--db-url", store().jdbcUrl(), "--db-user", store().user())
+                "--db-url", store().jdbcUrl(), "--db-user", store().user()));
+        claimTimeout.ifPresent(t -> command.addAll(List.of("--claim-timeout-ms", Long.toString(t.toMillis()))));
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("coordinator.log").toFile()))
                 .start();
@@ -131,10 +147,19 @@ final class CoordinatorProcess implements AutoCloseable {
 
     /** {@code GET /v1/verify} as the operator: the chain check over every agent's stream. */
     String verify() throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(url().resolve("/v1/verify"))
+        return operatorGet("/v1/verify");
+    }
+
+    /** {@code GET /v1/nodes/{agentId}/status} as the operator: the node read model's view of one agent. */
+    String nodeStatus(String agent) throws Exception {
+        return operatorGet("/v1/nodes/" + agent + "/status");
+    }
+
+    private String operatorGet(String path) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(url().resolve(path))
                 .header("Authorization", "Bearer token-op").build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
-            throw new IllegalStateException("verify: HTTP " + r.statusCode() + " " + r.body());
+            throw new IllegalStateException(path + ": HTTP " + r.statusCode() + " " + r.body());
         }
         return r.body();
     }

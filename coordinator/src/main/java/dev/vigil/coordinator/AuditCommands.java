@@ -2,6 +2,7 @@ package dev.vigil.coordinator;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.vigil.coordinator.api.QueryApi;
+import dev.vigil.coordinator.processing.NodeProjectionReplay;
 import dev.vigil.coordinator.projection.ReviewReadModel;
 import dev.vigil.coordinator.projection.StateCheckpoints;
 import dev.vigil.coordinator.projection.StoredEvents;
@@ -99,16 +100,21 @@ final class AuditCommands {
 
     @Command(name = "rebuild-read-models", mixinStandardHelpOptions = true,
             description = {"Empties the audit query API's read models and refills them from the event stream.",
-                    "The answers are the same before and after; run it after changing the review fold."})
+                    "The answers are the same before and after; run it after changing the review fold.",
+                    "The node read model (/v1/nodes) is emptied and its processor reset: the next coordinator to",
+                    "start replays the stream into it. Refused (exit 2) while any instance runs on the store."})
     static final class RebuildReadModels implements Callable<Integer> {
         @ParentCommand
         CoordinatorMain parent;
 
         @Override
         public Integer call() throws Exception {
-            StoreSettings store = existing(parent.resolve().store());
+            CoordinatorSettings settings = parent.resolve();
+            StoreSettings store = existing(settings.store());
             try (HikariDataSource ds = AuditStore.pool(store)) {
                 StoreMigrations.migrate(ds, store.vendor()); // a store from before the read models gets their tables
+                // First, while nothing else is changed: refuses if an instance is running on the store.
+                NodeProjectionReplay.reset(ds, settings.processors().claimTimeout());
                 ReviewReadModel model = new ReviewReadModel(ds, new StoredEvents(ds, EnvelopeCodec.standard()));
                 model.drop();
                 model.rebuild();
@@ -116,6 +122,9 @@ final class AuditCommands {
                         QueryApi.GAP_FILL_WINDOW, StateCheckpoints.DEFAULT_EVERY);
                 states.drop();
                 states.refresh();
+            } catch (NodeProjectionReplay.InstancesRunning e) {
+                System.err.println("rebuild-read-models: " + e.getMessage());
+                return 2;
             } catch (SQLException | RuntimeException e) {
                 System.err.println("rebuild-read-models: cannot rebuild in " + store.jdbcUrl() + ": " + firstLine(e));
                 return 2;

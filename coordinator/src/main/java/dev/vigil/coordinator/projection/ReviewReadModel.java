@@ -9,8 +9,6 @@ import dev.vigil.model.EnvelopeCodec;
 import dev.vigil.model.MalformedEnvelopeException;
 
 import javax.sql.DataSource;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
@@ -33,8 +31,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * The review read models (tables rm_vip_move, rm_incident): the rows of {@link ReviewRows} over every stored
@@ -927,21 +923,11 @@ public final class ReviewReadModel {
     }
 
     private static byte[] pack(ReviewFold.Snapshot s) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (GZIPOutputStream gz = new GZIPOutputStream(bytes)) {
-            STATE.writeValue(gz, s);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return PackedSnapshot.pack(STATE, s);
     }
 
     private static ReviewFold.Snapshot unpack(byte[] packed) {
-        try (GZIPInputStream gz = new GZIPInputStream(new ByteArrayInputStream(packed))) {
-            return STATE.readValue(gz, ReviewFold.Snapshot.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException("unreadable review checkpoint", e);
-        }
+        return PackedSnapshot.unpack(STATE, packed, ReviewFold.Snapshot.class, "review checkpoint");
     }
 
     private static void router(PreparedStatement ps, RouterKey k) throws SQLException {

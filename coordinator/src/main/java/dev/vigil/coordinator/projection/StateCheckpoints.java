@@ -5,10 +5,7 @@ import dev.vigil.model.EnvelopeCodec;
 import dev.vigil.model.MalformedEnvelopeException;
 
 import javax.sql.DataSource;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -22,8 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * The state at T without folding the whole history: {@link StateFold} resumed from the latest checkpoint
@@ -380,21 +375,11 @@ public final class StateCheckpoints {
     }
 
     private static byte[] pack(StateFold.Snapshot s) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (GZIPOutputStream gz = new GZIPOutputStream(bytes)) {
-            JSON.writeValue(gz, s);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return PackedSnapshot.pack(JSON, s);
     }
 
     private static StateFold.Snapshot unpack(byte[] packed) {
-        try (GZIPInputStream gz = new GZIPInputStream(new ByteArrayInputStream(packed))) {
-            return JSON.readValue(gz, StateFold.Snapshot.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException("unreadable state checkpoint", e);
-        }
+        return PackedSnapshot.unpack(JSON, packed, StateFold.Snapshot.class, "state checkpoint");
     }
 
     private static OffsetDateTime utc(Instant t) {

@@ -310,22 +310,37 @@ public final class VrrpSocket implements AutoCloseable {
         }
         int n = 0;
         while (n < max && !closed) {
-            receiveBlock.prepareReceive();
-            long length = Syscalls.LIBC.recvmsg(receiveFd, receiveBlock.header(), MSG_DONTWAIT);
+            long length = receiveNow();
             long arrival = System.nanoTime();
             if (length < 0) {
-                int errno = Syscalls.errno();
-                if (errno != EAGAIN && errno != EINTR && receiveErrors++ % 1000 == 0) {
-                    // level-triggered readiness comes back at once: say it once, then every thousandth time
-                    LOG.warn("{} ({} so far)", Syscalls.failure("recvmsg on VRRP socket " + spec.interfaceName(),
-                            errno).getMessage(), receiveErrors);
-                }
-                return errno == EAGAIN ? n : max;
+                return length == QUEUE_EMPTY ? n : max;
             }
             n++;
             deliver(receiveBlock, (int) length, arrival, consumer);
         }
         return n;
+    }
+
+    private static final long QUEUE_EMPTY = -1;
+    private static final long RECEIVE_FAILED = -2;
+
+    /**
+     * One recvmsg into {@code receiveBlock} without waiting: the datagram's length, {@link #QUEUE_EMPTY}, or
+     * {@link #RECEIVE_FAILED} for any other error (the caller stops this drain; readiness brings it back).
+     */
+    private long receiveNow() {
+        receiveBlock.prepareReceive();
+        long length = Syscalls.LIBC.recvmsg(receiveFd, receiveBlock.header(), MSG_DONTWAIT);
+        if (length >= 0) {
+            return length;
+        }
+        int errno = Syscalls.errno();
+        if (errno != EAGAIN && errno != EINTR && receiveErrors++ % 1000 == 0) {
+            // level-triggered readiness comes back at once: say it once, then every thousandth time
+            LOG.warn("{} ({} so far)", Syscalls.failure("recvmsg on VRRP socket " + spec.interfaceName(),
+                    errno).getMessage(), receiveErrors);
+        }
+        return errno == EAGAIN ? QUEUE_EMPTY : RECEIVE_FAILED;
     }
 
     /** A datagram in a buffer the socket reuses: valid only during the call. */
@@ -347,16 +362,10 @@ public final class VrrpSocket implements AutoCloseable {
         }
         int n = 0;
         while (n < max && !closed) {
-            receiveBlock.prepareReceive();
-            long length = Syscalls.LIBC.recvmsg(receiveFd, receiveBlock.header(), MSG_DONTWAIT);
+            long length = receiveNow();
             long arrival = System.nanoTime();
             if (length < 0) {
-                int errno = Syscalls.errno();
-                if (errno != EAGAIN && errno != EINTR && receiveErrors++ % 1000 == 0) {
-                    LOG.warn("{} ({} so far)", Syscalls.failure("recvmsg on VRRP socket " + spec.interfaceName(),
-                            errno).getMessage(), receiveErrors);
-                }
-                return errno == EAGAIN ? n : max;
+                return length == QUEUE_EMPTY ? n : max;
             }
             n++;
             if ((receiveBlock.flags() & MSG_TRUNC) != 0) {

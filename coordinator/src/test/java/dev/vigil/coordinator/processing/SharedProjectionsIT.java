@@ -3,6 +3,7 @@ package dev.vigil.coordinator.processing;
 import dev.vigil.coordinator.CoordinatorMain;
 import dev.vigil.coordinator.projection.NodeReadModel;
 import dev.vigil.coordinator.store.StoreSettings;
+import dev.vigil.lab.FleetLoad;
 import dev.vigil.lab.PgCluster;
 import dev.vigil.lab.PgLab;
 import dev.vigil.model.EnvelopeCodec;
@@ -44,6 +45,7 @@ class SharedProjectionsIT {
     static final PgLab PG = PgLab.extension();
     private static final Duration CLAIM_TIMEOUT = Duration.ofSeconds(3);
     private static final int AGENTS = 24;
+    private static final String PREFIX = "agent";
     private static final int SEGMENTS = ProcessorSettings.DEFAULT_SEGMENTS;
 
     @TempDir
@@ -66,7 +68,7 @@ class SharedProjectionsIT {
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setURL(store.jdbcUrl());
         ds.setUser(store.user());
-        List<String> agents = IntStream.range(0, AGENTS).mapToObj(FleetLoad::agent).toList();
+        List<String> agents = IntStream.range(0, AGENTS).mapToObj(i -> FleetLoad.agentId(PREFIX, i)).toList();
         for (String name : List.of("a", "b", "c")) {
             CoordinatorJvm c = new CoordinatorJvm(home.resolve(name), agents, store, CLAIM_TIMEOUT);
             coordinators.add(c);
@@ -79,7 +81,7 @@ class SharedProjectionsIT {
         await().atMost(Duration.ofSeconds(60)).until(() -> segmentsPerOwner(ds).values().stream().sorted().toList()
                 .equals(List.of(2, 2, 2)) && ownersAreLive(ds));
 
-        FleetLoad load = new FleetLoad(coordinators.stream().map(CoordinatorJvm::url).toList(), AGENTS, 20, 3);
+        FleetLoad load = new FleetLoad(coordinators.stream().map(CoordinatorJvm::url).toList(), PREFIX, AGENTS, 20, 3);
         load.start();
         await().atMost(Duration.ofSeconds(120)).until(() -> load.total() >= 3_000);
 
@@ -110,7 +112,7 @@ class SharedProjectionsIT {
 
         // Every fact stored once, in order.
         for (int i = 0; i < AGENTS; i++) {
-            assertThat(storedSeqs(ds, FleetLoad.agent(i))).as(FleetLoad.agent(i))
+            assertThat(storedSeqs(ds, load.agent(i))).as(load.agent(i))
                     .containsExactlyElementsOf(LongStream.rangeClosed(1, load.acked(i)).boxed().toList());
         }
         // The projection, maintained by three processes through a kill, equals a fold of the whole stream.
@@ -119,7 +121,7 @@ class SharedProjectionsIT {
                 .until(() -> model.all(ds).equals(model.fromStream(ds)));
         assertThat(model.all(ds)).hasSize(AGENTS);
         for (int i = 0; i < AGENTS; i++) {
-            assertThat(model.all(ds).get(FleetLoad.agent(i)).chainLength()).isEqualTo(load.acked(i));
+            assertThat(model.all(ds).get(load.agent(i)).chainLength()).isEqualTo(load.acked(i));
         }
         for (CoordinatorJvm c : coordinators) {
             String verify = c.verify();

@@ -192,18 +192,12 @@ final class CoordinatorProcess implements AutoCloseable {
         return rows;
     }
 
-    /**
-     * The embedded store, but with H2's write delay off: by default H2 keeps commits in memory for
-     * up to 500 ms, so a coordinator killed with -9 loses facts it already acknowledged (reported to
-     * the lead; the agent cannot resend what it trimmed).
-     */
+    /** The shared store, or the embedded one (whose URL turns H2's write delay off: see StoreSettings). */
     private StoreSettings store() {
         if (shared.isPresent()) {
             return shared.get();
         }
-        StoreSettings embedded = StoreSettings.embedded(home.resolve("data"));
-        return new StoreSettings(embedded.jdbcUrl() + ";WRITE_DELAY=0", embedded.user(), embedded.password(),
-                embedded.maxPoolSize(), embedded.snapshotEvery());
+        return StoreSettings.embedded(home.resolve("data"));
     }
 
     String log() {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.agent.config.VigilSettings;
 import dev.vigil.coordinator.processing.ProjectionProcessors;
 import dev.vigil.coordinator.store.StoreSettings;
+import dev.vigil.lab.FleetLoad;
 import dev.vigil.lab.PgCluster;
 import dev.vigil.lab.PgLab;
 import dev.vigil.model.AddressFamily;
@@ -105,7 +106,7 @@ class ThreeCoordinatorsIT {
         PgCluster pg = PG.cluster("three");
         pg.query("CREATE DATABASE three");
         StoreSettings store = new StoreSettings(pg.jdbcUrl("three"), "postgres", "", 8, 1000);
-        List<String> loadIds = IntStream.range(0, LOAD_AGENTS).mapToObj(i -> LOAD_PREFIX + i).toList();
+        List<String> loadIds = IntStream.range(0, LOAD_AGENTS).mapToObj(i -> FleetLoad.agentId(LOAD_PREFIX, i)).toList();
         List<String> everyone = Stream.concat(AGENTS.stream(), loadIds.stream()).toList();
         for (String name : List.of("a", "b", "c")) {
             coordinators.add(new CoordinatorProcess(home.resolve(name), everyone, store, CLAIM_TIMEOUT));

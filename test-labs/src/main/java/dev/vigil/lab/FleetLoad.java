@@ -1,4 +1,4 @@
-package dev.vigil.agent.report;
+package dev.vigil.lab;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.model.AddressFamily;
@@ -24,13 +24,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * (A copy of the coordinator module's test generator of the same name, whose test classes this module
- * cannot see; agent ids carry a prefix so they do not collide with the real agents'.)
- * A small fleet for the kill test: each simulated agent sends real HTTP batches to its first endpoint
+ * A small fleet of simulated agents for the coordinator kill tests (coordinator and node-agent): each simulated agent sends real HTTP batches to its first endpoint
  * (agents start on different instances) and, as the real shipper does, moves to the next one on a
  * connection failure or a 5xx and resends the same batch; a batch counts once a 200 says it is stored.
  */
-final class FleetLoad implements AutoCloseable {
+public final class FleetLoad implements AutoCloseable {
     private static final RouterRef VI = new RouterRef("VI_PG", 51, AddressFamily.IPV4);
     private static final EnvelopeCodec CODEC = EnvelopeCodec.standard();
 
@@ -48,8 +46,11 @@ final class FleetLoad implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final ObjectMapper json = new ObjectMapper();
 
-    /** Agents {@code prefix0 .. prefix(agents-1)}, token {@code token-<id>} (as {@link CoordinatorProcess} sets). */
-    FleetLoad(List<URI> endpoints, String prefix, int agents, int batch, int senderThreads) {
+    /**
+     * Agents {@code prefix0 .. prefix(agents-1)}, each with the bearer token {@code token-<id>} (the tests'
+     * coordinators are configured so); a prefix keeps them apart from a test's real agents.
+     */
+    public FleetLoad(List<URI> endpoints, String prefix, int agents, int batch, int senderThreads) {
         this.endpoints = endpoints;
         this.prefix = prefix;
         this.agents = agents;
@@ -67,11 +68,16 @@ final class FleetLoad implements AutoCloseable {
         }
     }
 
-    String agent(int a) {
+    public String agent(int a) {
+        return agentId(prefix, a);
+    }
+
+    /** The id of simulated agent {@code a} of a fleet with this prefix. */
+    public static String agentId(String prefix, int a) {
         return prefix + a;
     }
 
-    void start() {
+    public void start() {
         senders.forEach(Thread::start);
     }
 
@@ -140,16 +146,16 @@ final class FleetLoad implements AutoCloseable {
         };
     }
 
-    long total() {
+    public long total() {
         rethrow();
         return total.get();
     }
 
-    long failovers() {
+    public long failovers() {
         return failovers.get();
     }
 
-    String boot(int a) {
+    public String boot(int a) {
         return boots[a];
     }
 
@@ -163,7 +169,7 @@ final class FleetLoad implements AutoCloseable {
         rethrow();
     }
 
-    long acked(int a) {
+    public long acked(int a) {
         return acked[a];
     }
 

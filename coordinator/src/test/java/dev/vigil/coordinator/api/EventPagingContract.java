@@ -43,8 +43,8 @@ abstract class EventPagingContract {
                 late.setAutoCommit(false);
                 // Another writer takes the next global index and has not committed yet.
                 try (PreparedStatement ps = late.prepareStatement("INSERT INTO domain_event_entry (aggregate_identifier,"
-                        + " sequence_number, type, event_identifier, payload, payload_type, time_stamp)"
-                        + " SELECT 'late', 0, type, 'late-event-1', payload, payload_type, ? FROM domain_event_entry"
+                        + " sequence_number, type, event_identifier, payload, payload_type, meta_data, time_stamp)"
+                        + " SELECT 'late', 0, type, 'late-event-1', payload, payload_type, meta_data, ? FROM domain_event_entry"
                         + " WHERE global_index = ?")) {
                     ps.setString(1, Instant.now().toString());
                     ps.setLong(2, first.get("events").get(0).get("id").asLong());

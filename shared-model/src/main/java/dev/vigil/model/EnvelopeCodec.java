@@ -108,7 +108,16 @@ public final class EnvelopeCodec {
         }
     }
 
+    /**
+     * One envelope, canonical or not. Canonical JSON (every stored fact: the projections read them through
+     * here) takes the streaming reader of {@link #decodeCanonical}; anything else, the tree with its errors.
+     */
     public EventEnvelope decode(String json) throws MalformedEnvelopeException {
+        return decodeCanonical(json);
+    }
+
+    /** The general path alone (tests compare the streaming reader against it). */
+    EventEnvelope decodeTree(String json) throws MalformedEnvelopeException {
         return decode(parse(json.getBytes(StandardCharsets.UTF_8)), "$");
     }
 
@@ -127,7 +136,7 @@ public final class EnvelopeCodec {
         } catch (IOException | RuntimeException ex) {
             // Not canonical after all: the general path names the problem.
         }
-        return decode(json);
+        return decodeTree(json);
     }
 
     private EventEnvelope streamCanonical(String json) throws IOException {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.coordinator.Coordinator;
 import dev.vigil.coordinator.CoordinatorSettings;
 import dev.vigil.coordinator.ingest.AgentTokens;
+import dev.vigil.coordinator.processing.ProcessorSettings;
 import dev.vigil.coordinator.projection.Observed;
 import dev.vigil.coordinator.projection.ReviewFold;
 import dev.vigil.coordinator.projection.ReviewPolicy;
@@ -65,8 +66,16 @@ public final class IngestThroughput {
             hashes.put("agent" + a, AgentTokens.sha256Hex("token-" + a));
         }
         EnvelopeCodec codec = EnvelopeCodec.standard();
-        try (Coordinator c = Coordinator.start(new CoordinatorSettings("127.0.0.1", 0, store, AgentTokens.of(hashes),
-                Optional.empty()), Clock.systemUTC())) {
+        CoordinatorSettings settings = new CoordinatorSettings("127.0.0.1", 0, store, AgentTokens.of(hashes), Optional.empty());
+        // bench.refreshEvery=PT1H: the review and state read models are not refreshed during the run (the node
+        // projection still runs), to show what ingest alone costs next to the default (refresh every second).
+        String refresh = System.getProperty("bench.refreshEvery");
+        if (refresh != null) {
+            ProcessorSettings p = settings.processors();
+            settings = settings.withProcessors(new ProcessorSettings(p.segments(), p.claimTimeout(), p.nodeId(),
+                    Duration.parse(refresh)));
+        }
+        try (Coordinator c = Coordinator.start(settings, Clock.systemUTC())) {
             ExecutorService httpThreads = Executors.newFixedThreadPool(2, r -> {
                 Thread t = new Thread(r, "bench-http");
                 t.setDaemon(true);
@@ -187,7 +196,8 @@ public final class IngestThroughput {
                             replayRate, scanRate, (cpuNanos() - cpuReplay) / 1e3 / Math.max(1, replayed));
                 }
             }
-            System.out.printf("store %s, %d agents, %d events/batch, %d senders%n", store.vendor(), agents, batch, senders);
+            System.out.printf("store %s, %d agents, %d events/batch, %d senders, read models refreshed every %s%n", store.vendor(),
+                    agents, batch, senders, settings.processors().refreshEvery());
             System.out.printf("ingest via HTTP: %d events in %.1f s = %.0f events/s%n", stored.get(), ingestSeconds, ingestRate);
             System.out.printf("plain batched JDBC (same shape, same run): %.0f events/s; ingest ratio %.2f%n", plainRate,
                     ingestRate / plainRate);

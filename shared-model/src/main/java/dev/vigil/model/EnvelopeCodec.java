@@ -65,6 +65,13 @@ public final class EnvelopeCodec {
     private final ObjectWriter canonicalBatch = mapper.writerFor(CanonicalBatch.class);
     /** Facts of stored envelopes: every field is written, so a missing one means "not ours, take the slow path". */
     private final ObjectReader strictFact = mapper.reader().with(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
+    /** One reader per fact type: {@code forType} builds a reader and looks its deserializer up on every call. */
+    private final ClassValue<ObjectReader> strictFactOf = new ClassValue<>() {
+        @Override
+        protected ObjectReader computeValue(Class<?> type) {
+            return strictFact.forType(type);
+        }
+    };
     private final int currentSchema;
     private final Map<String, FactUpcaster> upcasters = new HashMap<>();
 
@@ -193,7 +200,7 @@ public final class EnvelopeCodec {
                     Class<? extends AgentFact> type = knownType != null ? knownType
                             : typeName != null ? FactType.byName(typeName).orElse(null) : null;
                     if (type != null) {
-                        fact = strictFact.forType(type).readValue(p);
+                        fact = strictFactOf.get(type).readValue(p);
                     } else {
                         factTokens = new TokenBuffer(p);
                         factTokens.copyCurrentStructure(p);
@@ -222,7 +229,7 @@ public final class EnvelopeCodec {
         }
         if (fact == null && factTokens != null) {
             try (JsonParser buffered = factTokens.asParserOnFirstToken()) {
-                fact = strictFact.forType(type).readValue(buffered);
+                fact = strictFactOf.get(type).readValue(buffered);
             }
         }
         if (numbers != 3 || schema != currentSchema || agentId == null || bootId == null || time == null

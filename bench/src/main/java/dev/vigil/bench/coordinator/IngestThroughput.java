@@ -363,7 +363,10 @@ public final class IngestThroughput {
         }
     }
 
-    /** bench.replayDecode=tree: replay as before (text BYTEA, the envelope through a JSON tree), for a same-run before/after. */
+    /**
+     * bench.replayDecode=tree: text BYTEA and {@code EnvelopeCodec.decode(String)}. Before h-group that was the JSON tree;
+     * since then decode(String) streams canonical envelopes too, so only the BYTEA format differs.
+     */
     private static final boolean TREE_DECODE = "tree".equals(System.getProperty("bench.replayDecode"));
     private static double replayReadMillis;
     private static long replayed;

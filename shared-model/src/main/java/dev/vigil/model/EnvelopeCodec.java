@@ -65,6 +65,13 @@ public final class EnvelopeCodec {
     private final ObjectWriter canonicalBatch = mapper.writerFor(CanonicalBatch.class);
     /** Facts of stored envelopes: every field is written, so a missing one means "not ours, take the slow path". */
     private final ObjectReader strictFact = mapper.reader().with(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
+    /** One reader per fact type: {@code forType} builds a reader and looks its deserializer up on every call. */
+    private final ClassValue<ObjectReader> strictFactOf = new ClassValue<>() {
+        @Override
+        protected ObjectReader computeValue(Class<?> type) {
+            return strictFact.forType(type);
+        }
+    };
     private final int currentSchema;
     private final Map<String, FactUpcaster> upcasters = new HashMap<>();
 
@@ -108,7 +115,16 @@ public final class EnvelopeCodec {
         }
     }
 
+    /**
+     * One envelope, canonical or not. Canonical JSON (every stored fact: the projections read them through
+     * here) takes the streaming reader of {@link #decodeCanonical}; anything else, the tree with its errors.
+     */
     public EventEnvelope decode(String json) throws MalformedEnvelopeException {
+        return decodeCanonical(json);
+    }
+
+    /** The general path alone (tests compare the streaming reader against it). */
+    EventEnvelope decodeTree(String json) throws MalformedEnvelopeException {
         return decode(parse(json.getBytes(StandardCharsets.UTF_8)), "$");
     }
 
@@ -127,7 +143,7 @@ public final class EnvelopeCodec {
         } catch (IOException | RuntimeException ex) {
             // Not canonical after all: the general path names the problem.
         }
-        return decode(json);
+        return decodeTree(json);
     }
 
     private EventEnvelope streamCanonical(String json) throws IOException {
@@ -184,7 +200,7 @@ public final class EnvelopeCodec {
                     Class<? extends AgentFact> type = knownType != null ? knownType
                             : typeName != null ? FactType.byName(typeName).orElse(null) : null;
                     if (type != null) {
-                        fact = strictFact.forType(type).readValue(p);
+                        fact = strictFactOf.get(type).readValue(p);
                     } else {
                         factTokens = new TokenBuffer(p);
                         factTokens.copyCurrentStructure(p);
@@ -213,7 +229,7 @@ public final class EnvelopeCodec {
         }
         if (fact == null && factTokens != null) {
             try (JsonParser buffered = factTokens.asParserOnFirstToken()) {
-                fact = strictFact.forType(type).readValue(buffered);
+                fact = strictFactOf.get(type).readValue(buffered);
             }
         }
         if (numbers != 3 || schema != currentSchema || agentId == null || bootId == null || time == null

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.coordinator.Coordinator;
 import dev.vigil.coordinator.CoordinatorSettings;
 import dev.vigil.coordinator.ingest.AgentTokens;
+import dev.vigil.coordinator.processing.ProcessorSettings;
 import dev.vigil.coordinator.projection.Observed;
 import dev.vigil.coordinator.projection.ReviewFold;
 import dev.vigil.coordinator.projection.ReviewPolicy;
@@ -65,8 +66,16 @@ public final class IngestThroughput {
             hashes.put("agent" + a, AgentTokens.sha256Hex("token-" + a));
         }
         EnvelopeCodec codec = EnvelopeCodec.standard();
-        try (Coordinator c = Coordinator.start(new CoordinatorSettings("127.0.0.1", 0, store, AgentTokens.of(hashes),
-                Optional.empty()), Clock.systemUTC())) {
+        CoordinatorSettings settings = new CoordinatorSettings("127.0.0.1", 0, store, AgentTokens.of(hashes), Optional.empty());
+        // bench.refreshEvery=PT1H: the review and state read models are not refreshed during the run (the node
+        // projection still runs), to show what ingest alone costs next to the default (refresh every second).
+        String refresh = System.getProperty("bench.refreshEvery");
+        if (refresh != null) {
+            ProcessorSettings p = settings.processors();
+            settings = settings.withProcessors(new ProcessorSettings(p.segments(), p.claimTimeout(), p.nodeId(),
+                    Duration.parse(refresh)));
+        }
+        try (Coordinator c = Coordinator.start(settings, Clock.systemUTC())) {
             ExecutorService httpThreads = Executors.newFixedThreadPool(2, r -> {
                 Thread t = new Thread(r, "bench-http");
                 t.setDaemon(true);
@@ -121,6 +130,7 @@ public final class IngestThroughput {
             }, "bench-footprint");
             footprint.setDaemon(true);
             footprint.start();
+            BatchTemplates templates = new BatchTemplates(codec, agents);
             ExecutorService pool = Executors.newFixedThreadPool(senders);
             List<Future<?>> work = new ArrayList<>();
             for (int s = 0; s < senders; s++) {
@@ -128,22 +138,30 @@ public final class IngestThroughput {
                 work.add(pool.submit(() -> {
                     for (int a = sender; System.nanoTime() < deadline && (total == 0 || stored.get() < total);
                          a = (a + senders) % agents) {
-                        List<EventEnvelope> events = new ArrayList<>(batch);
+                        byte[] body;
+                        long first;
                         synchronized (nextSeq) {
-                            for (int i = 0; i < batch; i++) {
-                                long seq = nextSeq[a]++;
+                            first = nextSeq[a];
+                            nextSeq[a] += batch;
+                        }
+                        if (RECORD_LOAD) { // the load generator before: records encoded by the codec per batch
+                            List<EventEnvelope> events = new ArrayList<>(batch);
+                            for (long seq = first; seq < first + batch; seq++) {
                                 events.add(new EventEnvelope("agent" + a, boots[a], seq, Instant.now(), System.nanoTime(), 1,
                                         Optional.of("cluster" + (a / 2)), fact(seq)));
                             }
+                            body = codec.encodeBatch(events);
+                        } else {
+                            body = templates.batch(a, boots[a], first, batch);
                         }
                         HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri)
                                 .header("Authorization", "Bearer token-" + a)
-                                .POST(HttpRequest.BodyPublishers.ofByteArray(codec.encodeBatch(events))).build(),
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
                                 HttpResponse.BodyHandlers.ofString());
                         if (r.statusCode() != 200) {
                             throw new IllegalStateException(r.statusCode() + " " + r.body());
                         }
-                        stored.addAndGet(replies.readTree(r.body()).get("stored").asLong());
+                        stored.addAndGet(RECORD_LOAD ? replies.readTree(r.body()).get("stored").asLong() : storedOf(r.body()));
                     }
                     return null;
                 }));
@@ -178,7 +196,8 @@ public final class IngestThroughput {
                             replayRate, scanRate, (cpuNanos() - cpuReplay) / 1e3 / Math.max(1, replayed));
                 }
             }
-            System.out.printf("store %s, %d agents, %d events/batch, %d senders%n", store.vendor(), agents, batch, senders);
+            System.out.printf("store %s, %d agents, %d events/batch, %d senders, read models refreshed every %s%n", store.vendor(),
+                    agents, batch, senders, settings.processors().refreshEvery());
             System.out.printf("ingest via HTTP: %d events in %.1f s = %.0f events/s%n", stored.get(), ingestSeconds, ingestRate);
             System.out.printf("plain batched JDBC (same shape, same run): %.0f events/s; ingest ratio %.2f%n", plainRate,
                     ingestRate / plainRate);
@@ -193,6 +212,112 @@ public final class IngestThroughput {
             growth.forEach(System.out::println);
         }
         System.exit(0); // the JDK HttpClient keeps a selector thread alive
+    }
+
+    /** bench.loadGen=records: the load generator as before (records through the codec per batch), for a same-run comparison. */
+    private static final boolean RECORD_LOAD = "records".equals(System.getProperty("bench.loadGen"));
+
+    /** The "stored" count of an ingest reply, without a JSON parser (the load generator's CPU counts against the target). */
+    static long storedOf(String reply) {
+        int i = reply.indexOf("\"stored\":") + 9;
+        long n = 0;
+        while (i < reply.length() && Character.isDigit(reply.charAt(i))) {
+            n = n * 10 + (reply.charAt(i++) - '0');
+        }
+        return n;
+    }
+
+    /**
+     * Batches as the codec writes them, cheaply: per agent and fact kind one envelope encoded once with marker
+     * values, cut at the markers; a batch is those pieces with the seq, time and monotonic nanos written in. The
+     * same bytes as {@code encodeBatch} would give for those records (checked once at start), a fraction of its CPU.
+     */
+    static final class BatchTemplates {
+        private static final long SEQ_MARK = 777_777_777_777L;
+        private static final long MONO_MARK = 888_888_888_888L;
+        private static final Instant TIME_MARK = Instant.parse("2001-02-03T04:05:06.123456Z");
+        private static final java.time.format.DateTimeFormatter TIME = java.time.format.DateTimeFormatter
+                .ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(java.time.ZoneOffset.UTC);
+        private static final int KINDS = 8; // fact(seq) depends on seq % 8
+        private final EnvelopeCodec codec;
+        /** [agent][kind] -> the envelope cut before mono, seq and time. */
+        private final byte[][][][] pieces;
+
+        BatchTemplates(EnvelopeCodec codec, int agents) {
+            this.codec = codec;
+            this.pieces = new byte[agents][][][];
+        }
+
+        private byte[][][] of(int agent, String boot) {
+            byte[][][] p = pieces[agent];
+            if (p == null) {
+                p = new byte[KINDS][][];
+                for (int k = 0; k < KINDS; k++) {
+                    String json = codec.encode(new EventEnvelope("agent" + agent, boot, SEQ_MARK, TIME_MARK, MONO_MARK, 1,
+                            Optional.of("cluster" + (agent / 2)), fact(k == 0 ? KINDS : k)));
+                    String mono = Long.toString(MONO_MARK);
+                    String seq = Long.toString(SEQ_MARK);
+                    String time = TIME.format(TIME_MARK);
+                    int m = json.indexOf(mono);
+                    int s = json.indexOf(seq);
+                    int t = json.indexOf(time);
+                    if (m < 0 || s < m || t < s) {
+                        throw new IllegalStateException("unexpected canonical layout: " + json);
+                    }
+                    p[k] = new byte[][] {
+                            json.substring(0, m).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                            json.substring(m + mono.length(), s).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                            json.substring(s + seq.length(), t).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                            json.substring(t + time.length()).getBytes(java.nio.charset.StandardCharsets.UTF_8)};
+                }
+                pieces[agent] = p;
+                // Once per agent: the pieces give exactly what the codec writes.
+                Instant now = Instant.parse(TIME.format(Instant.now()));
+                byte[] mine = batch(agent, boot, 1, KINDS, now, 42);
+                List<EventEnvelope> events = new ArrayList<>();
+                for (long seq = 1; seq <= KINDS; seq++) {
+                    events.add(new EventEnvelope("agent" + agent, boot, seq, now, 42, 1, Optional.of("cluster" + (agent / 2)),
+                            fact(seq)));
+                }
+                if (!java.util.Arrays.equals(mine, codec.encodeBatch(events))) {
+                    throw new IllegalStateException("batch templates differ from the codec for agent " + agent);
+                }
+            }
+            return p;
+        }
+
+        byte[] batch(int agent, String boot, long firstSeq, int n) {
+            return batch(agent, boot, firstSeq, n, Instant.now(), System.nanoTime());
+        }
+
+        private byte[] batch(int agent, String boot, long firstSeq, int n, Instant now, long mono) {
+            byte[][][] p = of(agent, boot);
+            byte[] time = TIME.format(now).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(n * 420 + 16);
+            out.writeBytes(OPEN);
+            for (long seq = firstSeq; seq < firstSeq + n; seq++) {
+                if (seq > firstSeq) {
+                    out.write(',');
+                }
+                byte[][] e = p[(int) (seq % KINDS)];
+                out.writeBytes(e[0]);
+                writeLong(out, mono);
+                out.writeBytes(e[1]);
+                writeLong(out, seq);
+                out.writeBytes(e[2]);
+                out.writeBytes(time);
+                out.writeBytes(e[3]);
+            }
+            out.writeBytes(CLOSE);
+            return out.toByteArray();
+        }
+
+        private static final byte[] OPEN = "{\"events\":[".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        private static final byte[] CLOSE = "]}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+        private static void writeLong(java.io.ByteArrayOutputStream out, long v) {
+            out.writeBytes(Long.toString(v).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
     }
 
     static AgentFact fact(long seq) {
@@ -238,7 +363,10 @@ public final class IngestThroughput {
         }
     }
 
-    /** bench.replayDecode=tree: replay as before (text BYTEA, the envelope through a JSON tree), for a same-run before/after. */
+    /**
+     * bench.replayDecode=tree: text BYTEA and {@code EnvelopeCodec.decode(String)}. Before h-group that was the JSON tree;
+     * since then decode(String) streams canonical envelopes too, so only the BYTEA format differs.
+     */
     private static final boolean TREE_DECODE = "tree".equals(System.getProperty("bench.replayDecode"));
     private static double replayReadMillis;
     private static long replayed;

@@ -33,7 +33,12 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * The coordinator's event store: Axon 4 without Spring or Axon Server, JDBC storage with Jackson
@@ -47,8 +52,8 @@ public final class AuditStore implements AutoCloseable {
     private static final int ATTEMPTS = 5;
     /** Loaded agent streams kept in memory; one entry is a few hundred bytes plus a head per boot. */
     private static final int CACHED_STREAMS = 20_000;
-    /** Striped per-agent locks: one agent's batches go through this coordinator one transaction at a time. */
-    private static final int STRIPES = 64;
+    /** Events per group commit, at most (plus one batch): a bound on one transaction's size and latency. */
+    private static final int GROUP_EVENTS = 20_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(AuditStore.class);
     private static final DuplicateKeyResolver DUPLICATES = new DuplicateKeyResolver();
@@ -62,7 +67,10 @@ public final class AuditStore implements AutoCloseable {
     private final Clock clock;
     private final boolean serializeAppends;
     private final int snapshotEvery;
-    private final ReentrantLock[] agentLocks = new ReentrantLock[STRIPES];
+    /** Batches waiting for the appender thread, the only thread that appends (group commit, see {@link #record}). */
+    private final LinkedBlockingQueue<PendingAppend> pending = new LinkedBlockingQueue<>();
+    private final Thread appender;
+    private volatile boolean closed;
 
     private AuditStore(HikariDataSource dataSource, ThreadBoundJdbcTransactions tx, Configuration axon, Clock clock,
                        StoreSettings settings) {
@@ -75,9 +83,9 @@ public final class AuditStore implements AutoCloseable {
         this.streams = new StreamCache(CACHED_STREAMS);
         this.serializeAppends = settings.vendor() == DatabaseVendor.POSTGRESQL;
         this.snapshotEvery = settings.snapshotEvery();
-        for (int i = 0; i < STRIPES; i++) {
-            agentLocks[i] = new ReentrantLock();
-        }
+        this.appender = new Thread(this::appendLoop, "vigil-appender");
+        this.appender.setDaemon(true);
+        this.appender.start();
     }
 
     /** A connection pool on the store, for readers (verify, checkpoints) that need no Axon. */
@@ -117,20 +125,172 @@ public final class AuditStore implements AutoCloseable {
      * Appends a batch to one agent's stream; idempotent on (agent, boot, seq). One transaction holds
      * the ledger rows and the event append: all or nothing. Blocking: call off the event loop.
      *
-     * <p>The agent's lock is held until commit or rollback, so a second batch never builds on the stream
-     * of a first one that may still roll back; the cache gets the new stream only after commit, and any
-     * failure evicts it.
+     * <p>Group commit: the batch joins a queue that one appender thread drains. It decides every pending
+     * batch (all agents; one agent's batches in arrival order, each on the stream the one before left) and
+     * writes them in one transaction, so concurrent batches share one append lock hold and one WAL flush.
+     * A group that fails for anything but an unreachable database is rolled back and its batches are then
+     * appended one by one, so a dedupe race or a ledger clash fails only its own batch. The cache gets a
+     * stream only after its commit, and any failure evicts it.
      */
     public IngestOutcome record(RecordFacts command) {
-        ReentrantLock lock = agentLocks[Math.floorMod(command.agentId().hashCode(), STRIPES)];
-        lock.lock();
+        PendingAppend p = new PendingAppend(command, new CompletableFuture<>());
+        if (closed) {
+            throw new StoreUnavailableException("the store is closed", null);
+        }
+        pending.add(p);
+        if (closed) { // closed meanwhile: the appender may be gone
+            failPending();
+        }
+        try {
+            return p.reply().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreUnavailableException("interrupted while waiting for the append", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** A batch waiting for the appender, and where its outcome goes. */
+    private record PendingAppend(RecordFacts command, CompletableFuture<IngestOutcome> reply) {
+    }
+
+    private void appendLoop() {
+        List<PendingAppend> group = new ArrayList<>();
+        while (!closed) {
+            try {
+                PendingAppend first = pending.take();
+                group.add(first);
+                int events = first.command().facts().size();
+                for (PendingAppend p; events < GROUP_EVENTS && (p = pending.poll()) != null; ) {
+                    group.add(p);
+                    events += p.command().facts().size();
+                }
+                if (group.size() == 1) {
+                    appendAlone(first);
+                } else {
+                    appendGroup(group);
+                }
+            } catch (InterruptedException e) {
+                break;
+            } catch (RuntimeException | Error e) {
+                // Never lose the appender: whatever escaped, answer the group and go on.
+                LOG.error("appender: {}", e.toString(), e);
+                group.forEach(p -> p.reply().completeExceptionally(e));
+            } finally {
+                group.clear();
+            }
+        }
+        failPending();
+    }
+
+    private void failPending() {
+        for (PendingAppend p; (p = pending.poll()) != null; ) {
+            p.reply().completeExceptionally(new StoreUnavailableException("the store is closed", null));
+        }
+    }
+
+    /**
+     * Tests: {@code commands} appended as one group on the calling thread (the appender thread would group
+     * them only if they arrived together), each with its own answer. Call only while nothing else appends.
+     */
+    List<CompletableFuture<IngestOutcome>> recordAsOneGroup(List<RecordFacts> commands) {
+        List<PendingAppend> group = commands.stream()
+                .map(c -> new PendingAppend(c, new CompletableFuture<>())).toList();
+        appendGroup(group);
+        return group.stream().map(PendingAppend::reply).toList();
+    }
+
+    /** One batch in its own transaction, with the retries of {@link #recordLocked}. */
+    private void appendAlone(PendingAppend p) {
+        try {
+            p.reply().complete(recordAlone(p.command()));
+        } catch (RuntimeException e) {
+            p.reply().completeExceptionally(e);
+        }
+    }
+
+    private IngestOutcome recordAlone(RecordFacts command) {
         try {
             return recordLocked(command);
         } catch (RuntimeException e) {
             streams.remove(command.agentId());
             throw e;
-        } finally {
-            lock.unlock();
+        }
+    }
+
+    /** Every batch of {@code group} in one transaction; on failure, each alone (see {@link #record}). */
+    private void appendGroup(List<PendingAppend> group) {
+        Map<String, AgentStream> before = new HashMap<>();
+        Map<String, AgentStream> after = new HashMap<>();
+        List<PendingAppend> decided = new ArrayList<>(group.size());
+        List<IngestOutcome> outcomes = new ArrayList<>(group.size());
+        List<FactRecorded> recorded = new ArrayList<>();
+        Transaction t;
+        try {
+            t = tx.startTransaction();
+        } catch (RuntimeException e) {
+            group.forEach(p -> p.reply().completeExceptionally(e));
+            return;
+        }
+        try {
+            for (PendingAppend p : group) {
+                String agent = p.command().agentId();
+                AgentStream stream = after.get(agent);
+                if (stream == null) {
+                    stream = streams.get(agent).orElseGet(() -> load(agent));
+                    before.put(agent, stream);
+                }
+                AgentStream.Decision d;
+                try {
+                    d = stream.decide(p.command());
+                } catch (RuntimeException e) { // a batch the stream refuses: its own answer, the group goes on
+                    p.reply().completeExceptionally(e);
+                    continue;
+                }
+                after.put(agent, d.next());
+                decided.add(p);
+                outcomes.add(d.outcome());
+                recorded.addAll(d.outcome().recorded());
+            }
+            if (!recorded.isEmpty()) {
+                Instant now = clock.instant();
+                try (Connection c = tx.getConnection()) {
+                    ledger.record(c, recorded);
+                    try (PreparedStatement append = events.prepare(c, recorded, now)) {
+                        if (serializeAppends) {
+                            SerializedAppends.lock(c);
+                        }
+                        append.executeBatch();
+                    }
+                }
+            }
+            t.commit();
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(t);
+            before.keySet().forEach(streams::remove);
+            if (!DUPLICATES.isDuplicateKeyViolation(e) && (isUnavailable(e) || (involvesSql(e) && !reachable()))) {
+                // Each batch alone would wait for the pool's timeout in turn: answer them all now.
+                StoreUnavailableException down = new StoreUnavailableException("the database is unavailable: "
+                        + e.getMessage(), e);
+                decided.forEach(p -> p.reply().completeExceptionally(down));
+                return;
+            }
+            LOG.debug("group of {} batches rolled back ({}); appending each alone", decided.size(), e.toString());
+            decided.forEach(this::appendAlone);
+            return;
+        }
+        for (Map.Entry<String, AgentStream> e : after.entrySet()) {
+            streams.put(e.getKey(), e.getValue());
+        }
+        for (Map.Entry<String, AgentStream> e : after.entrySet()) {
+            snapshotIfDue(before.get(e.getKey()), e.getValue());
+        }
+        for (int i = 0; i < decided.size(); i++) {
+            decided.get(i).reply().complete(outcomes.get(i));
         }
     }
 
@@ -287,6 +447,14 @@ public final class AuditStore implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
+        appender.interrupt();
+        try {
+            appender.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        failPending();
         try {
             axon.shutdown();
         } finally {

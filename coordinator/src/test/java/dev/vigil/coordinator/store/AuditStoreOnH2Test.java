@@ -85,4 +85,19 @@ class AuditStoreOnH2Test {
             assertThat(count(store, "SELECT COUNT(*) FROM ingested_fact WHERE agent_id = 'db3'")).isEqualTo(1);
         }
     }
+
+    @Test
+    void oneGroupHoldsSeveralAgentsAndOneAgentTwice() throws Exception {
+        GroupCommitContract.oneGroupHoldsSeveralAgentsAndOneAgentTwice(StoreSettings.embedded(dir));
+    }
+
+    @Test
+    void aFailingBatchFailsOnlyItsOwnGroupMember() throws Exception {
+        GroupCommitContract.aFailingBatchFailsOnlyItself(StoreSettings.embedded(dir));
+    }
+
+    @Test
+    void concurrentBatchesOfManyAgentsAreStoredOnce() throws Exception {
+        GroupCommitContract.concurrentBatchesOfManyAgents(StoreSettings.embedded(dir));
+    }
 }

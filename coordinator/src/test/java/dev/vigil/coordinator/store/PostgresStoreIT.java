@@ -90,4 +90,12 @@ class PostgresStoreIT {
         PgCluster cluster = pg.cluster("store");
         FirstReleaseStoreTest.assertFirstReleaseStoreKeepsWorking(settings(cluster, "firstrelease"));
     }
+
+    @Test
+    void groupCommitOnPostgres() throws Exception {
+        PgCluster cluster = pg.cluster("store");
+        GroupCommitContract.oneGroupHoldsSeveralAgentsAndOneAgentTwice(settings(cluster, "group1"));
+        GroupCommitContract.aFailingBatchFailsOnlyItself(settings(cluster, "group2"));
+        GroupCommitContract.concurrentBatchesOfManyAgents(settings(cluster, "group3"));
+    }
 }

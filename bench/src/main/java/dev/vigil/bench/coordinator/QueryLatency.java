@@ -66,6 +66,8 @@ public final class QueryLatency {
     private static final Instant START = Instant.parse("2026-10-01T00:00:00Z");
     /** -Dbench.anchors=false: skip the in-memory anchors (minutes at 1M), for a second run on a built store. */
     private static final boolean ANCHORS = !"false".equals(System.getProperty("bench.anchors"));
+    /** -Dbench.state=false: skip state at T (its first query writes every state checkpoint: 25 min at 10M). */
+    private static final boolean STATE = !"false".equals(System.getProperty("bench.state"));
 
     public static void main(String[] args) throws Exception {
         String url = args[0];
@@ -86,6 +88,9 @@ public final class QueryLatency {
                 System.out.printf("store already holds %,d events%n", have);
             }
         }
+        if (Boolean.getBoolean("bench.seedOnly")) {
+            System.exit(0); // -Dbench.seedOnly=true: seed (or find seeded) and stop, to build a large store ahead
+        }
         Instant end = START.plus(step.multipliedBy(perAgent));
         try (Coordinator c = Coordinator.start(new CoordinatorSettings("127.0.0.1", 0, store, AgentTokens.of(Map.of(
                 "db0", AgentTokens.sha256Hex(AGENT_TOKEN + 0), "db1", AgentTokens.sha256Hex(AGENT_TOKEN + 1))),
@@ -93,10 +98,24 @@ public final class QueryLatency {
                 Clock.systemUTC())) {
             HttpClient http = HttpClient.newHttpClient();
             String base = "http://127.0.0.1:" + c.port();
+            Random random = new Random(7);
+            if (STATE) {
+                state(http, base, c, perAgent, end, queries, random);
+            }
+            if (Boolean.getBoolean("bench.review")) {
+                review(http, base, c, perAgent, end, random);
+            }
+        }
+        System.exit(0);
+    }
+
+    /** State at T: the first query writes every state checkpoint (minutes at 10M), then random instants. */
+    private static void state(HttpClient http, String base, Coordinator c, long perAgent, Instant end, int queries,
+                              Random random) throws Exception {
+        {
             long t0 = System.nanoTime();
             get(http, base + "/v1/state?at=" + end);
             System.out.printf("first state query (writes the state checkpoints): %.1f s%n", (System.nanoTime() - t0) / 1e9);
-            Random random = new Random(7);
             List<Double> all = new ArrayList<>();
             List<Double> one = new ArrayList<>();
             for (int i = 0; i < queries; i++) {
@@ -116,11 +135,7 @@ public final class QueryLatency {
                 System.out.printf("anchor, the full fold up to the middle of the history (%,d facts, %d routers): %.0f ms%n",
                         facts.size(), routers, (System.nanoTime() - a0) / 1e6);
             }
-            if (Boolean.getBoolean("bench.review")) {
-                review(http, base, c, perAgent, end, random);
-            }
         }
-        System.exit(0);
     }
 
     /**

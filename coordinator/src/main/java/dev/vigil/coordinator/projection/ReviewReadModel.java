@@ -158,6 +158,9 @@ public final class ReviewReadModel {
         }
         refreshing.lock(); // one refresh per process at a time; another coordinator's waits on the row lock
         try {
+            if (unchanged()) {
+                return; // the refresh this waited for (the processors', sharing this instance) covered it
+            }
             for (int attempt = 1; ; attempt++) {
                 try {
                     refreshOnce();
@@ -476,7 +479,7 @@ public final class ReviewReadModel {
      */
     private void flush(Connection c, Basis basis, ReviewFold.Run run, List<StoredEvent> chunk, Set<Long> rewrite,
                        Instant upTo, long maxIndex, Set<RowId> written) throws SQLException {
-        {
+        try (RowWrites rows = new RowWrites(c)) {
             ReviewFold.Drained drained = run.drain();
             TreeMap<Long, ReviewFact> write = new TreeMap<>(drained.facts());
             for (long id : rewrite) {
@@ -491,7 +494,7 @@ public final class ReviewReadModel {
             for (Map.Entry<Long, ReviewFact> w : write.entrySet()) {
                 ReviewFact f = w.getValue();
                 if (basis == Basis.AGENT_CLOCK && f instanceof ReviewFact.VipMoved m) {
-                    writeMove(c, w.getKey(), m, drained.moveCauses().get(w.getKey()));
+                    rows.move(w.getKey(), m, drained.moveCauses().get(w.getKey()));
                 }
                 if (basis == Basis.ARRIVAL && !(f instanceof ReviewFact.SplitBrain)) {
                     continue;
@@ -510,10 +513,11 @@ public final class ReviewReadModel {
                 List<StoredEvent> inSpan = ReviewRows.byAgentTime(spanRead(c, spanFrom, spanTo, maxIndex));
                 for (Map.Entry<Long, ReviewFact> w : incidents) {
                     ReviewRows.Incident i = ReviewRows.incident(w.getValue(), inSpan).orElseThrow();
-                    writeIncident(c, basis, w.getKey(), w.getValue().at(), i);
+                    rows.incident(basis, w.getKey(), w.getValue().at(), i);
                     written.add(new RowId(basis.ordinal(), w.getKey()));
                 }
             }
+            rows.execute();
             // Open incidents the chunk did not touch still gain the chunk's facts.
             if (!chunk.isEmpty()) {
                 for (long id : run.open()) {
@@ -666,6 +670,28 @@ public final class ReviewReadModel {
                                                Optional<ReviewRows.IncidentKind> kind, Instant from, Instant to)
             throws SQLException {
         List<ReviewRows.Incident> out = new ArrayList<>();
+        eachIncident(cluster, vrid, kind, from, to, r -> out.add(new ReviewRows.Incident(r.router(), r.kind(), r.start(),
+                r.until(), parse(r.agentsJson(), STRINGS), r.detail(), parse(r.eventsJson(), LONGS))));
+        return out;
+    }
+
+    /**
+     * An incident row as stored: its agents and event ids as the JSON arrays the row holds, so that a reader
+     * writing JSON copies them instead of parsing and encoding ~1,000 rows' lists again.
+     */
+    public record IncidentRow(RouterKey router, ReviewRows.IncidentKind kind, Instant start, Optional<Instant> until,
+                              String agentsJson, String detail, String eventsJson) {
+    }
+
+    /** Receives rows as they are read. */
+    @FunctionalInterface
+    public interface RowSink<T> {
+        void accept(T row) throws SQLException;
+    }
+
+    /** The rows of {@link #incidents}, in the same order, handed over one by one as the result set is read. */
+    public void eachIncident(Optional<String> cluster, Optional<Integer> vrid, Optional<ReviewRows.IncidentKind> kind,
+                             Instant from, Instant to, RowSink<IncidentRow> sink) throws SQLException {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement(cluster.isPresent() ? INCIDENTS_OF_CLUSTER : INCIDENTS)) {
             int at = 1;
@@ -679,13 +705,12 @@ public final class ReviewReadModel {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     OffsetDateTime ended = rs.getObject(6, OffsetDateTime.class);
-                    out.add(new ReviewRows.Incident(key(rs), ReviewRows.IncidentKind.valueOf(rs.getString(4)), instant(rs, 5),
-                            Optional.ofNullable(ended).map(OffsetDateTime::toInstant), parse(rs.getString(7), STRINGS),
-                            rs.getString(8), parse(rs.getString(9), LONGS)));
+                    sink.accept(new IncidentRow(key(rs), ReviewRows.IncidentKind.valueOf(rs.getString(4)), instant(rs, 5),
+                            Optional.ofNullable(ended).map(OffsetDateTime::toInstant), rs.getString(7), rs.getString(8),
+                            rs.getString(9)));
                 }
             }
         }
-        return out;
     }
 
     private static long[] lock(Connection c) throws SQLException {
@@ -745,63 +770,107 @@ public final class ReviewReadModel {
         insert.executeUpdate();
     }
 
-    private static void writeMove(Connection c, long id, ReviewFact.VipMoved m, String cause) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(DELETE_MOVE)) {
-            ps.setLong(1, id);
-            ps.executeUpdate();
-        }
-        try (PreparedStatement ps = c.prepareStatement(DELETE_ADDRESSES)) {
-            ps.setLong(1, id);
-            ps.executeUpdate();
-        }
-        try (PreparedStatement ps = c.prepareStatement(INSERT_ADDRESS)) {
-            for (String host : new TreeSet<>(m.addresses().stream().map(ReviewReadModel::host).toList())) {
-                ps.setString(1, host);
-                ps.setObject(2, utc(m.at()));
-                ps.setLong(3, id);
-                ps.executeUpdate();
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement(INSERT_MOVE)) {
-            router(ps, m.router());
-            ps.setObject(4, utc(m.at()));
-            ps.setString(5, m.fromAgent());
-            ps.setString(6, m.toAgent());
-            ps.setString(7, json(m.addresses()));
-            ps.setString(8, cause);
-            if (m.gap().isPresent()) {
-                ps.setDouble(9, m.gap().get().toNanos() / 1_000_000.0);
-            } else {
-                ps.setNull(9, Types.DOUBLE);
-            }
-            ps.setLong(10, id);
-            ps.executeUpdate();
-        }
-    }
+    /**
+     * A flush's row writes, sent as one JDBC batch per statement (a round trip per batch, not per row): every
+     * row is replaced (deleted by emission id, inserted), and the ids of one flush are distinct, so all deletes
+     * before all inserts is the same as delete-insert row by row.
+     */
+    private static final class RowWrites implements AutoCloseable {
+        private final List<PreparedStatement> order = new ArrayList<>();
+        private final PreparedStatement deleteMove;
+        private final PreparedStatement deleteAddresses;
+        private final PreparedStatement insertAddress;
+        private final PreparedStatement insertMove;
+        private final PreparedStatement deleteIncident;
+        private final PreparedStatement insertIncident;
 
-    private static void writeIncident(Connection c, Basis basis, long id, Instant factAt, ReviewRows.Incident i)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(DELETE_INCIDENT)) {
-            ps.setInt(1, basis.ordinal());
-            ps.setLong(2, id);
-            ps.executeUpdate();
-        }
-        try (PreparedStatement ps = c.prepareStatement(INSERT_INCIDENT)) {
-            router(ps, i.router());
-            ps.setString(4, i.kind().name());
-            ps.setObject(5, utc(i.start()));
-            if (i.until().isPresent()) {
-                ps.setObject(6, utc(i.until().get()));
-            } else {
-                ps.setNull(6, Types.TIMESTAMP_WITH_TIMEZONE);
+        RowWrites(Connection c) throws SQLException {
+            try {
+                deleteMove = prepare(c, DELETE_MOVE);
+                deleteAddresses = prepare(c, DELETE_ADDRESSES);
+                insertAddress = prepare(c, INSERT_ADDRESS);
+                insertMove = prepare(c, INSERT_MOVE);
+                deleteIncident = prepare(c, DELETE_INCIDENT);
+                insertIncident = prepare(c, INSERT_INCIDENT);
+            } catch (SQLException | RuntimeException e) {
+                close();
+                throw e;
             }
-            ps.setString(7, json(i.agents()));
-            ps.setString(8, i.detail());
-            ps.setString(9, json(i.events()));
-            ps.setInt(10, basis.ordinal());
-            ps.setLong(11, id);
-            ps.setObject(12, utc(factAt));
-            ps.executeUpdate();
+        }
+
+        private PreparedStatement prepare(Connection c, String sql) throws SQLException {
+            PreparedStatement ps = c.prepareStatement(sql);
+            order.add(ps);
+            return ps;
+        }
+
+        void move(long id, ReviewFact.VipMoved m, String cause) throws SQLException {
+            deleteMove.setLong(1, id);
+            deleteMove.addBatch();
+            deleteAddresses.setLong(1, id);
+            deleteAddresses.addBatch();
+            for (String host : new TreeSet<>(m.addresses().stream().map(ReviewReadModel::host).toList())) {
+                insertAddress.setString(1, host);
+                insertAddress.setObject(2, utc(m.at()));
+                insertAddress.setLong(3, id);
+                insertAddress.addBatch();
+            }
+            router(insertMove, m.router());
+            insertMove.setObject(4, utc(m.at()));
+            insertMove.setString(5, m.fromAgent());
+            insertMove.setString(6, m.toAgent());
+            insertMove.setString(7, json(m.addresses()));
+            insertMove.setString(8, cause);
+            if (m.gap().isPresent()) {
+                insertMove.setDouble(9, m.gap().get().toNanos() / 1_000_000.0);
+            } else {
+                insertMove.setNull(9, Types.DOUBLE);
+            }
+            insertMove.setLong(10, id);
+            insertMove.addBatch();
+        }
+
+        void incident(Basis basis, long id, Instant factAt, ReviewRows.Incident i) throws SQLException {
+            deleteIncident.setInt(1, basis.ordinal());
+            deleteIncident.setLong(2, id);
+            deleteIncident.addBatch();
+            router(insertIncident, i.router());
+            insertIncident.setString(4, i.kind().name());
+            insertIncident.setObject(5, utc(i.start()));
+            if (i.until().isPresent()) {
+                insertIncident.setObject(6, utc(i.until().get()));
+            } else {
+                insertIncident.setNull(6, Types.TIMESTAMP_WITH_TIMEZONE);
+            }
+            insertIncident.setString(7, json(i.agents()));
+            insertIncident.setString(8, i.detail());
+            insertIncident.setString(9, json(i.events()));
+            insertIncident.setInt(10, basis.ordinal());
+            insertIncident.setLong(11, id);
+            insertIncident.setObject(12, utc(factAt));
+            insertIncident.addBatch();
+        }
+
+        /** Sends the batches: deletes, then inserts (addresses before their moves, as row by row did). */
+        void execute() throws SQLException {
+            for (PreparedStatement ps : order) {
+                ps.executeBatch();
+            }
+        }
+
+        @Override
+        public void close() throws SQLException {
+            SQLException first = null;
+            for (PreparedStatement ps : order) {
+                try {
+                    ps.close();
+                } catch (SQLException e) {
+                    first = first == null ? e : first;
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
         }
     }
 

@@ -10,6 +10,7 @@ import dev.vigil.coordinator.CoordinatorSettings;
 import dev.vigil.coordinator.domain.FactRecorded;
 import dev.vigil.coordinator.domain.HashChain;
 import dev.vigil.coordinator.ingest.AgentTokens;
+import dev.vigil.coordinator.processing.ProcessorSettings;
 import dev.vigil.coordinator.projection.ReviewFact;
 import dev.vigil.coordinator.projection.ReviewFold;
 import dev.vigil.coordinator.projection.ReviewPolicy;
@@ -92,10 +93,17 @@ public final class QueryLatency {
             System.exit(0); // -Dbench.seedOnly=true: seed (or find seeded) and stop, to build a large store ahead
         }
         Instant end = START.plus(step.multipliedBy(perAgent));
-        try (Coordinator c = Coordinator.start(new CoordinatorSettings("127.0.0.1", 0, store, AgentTokens.of(Map.of(
+        CoordinatorSettings settings = new CoordinatorSettings("127.0.0.1", 0, store, AgentTokens.of(Map.of(
                 "db0", AgentTokens.sha256Hex(AGENT_TOKEN + 0), "db1", AgentTokens.sha256Hex(AGENT_TOKEN + 1))),
-                Optional.empty()).withOperators(AgentTokens.of(Map.of("bench", AgentTokens.sha256Hex(READ_TOKEN)))),
-                Clock.systemUTC())) {
+                Optional.empty()).withOperators(AgentTokens.of(Map.of("bench", AgentTokens.sha256Hex(READ_TOKEN))));
+        String refreshEvery = System.getProperty("bench.refreshEvery", "");
+        if (!refreshEvery.isEmpty()) {
+            // e.g. PT24H: the processors never refresh during the run, the queries refresh (the pre-issue-12 path).
+            ProcessorSettings p = settings.processors();
+            settings = settings.withProcessors(new ProcessorSettings(p.segments(), p.claimTimeout(), p.nodeId(),
+                    Duration.parse(refreshEvery)));
+        }
+        try (Coordinator c = Coordinator.start(settings, Clock.systemUTC())) {
             HttpClient http = HttpClient.newHttpClient();
             String base = "http://127.0.0.1:" + c.port();
             Random random = new Random(7);

@@ -67,8 +67,9 @@ public final class ReviewReadModel {
     private static final String DELETE_ADDRESSES = "DELETE FROM rm_move_address WHERE emit = ?";
     private static final String INSERT_ADDRESS = "INSERT INTO rm_move_address (address, moved_at, emit) VALUES (?, ?, ?)";
     private static final String CLEAR_ADDRESSES = "DELETE FROM rm_move_address";
-    private static final String KNOWN_AGENT = "SELECT COUNT(*) FROM rm_agent_cluster WHERE cluster = ? AND agent_id = ?";
-    private static final String INSERT_AGENT = "INSERT INTO rm_agent_cluster (cluster, agent_id) VALUES (?, ?)";
+    private static final String REMEMBER_AGENT = "INSERT INTO rm_agent_cluster (cluster, agent_id)"
+            + " SELECT CAST(? AS VARCHAR(64)), CAST(? AS VARCHAR(64)) FROM rm_review_build WHERE name = 'review'"
+            + " AND NOT EXISTS (SELECT 1 FROM rm_agent_cluster WHERE cluster = ? AND agent_id = ?)";
     private static final String CLEAR_AGENTS = "DELETE FROM rm_agent_cluster";
     private static final String DELETE_INCIDENTS_FROM = "DELETE FROM rm_incident WHERE basis = ? AND emit >= ?";
     private static final String DELETE_MOVE = "DELETE FROM rm_vip_move WHERE emit = ?";
@@ -382,24 +383,23 @@ public final class ReviewReadModel {
         return fresh;
     }
 
-    /** Adds the (cluster, agent) pairs not yet in rm_agent_cluster (under the refresh's lock: no race). */
+    /**
+     * Adds the (cluster, agent) pairs not yet in rm_agent_cluster (under the refresh's lock: no race), in one batch:
+     * a refresh under ingest sees most agents again, and a lookup per pair was a round trip each, every second.
+     */
     private static void remember(Connection c, Set<List<String>> agents) throws SQLException {
-        for (List<String> pair : agents) {
-            try (PreparedStatement ps = c.prepareStatement(KNOWN_AGENT)) {
+        if (agents.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(REMEMBER_AGENT)) {
+            for (List<String> pair : agents) {
                 ps.setString(1, pair.get(0));
                 ps.setString(2, pair.get(1));
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if (rs.getLong(1) > 0) {
-                        continue;
-                    }
-                }
+                ps.setString(3, pair.get(0));
+                ps.setString(4, pair.get(1));
+                ps.addBatch();
             }
-            try (PreparedStatement ps = c.prepareStatement(INSERT_AGENT)) {
-                ps.setString(1, pair.get(0));
-                ps.setString(2, pair.get(1));
-                ps.executeUpdate();
-            }
+            ps.executeBatch();
         }
     }
 

@@ -14,6 +14,7 @@ import dev.vigil.coordinator.processing.ProcessorSettings;
 import dev.vigil.coordinator.projection.ReviewFact;
 import dev.vigil.coordinator.projection.ReviewFold;
 import dev.vigil.coordinator.projection.ReviewPolicy;
+import dev.vigil.coordinator.projection.ReviewReadModel;
 import dev.vigil.coordinator.projection.ReviewRows;
 import dev.vigil.coordinator.projection.StateFold;
 import dev.vigil.coordinator.projection.StoredEvent;
@@ -177,6 +178,7 @@ public final class QueryLatency {
         System.out.printf("moves of one VIP over a week, store unchanged: p50 %.1f ms, p99 %.1f ms%n", pct(moves, 50), pct(moves, 99));
         System.out.printf("incidents of a cluster over a month, store unchanged: p50 %.1f ms, p99 %.1f ms%n",
                 pct(incidents, 50), pct(incidents, 99));
+        split(c, end, random);
         EnvelopeCodec codec = EnvelopeCodec.standard();
         long[] seq = {lastSeq(c, "db0"), lastSeq(c, "db1")}; // a run on a store an earlier run already added to goes on
         List<Double> after = new ArrayList<>();
@@ -217,6 +219,37 @@ public final class QueryLatency {
             System.out.printf("anchor, narrative of one day by VIP (folds the whole history up to it): %.0f ms%n",
                     (System.nanoTime() - v0) / 1e6);
         }
+    }
+
+    /**
+     * Where an incidents query's time goes, in this JVM without HTTP: the refresh check on an unchanged store, the
+     * statement with its rows read as stored (what the API streams), and the same rows parsed into lists (what it
+     * did before). 50 random clusters each, same month window.
+     */
+    private static void split(Coordinator c, Instant end, Random random) throws Exception {
+        ReviewReadModel rm = new ReviewReadModel(c.store().dataSource(), EnvelopeCodec.standard(), Clock.systemUTC(),
+                Duration.ofSeconds(60), ReviewReadModel.DEFAULT_EVERY);
+        List<Double> check = new ArrayList<>();
+        List<Double> raw = new ArrayList<>();
+        List<Double> parsed = new ArrayList<>();
+        long[] rows = {0};
+        for (int i = 0; i < 50; i++) {
+            Optional<String> cl = Optional.of("c" + random.nextInt(AGENTS / 2));
+            Instant from = end.minus(Duration.ofDays(30));
+            long t0 = System.nanoTime();
+            rm.refresh();
+            long t1 = System.nanoTime();
+            rm.eachIncident(cl, Optional.empty(), Optional.empty(), from, end, r -> rows[0]++);
+            long t2 = System.nanoTime();
+            rm.incidents(cl, Optional.empty(), Optional.empty(), from, end);
+            long t3 = System.nanoTime();
+            check.add((t1 - t0) / 1e6);
+            raw.add((t2 - t1) / 1e6);
+            parsed.add((t3 - t2) / 1e6);
+        }
+        System.out.printf("incidents, in-process split (50 clusters, %,d rows each on average): refresh check p50 %.2f / p99 %.2f ms;"
+                        + " statement + rows as stored p50 %.1f / p99 %.1f ms; statement + rows parsed p50 %.1f / p99 %.1f ms%n",
+                rows[0] / 50, pct(check, 50), pct(check, 99), pct(raw, 50), pct(raw, 99), pct(parsed, 50), pct(parsed, 99));
     }
 
     private static long lastSeq(Coordinator c, String agent) throws Exception {

@@ -121,7 +121,15 @@ public final class ReviewReadModel {
     private static final String INCIDENT_FILTERS = " (CAST(? AS INT) IS NULL OR vrid = ?) AND (CAST(? AS VARCHAR(32)) IS NULL OR kind = ?)"
             + " AND started_at <= ? AND (ended_at IS NULL OR ended_at >= ?) ORDER BY fact_at, basis, emit";
     private static final String INCIDENTS = INCIDENT_COLUMNS + " WHERE" + INCIDENT_FILTERS;
-    private static final String INCIDENTS_OF_CLUSTER = INCIDENT_COLUMNS + " WHERE cluster = ? AND" + INCIDENT_FILTERS;
+    // A cluster's incidents: rows with short text columns come from ix_rm_incident_cover alone (PostgreSQL V8: a
+    // partial covering index, used because the first half repeats its predicate), the rest from ix_rm_incident_long.
+    private static final String SHORT_ROW = "octet_length(agents) + octet_length(detail) + octet_length(events) < 2000";
+    private static final String LONG_ROW = "octet_length(agents) + octet_length(detail) + octet_length(events) >= 2000";
+    private static final String CLUSTER_HALF = "SELECT cluster, vrid, family, kind, started_at, ended_at, agents, detail, events,"
+            + " fact_at, basis, emit FROM rm_incident WHERE cluster = ? AND (CAST(? AS INT) IS NULL OR vrid = ?)"
+            + " AND (CAST(? AS VARCHAR(32)) IS NULL OR kind = ?) AND started_at <= ? AND (ended_at IS NULL OR ended_at >= ?)";
+    private static final String INCIDENTS_OF_CLUSTER = CLUSTER_HALF + " AND " + SHORT_ROW + " UNION ALL " + CLUSTER_HALF
+            + " AND " + LONG_ROW + " ORDER BY fact_at, basis, emit";
     private static final Instant BEFORE_ALL = Instant.parse("0001-01-01T00:00:00Z");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ObjectMapper STATE = new ObjectMapper().findAndRegisterModules();
@@ -695,13 +703,16 @@ public final class ReviewReadModel {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement(cluster.isPresent() ? INCIDENTS_OF_CLUSTER : INCIDENTS)) {
             int at = 1;
-            if (cluster.isPresent()) {
-                ps.setString(at++, cluster.get());
+            for (int half = 0; half < (cluster.isPresent() ? 2 : 1); half++) { // the cluster's statement is a union
+                if (cluster.isPresent()) {
+                    ps.setString(at++, cluster.get());
+                }
+                integer(ps, at, vrid);
+                text(ps, at + 2, kind.map(Enum::name));
+                ps.setObject(at + 4, utc(to));
+                ps.setObject(at + 5, utc(from));
+                at += 6;
             }
-            integer(ps, at, vrid);
-            text(ps, at + 2, kind.map(Enum::name));
-            ps.setObject(at + 4, utc(to));
-            ps.setObject(at + 5, utc(from));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     OffsetDateTime ended = rs.getObject(6, OffsetDateTime.class);

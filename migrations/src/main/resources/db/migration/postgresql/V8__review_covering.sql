@@ -15,7 +15,23 @@ CREATE INDEX ix_rm_incident_long ON rm_incident (cluster, started_at)
   WHERE octet_length(agents) + octet_length(detail) + octet_length(events) >= 2000;
 DROP INDEX ix_rm_incident;
 ALTER TABLE rm_incident SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_insert_scale_factor = 0.02);
--- A VIP's moves: the address index carries the move's emission id (no heap block per move of rm_move_address).
-CREATE INDEX ix_rm_move_address_at_emit ON rm_move_address (address, moved_at, emit);
+-- A VIP's moves (292 per VIP-week at 10M): the same treatment. rm_move_address rows now carry the move's
+-- columns (filled here from rm_vip_move; ReviewReadModel writes both), and ix_rm_move_address_cover holds them in
+-- (address, moved_at) order, so a VIP's week is an index-only range instead of one rm_vip_move heap block per move.
+ALTER TABLE rm_move_address ADD COLUMN cluster VARCHAR(64), ADD COLUMN vrid INT, ADD COLUMN family VARCHAR(8),
+  ADD COLUMN from_agent VARCHAR(64), ADD COLUMN to_agent VARCHAR(64), ADD COLUMN addresses VARCHAR(100000),
+  ADD COLUMN cause VARCHAR(100000), ADD COLUMN gap_ms DOUBLE PRECISION;
+UPDATE rm_move_address a SET cluster = m.cluster, vrid = m.vrid, family = m.family, from_agent = m.from_agent,
+  to_agent = m.to_agent, addresses = m.addresses, cause = m.cause, gap_ms = m.gap_ms
+  FROM rm_vip_move m WHERE m.emit = a.emit;
+DELETE FROM rm_move_address WHERE cluster IS NULL; -- none: a move and its addresses are deleted together
+ALTER TABLE rm_move_address ALTER COLUMN cluster SET NOT NULL, ALTER COLUMN vrid SET NOT NULL,
+  ALTER COLUMN family SET NOT NULL, ALTER COLUMN from_agent SET NOT NULL, ALTER COLUMN to_agent SET NOT NULL,
+  ALTER COLUMN addresses SET NOT NULL, ALTER COLUMN cause SET NOT NULL;
+CREATE INDEX ix_rm_move_address_cover ON rm_move_address (address, moved_at)
+  INCLUDE (emit, cluster, vrid, family, from_agent, to_agent, addresses, cause, gap_ms)
+  WHERE octet_length(addresses) + octet_length(cause) < 2000;
+CREATE INDEX ix_rm_move_address_long ON rm_move_address (address, moved_at)
+  WHERE octet_length(addresses) + octet_length(cause) >= 2000;
 DROP INDEX ix_rm_move_address_at;
 ALTER TABLE rm_move_address SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_insert_scale_factor = 0.02);

@@ -65,7 +65,8 @@ public final class ReviewReadModel {
     private static final String DELETE_MOVES_FROM = "DELETE FROM rm_vip_move WHERE emit >= ?";
     private static final String DELETE_ADDRESSES_FROM = "DELETE FROM rm_move_address WHERE emit >= ?";
     private static final String DELETE_ADDRESSES = "DELETE FROM rm_move_address WHERE emit = ?";
-    private static final String INSERT_ADDRESS = "INSERT INTO rm_move_address (address, moved_at, emit) VALUES (?, ?, ?)";
+    private static final String INSERT_ADDRESS = "INSERT INTO rm_move_address (address, moved_at, emit, cluster, vrid, family,"
+            + " from_agent, to_agent, addresses, cause, gap_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String CLEAR_ADDRESSES = "DELETE FROM rm_move_address";
     private static final String REMEMBER_AGENT = "INSERT INTO rm_agent_cluster (cluster, agent_id)"
             + " SELECT CAST(? AS VARCHAR(64)), CAST(? AS VARCHAR(64)) FROM rm_review_build WHERE name = 'review'"
@@ -112,10 +113,13 @@ public final class ReviewReadModel {
             + " AND m.moved_at >= ? AND m.moved_at <= ? ORDER BY m.moved_at, m.emit";
     private static final String MOVES_OF_CLUSTER = MOVE_COLUMNS + " WHERE m.cluster = ? AND (CAST(? AS INT) IS NULL OR m.vrid = ?)"
             + " AND m.moved_at >= ? AND m.moved_at <= ? ORDER BY m.moved_at, m.emit";
-    private static final String MOVES_OF_ADDRESS = MOVE_COLUMNS + " JOIN rm_move_address a ON a.emit = m.emit"
-            + " WHERE a.address = ? AND a.moved_at >= ? AND a.moved_at <= ?"
-            + " AND (CAST(? AS VARCHAR(64)) IS NULL OR m.cluster = ?) AND (CAST(? AS INT) IS NULL OR m.vrid = ?)"
-            + " ORDER BY m.moved_at, m.emit";
+    // A VIP's moves from rm_move_address alone (V8: each row carries its move's columns), in halves as the incidents
+    // of a cluster: short rows from the partial covering index (PostgreSQL), the others from ix_rm_move_address_long.
+    private static final String ADDRESS_HALF = "SELECT cluster, vrid, family, moved_at, from_agent, to_agent, addresses, cause,"
+            + " gap_ms, emit FROM rm_move_address WHERE address = ? AND moved_at >= ? AND moved_at <= ?"
+            + " AND (CAST(? AS VARCHAR(64)) IS NULL OR cluster = ?) AND (CAST(? AS INT) IS NULL OR vrid = ?)";
+    private static final String MOVES_OF_ADDRESS = ADDRESS_HALF + " AND octet_length(addresses) + octet_length(cause) < 2000"
+            + " UNION ALL " + ADDRESS_HALF + " AND octet_length(addresses) + octet_length(cause) >= 2000 ORDER BY moved_at, emit";
     private static final String INCIDENT_COLUMNS = "SELECT cluster, vrid, family, kind, started_at, ended_at, agents, detail,"
             + " events FROM rm_incident";
     private static final String INCIDENT_FILTERS = " (CAST(? AS INT) IS NULL OR vrid = ?) AND (CAST(? AS VARCHAR(32)) IS NULL OR kind = ?)"
@@ -647,11 +651,13 @@ public final class ReviewReadModel {
         String sql = address.isPresent() ? MOVES_OF_ADDRESS : cluster.isPresent() ? MOVES_OF_CLUSTER : MOVES;
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             if (address.isPresent()) {
-                ps.setString(1, host(address.get()));
-                ps.setObject(2, utc(from));
-                ps.setObject(3, utc(to));
-                text(ps, 4, cluster);
-                integer(ps, 6, vrid);
+                for (int at = 1; at <= 8; at += 7) { // the two halves of the union
+                    ps.setString(at, host(address.get()));
+                    ps.setObject(at + 1, utc(from));
+                    ps.setObject(at + 2, utc(to));
+                    text(ps, at + 3, cluster);
+                    integer(ps, at + 5, vrid);
+                }
             } else {
                 int at = 1;
                 if (cluster.isPresent()) {
@@ -820,25 +826,38 @@ public final class ReviewReadModel {
             deleteMove.addBatch();
             deleteAddresses.setLong(1, id);
             deleteAddresses.addBatch();
+            String addresses = json(m.addresses());
             for (String host : new TreeSet<>(m.addresses().stream().map(ReviewReadModel::host).toList())) {
                 insertAddress.setString(1, host);
                 insertAddress.setObject(2, utc(m.at()));
                 insertAddress.setLong(3, id);
+                insertAddress.setString(4, m.router().cluster());
+                insertAddress.setInt(5, m.router().vrid());
+                insertAddress.setString(6, m.router().family().name());
+                insertAddress.setString(7, m.fromAgent());
+                insertAddress.setString(8, m.toAgent());
+                insertAddress.setString(9, addresses);
+                insertAddress.setString(10, cause);
+                gap(insertAddress, 11, m);
                 insertAddress.addBatch();
             }
             router(insertMove, m.router());
             insertMove.setObject(4, utc(m.at()));
             insertMove.setString(5, m.fromAgent());
             insertMove.setString(6, m.toAgent());
-            insertMove.setString(7, json(m.addresses()));
+            insertMove.setString(7, addresses);
             insertMove.setString(8, cause);
-            if (m.gap().isPresent()) {
-                insertMove.setDouble(9, m.gap().get().toNanos() / 1_000_000.0);
-            } else {
-                insertMove.setNull(9, Types.DOUBLE);
-            }
+            gap(insertMove, 9, m);
             insertMove.setLong(10, id);
             insertMove.addBatch();
+        }
+
+        private static void gap(PreparedStatement ps, int at, ReviewFact.VipMoved m) throws SQLException {
+            if (m.gap().isPresent()) {
+                ps.setDouble(at, m.gap().get().toNanos() / 1_000_000.0);
+            } else {
+                ps.setNull(at, Types.DOUBLE);
+            }
         }
 
         void incident(Basis basis, long id, Instant factAt, ReviewRows.Incident i) throws SQLException {

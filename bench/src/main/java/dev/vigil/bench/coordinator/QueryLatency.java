@@ -179,6 +179,12 @@ public final class QueryLatency {
         System.out.printf("incidents of a cluster over a month, store unchanged: p50 %.1f ms, p99 %.1f ms%n",
                 pct(incidents, 50), pct(incidents, 99));
         split(c, end, random);
+        List<Double> floor = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            floor.add(timed(http, base + "/v1/events/" + (1 + random.nextInt(1000)))); // one row by primary key
+        }
+        System.out.printf("floor: one event by id over the same HTTP path (50): p50 %.1f ms, p99 %.1f ms%n",
+                pct(floor, 50), pct(floor, 99));
         EnvelopeCodec codec = EnvelopeCodec.standard();
         long[] seq = {lastSeq(c, "db0"), lastSeq(c, "db1")}; // a run on a store an earlier run already added to goes on
         List<Double> after = new ArrayList<>();

@@ -57,7 +57,12 @@ public final class Coordinator implements AutoCloseable {
         Vertx vertx = Vertx.vertx();
         ProjectionProcessors processors = null;
         try {
-            processors = startProcessors(store, settings, clock, stateCheckpointEvery);
+            // One instance of each read model for the processors' refresh and the queries: see QueryApi.
+            StoredEvents stored = new StoredEvents(store.dataSource(), EnvelopeCodec.standard());
+            ReviewReadModel review = QueryApi.reviewReadModel(stored, clock, QueryApi.GAP_FILL_WINDOW, stateCheckpointEvery);
+            StateCheckpoints states = new StateCheckpoints(store.dataSource(), EnvelopeCodec.standard(), clock,
+                    QueryApi.GAP_FILL_WINDOW, stateCheckpointEvery);
+            processors = ProjectionProcessors.start(settings.store(), settings.processors(), List.of(review::refresh, states::refresh));
             Router router = Router.router(vertx);
             ReadAccess access = new ReadAccess(settings.operators(), settings.tokens());
             CoordinatorMetrics metrics = new CoordinatorMetrics(new StoreFigures(store.dataSource()));
@@ -67,8 +72,7 @@ public final class Coordinator implements AutoCloseable {
                     .mount(router);
             new AuditApi(access, new StoreAudit(store.dataSource()),
                     new StoredFacts(store.dataSource(), EnvelopeCodec.standard())).mount(router);
-            new QueryApi(access, new StoredEvents(store.dataSource(), EnvelopeCodec.standard()), clock,
-                    QueryApi.GAP_FILL_WINDOW, stateCheckpointEvery).mount(router);
+            new QueryApi(access, stored, clock, QueryApi.GAP_FILL_WINDOW, review, states).mount(router);
             new NodeApi(access, store.dataSource(), new NodeReadModel(EnvelopeCodec.standard())).mount(router);
             HttpServerOptions options = new HttpServerOptions();
             settings.tls().ifPresent(tls -> options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
@@ -88,17 +92,6 @@ public final class Coordinator implements AutoCloseable {
             store.close();
             throw e;
         }
-    }
-
-    /** The shared projection work (docs/scale-out.md); the review and state read models are refreshed by segment 0's owner. */
-    private static ProjectionProcessors startProcessors(AuditStore store, CoordinatorSettings settings, Clock clock,
-                                                        int stateCheckpointEvery) throws java.sql.SQLException {
-        ReviewReadModel review = new ReviewReadModel(store.dataSource(), EnvelopeCodec.standard(), clock,
-                QueryApi.GAP_FILL_WINDOW, stateCheckpointEvery == StateCheckpoints.DEFAULT_EVERY
-                        ? ReviewReadModel.DEFAULT_EVERY : stateCheckpointEvery);
-        StateCheckpoints states = new StateCheckpoints(store.dataSource(), EnvelopeCodec.standard(), clock,
-                QueryApi.GAP_FILL_WINDOW, stateCheckpointEvery);
-        return ProjectionProcessors.start(settings.store(), settings.processors(), List.of(review::refresh, states::refresh));
     }
 
     /** GET /metrics (no token: names and counts only), and every ingest request timed by its status. */

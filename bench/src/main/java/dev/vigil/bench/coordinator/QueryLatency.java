@@ -10,9 +10,11 @@ import dev.vigil.coordinator.CoordinatorSettings;
 import dev.vigil.coordinator.domain.FactRecorded;
 import dev.vigil.coordinator.domain.HashChain;
 import dev.vigil.coordinator.ingest.AgentTokens;
+import dev.vigil.coordinator.processing.ProcessorSettings;
 import dev.vigil.coordinator.projection.ReviewFact;
 import dev.vigil.coordinator.projection.ReviewFold;
 import dev.vigil.coordinator.projection.ReviewPolicy;
+import dev.vigil.coordinator.projection.ReviewReadModel;
 import dev.vigil.coordinator.projection.ReviewRows;
 import dev.vigil.coordinator.projection.StateFold;
 import dev.vigil.coordinator.projection.StoredEvent;
@@ -66,6 +68,8 @@ public final class QueryLatency {
     private static final Instant START = Instant.parse("2026-10-01T00:00:00Z");
     /** -Dbench.anchors=false: skip the in-memory anchors (minutes at 1M), for a second run on a built store. */
     private static final boolean ANCHORS = !"false".equals(System.getProperty("bench.anchors"));
+    /** -Dbench.state=false: skip state at T (its first query writes every state checkpoint: 25 min at 10M). */
+    private static final boolean STATE = !"false".equals(System.getProperty("bench.state"));
 
     public static void main(String[] args) throws Exception {
         String url = args[0];
@@ -86,17 +90,41 @@ public final class QueryLatency {
                 System.out.printf("store already holds %,d events%n", have);
             }
         }
+        if (Boolean.getBoolean("bench.seedOnly")) {
+            System.exit(0); // -Dbench.seedOnly=true: seed (or find seeded) and stop, to build a large store ahead
+        }
         Instant end = START.plus(step.multipliedBy(perAgent));
-        try (Coordinator c = Coordinator.start(new CoordinatorSettings("127.0.0.1", 0, store, AgentTokens.of(Map.of(
+        CoordinatorSettings settings = new CoordinatorSettings("127.0.0.1", 0, store, AgentTokens.of(Map.of(
                 "db0", AgentTokens.sha256Hex(AGENT_TOKEN + 0), "db1", AgentTokens.sha256Hex(AGENT_TOKEN + 1))),
-                Optional.empty()).withOperators(AgentTokens.of(Map.of("bench", AgentTokens.sha256Hex(READ_TOKEN)))),
-                Clock.systemUTC())) {
+                Optional.empty()).withOperators(AgentTokens.of(Map.of("bench", AgentTokens.sha256Hex(READ_TOKEN))));
+        String refreshEvery = System.getProperty("bench.refreshEvery", "");
+        if (!refreshEvery.isEmpty()) {
+            // e.g. PT24H: the processors never refresh during the run, the queries refresh (the pre-issue-12 path).
+            ProcessorSettings p = settings.processors();
+            settings = settings.withProcessors(new ProcessorSettings(p.segments(), p.claimTimeout(), p.nodeId(),
+                    Duration.parse(refreshEvery)));
+        }
+        try (Coordinator c = Coordinator.start(settings, Clock.systemUTC())) {
             HttpClient http = HttpClient.newHttpClient();
             String base = "http://127.0.0.1:" + c.port();
+            Random random = new Random(7);
+            if (STATE) {
+                state(http, base, c, perAgent, end, queries, random);
+            }
+            if (Boolean.getBoolean("bench.review")) {
+                review(http, base, c, perAgent, end, random);
+            }
+        }
+        System.exit(0);
+    }
+
+    /** State at T: the first query writes every state checkpoint (minutes at 10M), then random instants. */
+    private static void state(HttpClient http, String base, Coordinator c, long perAgent, Instant end, int queries,
+                              Random random) throws Exception {
+        {
             long t0 = System.nanoTime();
             get(http, base + "/v1/state?at=" + end);
             System.out.printf("first state query (writes the state checkpoints): %.1f s%n", (System.nanoTime() - t0) / 1e9);
-            Random random = new Random(7);
             List<Double> all = new ArrayList<>();
             List<Double> one = new ArrayList<>();
             for (int i = 0; i < queries; i++) {
@@ -116,11 +144,7 @@ public final class QueryLatency {
                 System.out.printf("anchor, the full fold up to the middle of the history (%,d facts, %d routers): %.0f ms%n",
                         facts.size(), routers, (System.nanoTime() - a0) / 1e6);
             }
-            if (Boolean.getBoolean("bench.review")) {
-                review(http, base, c, perAgent, end, random);
-            }
         }
-        System.exit(0);
     }
 
     /**
@@ -154,6 +178,13 @@ public final class QueryLatency {
         System.out.printf("moves of one VIP over a week, store unchanged: p50 %.1f ms, p99 %.1f ms%n", pct(moves, 50), pct(moves, 99));
         System.out.printf("incidents of a cluster over a month, store unchanged: p50 %.1f ms, p99 %.1f ms%n",
                 pct(incidents, 50), pct(incidents, 99));
+        split(c, end, random);
+        List<Double> floor = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            floor.add(timed(http, base + "/v1/events/" + (1 + random.nextInt(1000)))); // one row by primary key
+        }
+        System.out.printf("floor: one event by id over the same HTTP path (50): p50 %.1f ms, p99 %.1f ms%n",
+                pct(floor, 50), pct(floor, 99));
         EnvelopeCodec codec = EnvelopeCodec.standard();
         long[] seq = {lastSeq(c, "db0"), lastSeq(c, "db1")}; // a run on a store an earlier run already added to goes on
         List<Double> after = new ArrayList<>();
@@ -180,6 +211,9 @@ public final class QueryLatency {
         }
         System.out.printf("narrative of one day of one cluster (20 windows, last week): p50 %.0f ms, p99 %.0f ms%n",
                 pct(narratives, 50), pct(narratives, 99));
+        if (!STATE) {
+            return; // the state checkpoints were never written: the next state query would write them all
+        }
         List<Double> state = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             Instant at = START.plusMillis((long) (random.nextDouble() * Duration.between(START, end).toMillis()));
@@ -194,6 +228,37 @@ public final class QueryLatency {
             System.out.printf("anchor, narrative of one day by VIP (folds the whole history up to it): %.0f ms%n",
                     (System.nanoTime() - v0) / 1e6);
         }
+    }
+
+    /**
+     * Where an incidents query's time goes, in this JVM without HTTP: the refresh check on an unchanged store, the
+     * statement with its rows read as stored (what the API streams), and the same rows parsed into lists (what it
+     * did before). 50 random clusters each, same month window.
+     */
+    private static void split(Coordinator c, Instant end, Random random) throws Exception {
+        ReviewReadModel rm = new ReviewReadModel(c.store().dataSource(), EnvelopeCodec.standard(), Clock.systemUTC(),
+                Duration.ofSeconds(60), ReviewReadModel.DEFAULT_EVERY);
+        List<Double> check = new ArrayList<>();
+        List<Double> raw = new ArrayList<>();
+        List<Double> parsed = new ArrayList<>();
+        long[] rows = {0};
+        for (int i = 0; i < 50; i++) {
+            Optional<String> cl = Optional.of("c" + random.nextInt(AGENTS / 2));
+            Instant from = end.minus(Duration.ofDays(30));
+            long t0 = System.nanoTime();
+            rm.refresh();
+            long t1 = System.nanoTime();
+            rm.eachIncident(cl, Optional.empty(), Optional.empty(), from, end, r -> rows[0]++);
+            long t2 = System.nanoTime();
+            rm.incidents(cl, Optional.empty(), Optional.empty(), from, end);
+            long t3 = System.nanoTime();
+            check.add((t1 - t0) / 1e6);
+            raw.add((t2 - t1) / 1e6);
+            parsed.add((t3 - t2) / 1e6);
+        }
+        System.out.printf("incidents, in-process split (50 clusters, %,d rows each on average): refresh check p50 %.2f / p99 %.2f ms;"
+                        + " statement + rows as stored p50 %.1f / p99 %.1f ms; statement + rows parsed p50 %.1f / p99 %.1f ms%n",
+                rows[0] / 50, pct(check, 50), pct(check, 99), pct(raw, 50), pct(raw, 99), pct(parsed, 50), pct(parsed, 99));
     }
 
     private static long lastSeq(Coordinator c, String agent) throws Exception {

@@ -14,6 +14,8 @@ import dev.vigil.coordinator.projection.StoredEvents;
 import dev.vigil.model.AgentFact;
 import dev.vigil.model.EnvelopeCodec;
 import dev.vigil.model.EventEnvelope;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -24,6 +26,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,6 +47,7 @@ import java.util.function.Predicate;
  */
 public final class QueryApi {
     private static final Logger LOG = LoggerFactory.getLogger(QueryApi.class);
+    private static final JsonFactory JSON = new JsonFactory();
     static final String OPENAPI_RESOURCE = "/dev/vigil/coordinator/api/openapi.yaml";
     /** Longer than the store's statement and idle-in-transaction timeouts (20 s). */
     public static final Duration GAP_FILL_WINDOW = Duration.ofSeconds(60);
@@ -64,18 +68,33 @@ public final class QueryApi {
 
     /** {@code stateCheckpointEvery}: facts between two checkpoints of the state fold (tests use small ones). */
     public QueryApi(ReadAccess access, StoredEvents events, Clock clock, Duration gapFillWindow, int stateCheckpointEvery) {
+        this(access, events, clock, gapFillWindow, reviewReadModel(events, clock, gapFillWindow, stateCheckpointEvery),
+                new StateCheckpoints(events.dataSource(), EnvelopeCodec.standard(), clock, gapFillWindow, stateCheckpointEvery));
+    }
+
+    /**
+     * Over read models another part of the process also refreshes (the projection processors): sharing the
+     * instances, a query that finds the store changed waits for a refresh under way in this process (their lock)
+     * instead of on the database's row lock of the build, and then finds it current.
+     */
+    public QueryApi(ReadAccess access, StoredEvents events, Clock clock, Duration gapFillWindow, ReviewReadModel readModel,
+                    StateCheckpoints stateCheckpoints) {
         this.access = access;
         this.events = events;
-        // Tests that ask for small state checkpoints get small review checkpoints too, so both resume paths run.
-        this.readModel = new ReviewReadModel(events.dataSource(), EnvelopeCodec.standard(), clock, gapFillWindow,
-                stateCheckpointEvery == StateCheckpoints.DEFAULT_EVERY ? ReviewReadModel.DEFAULT_EVERY : stateCheckpointEvery);
-        this.stateCheckpoints = new StateCheckpoints(events.dataSource(), EnvelopeCodec.standard(), clock, gapFillWindow,
-                stateCheckpointEvery);
+        this.readModel = readModel;
+        this.stateCheckpoints = stateCheckpoints;
         this.clock = clock;
         this.gapFillWindow = gapFillWindow;
         this.openApi = resource(OPENAPI_RESOURCE);
         this.reviewPage = resource("/dev/vigil/coordinator/api/review/index.html");
         this.reviewScript = resource("/dev/vigil/coordinator/api/review/review.js");
+    }
+
+    /** Tests that ask for small state checkpoints get small review checkpoints too, so both resume paths run. */
+    public static ReviewReadModel reviewReadModel(StoredEvents events, Clock clock, Duration gapFillWindow,
+                                                  int stateCheckpointEvery) {
+        return new ReviewReadModel(events.dataSource(), EnvelopeCodec.standard(), clock, gapFillWindow,
+                stateCheckpointEvery == StateCheckpoints.DEFAULT_EVERY ? ReviewReadModel.DEFAULT_EVERY : stateCheckpointEvery);
     }
 
     private static Buffer resource(String name) {
@@ -134,23 +153,67 @@ public final class QueryApi {
     }
 
     private void incidents(RoutingContext ctx) {
-        handle(ctx, Set.of("cluster", "vrid", "kind", "from", "to"), p -> {
+        handleRaw(ctx, Set.of("cluster", "vrid", "kind", "from", "to"), p -> {
             Optional<String> cluster = p.name("cluster");
             Optional<Integer> vrid = p.integer("vrid", 1, 255);
             Optional<ReviewRows.IncidentKind> kind = p.oneOf("kind", ReviewRows.IncidentKind.class);
             Window w = window(p);
             return () -> {
                 readModel.refresh();
-                JsonArray out = new JsonArray();
-                for (ReviewRows.Incident i : readModel.incidents(cluster, vrid, kind, w.from, w.to)) {
-                    JsonObject o = router(i.router()).put("kind", i.kind().name()).put("at", i.start().toString())
-                            .put("agents", new JsonArray(i.agents())).put("detail", i.detail());
-                    i.until().ifPresent(u -> o.put("until", u.toString()).put("durationMs", millis(Duration.between(i.start(), u))));
-                    out.add(o.put("events", new JsonArray(i.events())));
+                // ~1,250 rows for a cluster's month at 10M events: written as they are read, the stored JSON arrays
+                // copied (not parsed into lists and encoded again), on this worker rather than the event loop.
+                Buffer body = Buffer.buffer(16_384);
+                try (JsonGenerator g = JSON.createGenerator(new BufferOutput(body))) {
+                    g.writeStartObject();
+                    g.writeArrayFieldStart("incidents");
+                    readModel.eachIncident(cluster, vrid, kind, w.from, w.to, i -> {
+                        try {
+                            g.writeStartObject();
+                            RouterKey k = i.router();
+                            g.writeStringField("cluster", k.cluster());
+                            g.writeNumberField("vrid", k.vrid());
+                            g.writeStringField("family", k.family().name());
+                            g.writeStringField("kind", i.kind().name());
+                            g.writeStringField("at", i.start().toString());
+                            g.writeFieldName("agents");
+                            g.writeRawValue(i.agentsJson());
+                            g.writeStringField("detail", i.detail());
+                            if (i.until().isPresent()) {
+                                g.writeStringField("until", i.until().get().toString());
+                                g.writeNumberField("durationMs", millis(Duration.between(i.start(), i.until().get())));
+                            }
+                            g.writeFieldName("events");
+                            g.writeRawValue(i.eventsJson());
+                            g.writeEndObject();
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    });
+                    g.writeEndArray();
+                    g.writeEndObject();
                 }
-                return new JsonObject().put("incidents", out);
+                return body;
             };
         });
+    }
+
+    /** Appends to a Vert.x buffer (the response body), so a generator writes straight into it. */
+    private static final class BufferOutput extends OutputStream {
+        private final Buffer buffer;
+
+        BufferOutput(Buffer buffer) {
+            this.buffer = buffer;
+        }
+
+        @Override
+        public void write(int b) {
+            buffer.appendByte((byte) b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            buffer.appendBytes(b, off, len);
+        }
     }
 
     private void timeline(RoutingContext ctx) {
@@ -347,8 +410,28 @@ public final class QueryApi {
         Work parse(QueryParams p) throws BadParameter;
     }
 
+    /** Work whose answer is already encoded JSON (null: not found). */
+    private interface RawWork {
+        Buffer run() throws Exception;
+    }
+
+    private interface RawParse {
+        RawWork parse(QueryParams p) throws BadParameter;
+    }
+
     private static void handle(RoutingContext ctx, Set<String> known, Parse parse) {
-        Work work;
+        // Encoded on the worker too: a large answer's encoding would otherwise hold the event loop.
+        handleRaw(ctx, known, p -> {
+            Work work = parse.parse(p);
+            return () -> {
+                JsonObject answer = work.run();
+                return answer == null ? null : answer.toBuffer();
+            };
+        });
+    }
+
+    private static void handleRaw(RoutingContext ctx, Set<String> known, RawParse parse) {
+        RawWork work;
         try {
             work = parse.parse(QueryParams.of(ctx.queryParams(), known));
         } catch (BadParameter e) {
@@ -362,7 +445,7 @@ public final class QueryApi {
             } else if (ar.result() == null) {
                 reply(ctx, 404, new JsonObject().put("error", "not-found").put("message", "no such event"));
             } else {
-                reply(ctx, 200, ar.result());
+                ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(ar.result());
             }
         });
     }

@@ -65,10 +65,12 @@ public final class ReviewReadModel {
     private static final String DELETE_MOVES_FROM = "DELETE FROM rm_vip_move WHERE emit >= ?";
     private static final String DELETE_ADDRESSES_FROM = "DELETE FROM rm_move_address WHERE emit >= ?";
     private static final String DELETE_ADDRESSES = "DELETE FROM rm_move_address WHERE emit = ?";
-    private static final String INSERT_ADDRESS = "INSERT INTO rm_move_address (address, moved_at, emit) VALUES (?, ?, ?)";
+    private static final String INSERT_ADDRESS = "INSERT INTO rm_move_address (address, moved_at, emit, cluster, vrid, family,"
+            + " from_agent, to_agent, addresses, cause, gap_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String CLEAR_ADDRESSES = "DELETE FROM rm_move_address";
-    private static final String KNOWN_AGENT = "SELECT COUNT(*) FROM rm_agent_cluster WHERE cluster = ? AND agent_id = ?";
-    private static final String INSERT_AGENT = "INSERT INTO rm_agent_cluster (cluster, agent_id) VALUES (?, ?)";
+    private static final String REMEMBER_AGENT = "INSERT INTO rm_agent_cluster (cluster, agent_id)"
+            + " SELECT CAST(? AS VARCHAR(64)), CAST(? AS VARCHAR(64)) FROM rm_review_build WHERE name = 'review'"
+            + " AND NOT EXISTS (SELECT 1 FROM rm_agent_cluster WHERE cluster = ? AND agent_id = ?)";
     private static final String CLEAR_AGENTS = "DELETE FROM rm_agent_cluster";
     private static final String DELETE_INCIDENTS_FROM = "DELETE FROM rm_incident WHERE basis = ? AND emit >= ?";
     private static final String DELETE_MOVE = "DELETE FROM rm_vip_move WHERE emit = ?";
@@ -111,16 +113,27 @@ public final class ReviewReadModel {
             + " AND m.moved_at >= ? AND m.moved_at <= ? ORDER BY m.moved_at, m.emit";
     private static final String MOVES_OF_CLUSTER = MOVE_COLUMNS + " WHERE m.cluster = ? AND (CAST(? AS INT) IS NULL OR m.vrid = ?)"
             + " AND m.moved_at >= ? AND m.moved_at <= ? ORDER BY m.moved_at, m.emit";
-    private static final String MOVES_OF_ADDRESS = MOVE_COLUMNS + " JOIN rm_move_address a ON a.emit = m.emit"
-            + " WHERE a.address = ? AND a.moved_at >= ? AND a.moved_at <= ?"
-            + " AND (CAST(? AS VARCHAR(64)) IS NULL OR m.cluster = ?) AND (CAST(? AS INT) IS NULL OR m.vrid = ?)"
-            + " ORDER BY m.moved_at, m.emit";
+    // A VIP's moves from rm_move_address alone (V8: each row carries its move's columns), in halves as the incidents
+    // of a cluster: short rows from the partial covering index (PostgreSQL), the others from ix_rm_move_address_long.
+    private static final String ADDRESS_HALF = "SELECT cluster, vrid, family, moved_at, from_agent, to_agent, addresses, cause,"
+            + " gap_ms, emit FROM rm_move_address WHERE address = ? AND moved_at >= ? AND moved_at <= ?"
+            + " AND (CAST(? AS VARCHAR(64)) IS NULL OR cluster = ?) AND (CAST(? AS INT) IS NULL OR vrid = ?)";
+    private static final String MOVES_OF_ADDRESS = ADDRESS_HALF + " AND octet_length(addresses) + octet_length(cause) < 2000"
+            + " UNION ALL " + ADDRESS_HALF + " AND octet_length(addresses) + octet_length(cause) >= 2000 ORDER BY moved_at, emit";
     private static final String INCIDENT_COLUMNS = "SELECT cluster, vrid, family, kind, started_at, ended_at, agents, detail,"
             + " events FROM rm_incident";
     private static final String INCIDENT_FILTERS = " (CAST(? AS INT) IS NULL OR vrid = ?) AND (CAST(? AS VARCHAR(32)) IS NULL OR kind = ?)"
             + " AND started_at <= ? AND (ended_at IS NULL OR ended_at >= ?) ORDER BY fact_at, basis, emit";
     private static final String INCIDENTS = INCIDENT_COLUMNS + " WHERE" + INCIDENT_FILTERS;
-    private static final String INCIDENTS_OF_CLUSTER = INCIDENT_COLUMNS + " WHERE cluster = ? AND" + INCIDENT_FILTERS;
+    // A cluster's incidents: rows with short text columns come from ix_rm_incident_cover alone (PostgreSQL V8: a
+    // partial covering index, used because the first half repeats its predicate), the rest from ix_rm_incident_long.
+    private static final String SHORT_ROW = "octet_length(agents) + octet_length(detail) + octet_length(events) < 2000";
+    private static final String LONG_ROW = "octet_length(agents) + octet_length(detail) + octet_length(events) >= 2000";
+    private static final String CLUSTER_HALF = "SELECT cluster, vrid, family, kind, started_at, ended_at, agents, detail, events,"
+            + " fact_at, basis, emit FROM rm_incident WHERE cluster = ? AND (CAST(? AS INT) IS NULL OR vrid = ?)"
+            + " AND (CAST(? AS VARCHAR(32)) IS NULL OR kind = ?) AND started_at <= ? AND (ended_at IS NULL OR ended_at >= ?)";
+    private static final String INCIDENTS_OF_CLUSTER = CLUSTER_HALF + " AND " + SHORT_ROW + " UNION ALL " + CLUSTER_HALF
+            + " AND " + LONG_ROW + " ORDER BY fact_at, basis, emit";
     private static final Instant BEFORE_ALL = Instant.parse("0001-01-01T00:00:00Z");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ObjectMapper STATE = new ObjectMapper().findAndRegisterModules();
@@ -158,6 +171,9 @@ public final class ReviewReadModel {
         }
         refreshing.lock(); // one refresh per process at a time; another coordinator's waits on the row lock
         try {
+            if (unchanged()) {
+                return; // the refresh this waited for (the processors', sharing this instance) covered it
+            }
             for (int attempt = 1; ; attempt++) {
                 try {
                     refreshOnce();
@@ -379,24 +395,23 @@ public final class ReviewReadModel {
         return fresh;
     }
 
-    /** Adds the (cluster, agent) pairs not yet in rm_agent_cluster (under the refresh's lock: no race). */
+    /**
+     * Adds the (cluster, agent) pairs not yet in rm_agent_cluster (under the refresh's lock: no race), in one batch:
+     * a refresh under ingest sees most agents again, and a lookup per pair was a round trip each, every second.
+     */
     private static void remember(Connection c, Set<List<String>> agents) throws SQLException {
-        for (List<String> pair : agents) {
-            try (PreparedStatement ps = c.prepareStatement(KNOWN_AGENT)) {
+        if (agents.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(REMEMBER_AGENT)) {
+            for (List<String> pair : agents) {
                 ps.setString(1, pair.get(0));
                 ps.setString(2, pair.get(1));
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if (rs.getLong(1) > 0) {
-                        continue;
-                    }
-                }
+                ps.setString(3, pair.get(0));
+                ps.setString(4, pair.get(1));
+                ps.addBatch();
             }
-            try (PreparedStatement ps = c.prepareStatement(INSERT_AGENT)) {
-                ps.setString(1, pair.get(0));
-                ps.setString(2, pair.get(1));
-                ps.executeUpdate();
-            }
+            ps.executeBatch();
         }
     }
 
@@ -476,7 +491,7 @@ public final class ReviewReadModel {
      */
     private void flush(Connection c, Basis basis, ReviewFold.Run run, List<StoredEvent> chunk, Set<Long> rewrite,
                        Instant upTo, long maxIndex, Set<RowId> written) throws SQLException {
-        {
+        try (RowWrites rows = new RowWrites(c)) {
             ReviewFold.Drained drained = run.drain();
             TreeMap<Long, ReviewFact> write = new TreeMap<>(drained.facts());
             for (long id : rewrite) {
@@ -491,7 +506,7 @@ public final class ReviewReadModel {
             for (Map.Entry<Long, ReviewFact> w : write.entrySet()) {
                 ReviewFact f = w.getValue();
                 if (basis == Basis.AGENT_CLOCK && f instanceof ReviewFact.VipMoved m) {
-                    writeMove(c, w.getKey(), m, drained.moveCauses().get(w.getKey()));
+                    rows.move(w.getKey(), m, drained.moveCauses().get(w.getKey()));
                 }
                 if (basis == Basis.ARRIVAL && !(f instanceof ReviewFact.SplitBrain)) {
                     continue;
@@ -510,10 +525,11 @@ public final class ReviewReadModel {
                 List<StoredEvent> inSpan = ReviewRows.byAgentTime(spanRead(c, spanFrom, spanTo, maxIndex));
                 for (Map.Entry<Long, ReviewFact> w : incidents) {
                     ReviewRows.Incident i = ReviewRows.incident(w.getValue(), inSpan).orElseThrow();
-                    writeIncident(c, basis, w.getKey(), w.getValue().at(), i);
+                    rows.incident(basis, w.getKey(), w.getValue().at(), i);
                     written.add(new RowId(basis.ordinal(), w.getKey()));
                 }
             }
+            rows.execute();
             // Open incidents the chunk did not touch still gain the chunk's facts.
             if (!chunk.isEmpty()) {
                 for (long id : run.open()) {
@@ -635,11 +651,13 @@ public final class ReviewReadModel {
         String sql = address.isPresent() ? MOVES_OF_ADDRESS : cluster.isPresent() ? MOVES_OF_CLUSTER : MOVES;
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             if (address.isPresent()) {
-                ps.setString(1, host(address.get()));
-                ps.setObject(2, utc(from));
-                ps.setObject(3, utc(to));
-                text(ps, 4, cluster);
-                integer(ps, 6, vrid);
+                for (int at = 1; at <= 8; at += 7) { // the two halves of the union
+                    ps.setString(at, host(address.get()));
+                    ps.setObject(at + 1, utc(from));
+                    ps.setObject(at + 2, utc(to));
+                    text(ps, at + 3, cluster);
+                    integer(ps, at + 5, vrid);
+                }
             } else {
                 int at = 1;
                 if (cluster.isPresent()) {
@@ -666,26 +684,50 @@ public final class ReviewReadModel {
                                                Optional<ReviewRows.IncidentKind> kind, Instant from, Instant to)
             throws SQLException {
         List<ReviewRows.Incident> out = new ArrayList<>();
+        eachIncident(cluster, vrid, kind, from, to, r -> out.add(new ReviewRows.Incident(r.router(), r.kind(), r.start(),
+                r.until(), parse(r.agentsJson(), STRINGS), r.detail(), parse(r.eventsJson(), LONGS))));
+        return out;
+    }
+
+    /**
+     * An incident row as stored: its agents and event ids as the JSON arrays the row holds, so that a reader
+     * writing JSON copies them instead of parsing and encoding ~1,000 rows' lists again.
+     */
+    public record IncidentRow(RouterKey router, ReviewRows.IncidentKind kind, Instant start, Optional<Instant> until,
+                              String agentsJson, String detail, String eventsJson) {
+    }
+
+    /** Receives rows as they are read. */
+    @FunctionalInterface
+    public interface RowSink<T> {
+        void accept(T row) throws SQLException;
+    }
+
+    /** The rows of {@link #incidents}, in the same order, handed over one by one as the result set is read. */
+    public void eachIncident(Optional<String> cluster, Optional<Integer> vrid, Optional<ReviewRows.IncidentKind> kind,
+                             Instant from, Instant to, RowSink<IncidentRow> sink) throws SQLException {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement(cluster.isPresent() ? INCIDENTS_OF_CLUSTER : INCIDENTS)) {
             int at = 1;
-            if (cluster.isPresent()) {
-                ps.setString(at++, cluster.get());
+            for (int half = 0; half < (cluster.isPresent() ? 2 : 1); half++) { // the cluster's statement is a union
+                if (cluster.isPresent()) {
+                    ps.setString(at++, cluster.get());
+                }
+                integer(ps, at, vrid);
+                text(ps, at + 2, kind.map(Enum::name));
+                ps.setObject(at + 4, utc(to));
+                ps.setObject(at + 5, utc(from));
+                at += 6;
             }
-            integer(ps, at, vrid);
-            text(ps, at + 2, kind.map(Enum::name));
-            ps.setObject(at + 4, utc(to));
-            ps.setObject(at + 5, utc(from));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     OffsetDateTime ended = rs.getObject(6, OffsetDateTime.class);
-                    out.add(new ReviewRows.Incident(key(rs), ReviewRows.IncidentKind.valueOf(rs.getString(4)), instant(rs, 5),
-                            Optional.ofNullable(ended).map(OffsetDateTime::toInstant), parse(rs.getString(7), STRINGS),
-                            rs.getString(8), parse(rs.getString(9), LONGS)));
+                    sink.accept(new IncidentRow(key(rs), ReviewRows.IncidentKind.valueOf(rs.getString(4)), instant(rs, 5),
+                            Optional.ofNullable(ended).map(OffsetDateTime::toInstant), rs.getString(7), rs.getString(8),
+                            rs.getString(9)));
                 }
             }
         }
-        return out;
     }
 
     private static long[] lock(Connection c) throws SQLException {
@@ -745,63 +787,120 @@ public final class ReviewReadModel {
         insert.executeUpdate();
     }
 
-    private static void writeMove(Connection c, long id, ReviewFact.VipMoved m, String cause) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(DELETE_MOVE)) {
-            ps.setLong(1, id);
-            ps.executeUpdate();
-        }
-        try (PreparedStatement ps = c.prepareStatement(DELETE_ADDRESSES)) {
-            ps.setLong(1, id);
-            ps.executeUpdate();
-        }
-        try (PreparedStatement ps = c.prepareStatement(INSERT_ADDRESS)) {
-            for (String host : new TreeSet<>(m.addresses().stream().map(ReviewReadModel::host).toList())) {
-                ps.setString(1, host);
-                ps.setObject(2, utc(m.at()));
-                ps.setLong(3, id);
-                ps.executeUpdate();
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement(INSERT_MOVE)) {
-            router(ps, m.router());
-            ps.setObject(4, utc(m.at()));
-            ps.setString(5, m.fromAgent());
-            ps.setString(6, m.toAgent());
-            ps.setString(7, json(m.addresses()));
-            ps.setString(8, cause);
-            if (m.gap().isPresent()) {
-                ps.setDouble(9, m.gap().get().toNanos() / 1_000_000.0);
-            } else {
-                ps.setNull(9, Types.DOUBLE);
-            }
-            ps.setLong(10, id);
-            ps.executeUpdate();
-        }
-    }
+    /**
+     * A flush's row writes, sent as one JDBC batch per statement (a round trip per batch, not per row): every
+     * row is replaced (deleted by emission id, inserted), and the ids of one flush are distinct, so all deletes
+     * before all inserts is the same as delete-insert row by row.
+     */
+    private static final class RowWrites implements AutoCloseable {
+        private final List<PreparedStatement> order = new ArrayList<>();
+        private final PreparedStatement deleteMove;
+        private final PreparedStatement deleteAddresses;
+        private final PreparedStatement insertAddress;
+        private final PreparedStatement insertMove;
+        private final PreparedStatement deleteIncident;
+        private final PreparedStatement insertIncident;
 
-    private static void writeIncident(Connection c, Basis basis, long id, Instant factAt, ReviewRows.Incident i)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(DELETE_INCIDENT)) {
-            ps.setInt(1, basis.ordinal());
-            ps.setLong(2, id);
-            ps.executeUpdate();
-        }
-        try (PreparedStatement ps = c.prepareStatement(INSERT_INCIDENT)) {
-            router(ps, i.router());
-            ps.setString(4, i.kind().name());
-            ps.setObject(5, utc(i.start()));
-            if (i.until().isPresent()) {
-                ps.setObject(6, utc(i.until().get()));
-            } else {
-                ps.setNull(6, Types.TIMESTAMP_WITH_TIMEZONE);
+        RowWrites(Connection c) throws SQLException {
+            try {
+                deleteMove = prepare(c, DELETE_MOVE);
+                deleteAddresses = prepare(c, DELETE_ADDRESSES);
+                insertAddress = prepare(c, INSERT_ADDRESS);
+                insertMove = prepare(c, INSERT_MOVE);
+                deleteIncident = prepare(c, DELETE_INCIDENT);
+                insertIncident = prepare(c, INSERT_INCIDENT);
+            } catch (SQLException | RuntimeException e) {
+                close();
+                throw e;
             }
-            ps.setString(7, json(i.agents()));
-            ps.setString(8, i.detail());
-            ps.setString(9, json(i.events()));
-            ps.setInt(10, basis.ordinal());
-            ps.setLong(11, id);
-            ps.setObject(12, utc(factAt));
-            ps.executeUpdate();
+        }
+
+        private PreparedStatement prepare(Connection c, String sql) throws SQLException {
+            PreparedStatement ps = c.prepareStatement(sql);
+            order.add(ps);
+            return ps;
+        }
+
+        void move(long id, ReviewFact.VipMoved m, String cause) throws SQLException {
+            deleteMove.setLong(1, id);
+            deleteMove.addBatch();
+            deleteAddresses.setLong(1, id);
+            deleteAddresses.addBatch();
+            String addresses = json(m.addresses());
+            for (String host : new TreeSet<>(m.addresses().stream().map(ReviewReadModel::host).toList())) {
+                insertAddress.setString(1, host);
+                insertAddress.setObject(2, utc(m.at()));
+                insertAddress.setLong(3, id);
+                insertAddress.setString(4, m.router().cluster());
+                insertAddress.setInt(5, m.router().vrid());
+                insertAddress.setString(6, m.router().family().name());
+                insertAddress.setString(7, m.fromAgent());
+                insertAddress.setString(8, m.toAgent());
+                insertAddress.setString(9, addresses);
+                insertAddress.setString(10, cause);
+                gap(insertAddress, 11, m);
+                insertAddress.addBatch();
+            }
+            router(insertMove, m.router());
+            insertMove.setObject(4, utc(m.at()));
+            insertMove.setString(5, m.fromAgent());
+            insertMove.setString(6, m.toAgent());
+            insertMove.setString(7, addresses);
+            insertMove.setString(8, cause);
+            gap(insertMove, 9, m);
+            insertMove.setLong(10, id);
+            insertMove.addBatch();
+        }
+
+        private static void gap(PreparedStatement ps, int at, ReviewFact.VipMoved m) throws SQLException {
+            if (m.gap().isPresent()) {
+                ps.setDouble(at, m.gap().get().toNanos() / 1_000_000.0);
+            } else {
+                ps.setNull(at, Types.DOUBLE);
+            }
+        }
+
+        void incident(Basis basis, long id, Instant factAt, ReviewRows.Incident i) throws SQLException {
+            deleteIncident.setInt(1, basis.ordinal());
+            deleteIncident.setLong(2, id);
+            deleteIncident.addBatch();
+            router(insertIncident, i.router());
+            insertIncident.setString(4, i.kind().name());
+            insertIncident.setObject(5, utc(i.start()));
+            if (i.until().isPresent()) {
+                insertIncident.setObject(6, utc(i.until().get()));
+            } else {
+                insertIncident.setNull(6, Types.TIMESTAMP_WITH_TIMEZONE);
+            }
+            insertIncident.setString(7, json(i.agents()));
+            insertIncident.setString(8, i.detail());
+            insertIncident.setString(9, json(i.events()));
+            insertIncident.setInt(10, basis.ordinal());
+            insertIncident.setLong(11, id);
+            insertIncident.setObject(12, utc(factAt));
+            insertIncident.addBatch();
+        }
+
+        /** Sends the batches: deletes, then inserts (addresses before their moves, as row by row did). */
+        void execute() throws SQLException {
+            for (PreparedStatement ps : order) {
+                ps.executeBatch();
+            }
+        }
+
+        @Override
+        public void close() throws SQLException {
+            SQLException first = null;
+            for (PreparedStatement ps : order) {
+                try {
+                    ps.close();
+                } catch (SQLException e) {
+                    first = first == null ? e : first;
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
         }
     }
 

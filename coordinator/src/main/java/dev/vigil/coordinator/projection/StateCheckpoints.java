@@ -136,6 +136,9 @@ public final class StateCheckpoints {
      * invalid, and writes new ones from the last valid checkpoint on. One transaction.
      */
     public void refresh() throws SQLException {
+        if (current()) {
+            return; // an unchanged store: two index lookups, no lock, no scan (the processors ask every second)
+        }
         try (Connection c = dataSource.getConnection()) {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
@@ -168,6 +171,21 @@ public final class StateCheckpoints {
                 throw e;
             } finally {
                 c.setAutoCommit(autoCommit);
+            }
+        }
+    }
+
+    /** Whether the horizon is the highest index stored: nothing above it to fold, nothing a gap could still add. */
+    private boolean current() throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            long horizon;
+            try (PreparedStatement ps = c.prepareStatement(HORIZON); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                horizon = rs.getLong(1);
+            }
+            try (PreparedStatement ps = c.prepareStatement(MAX_INDEX); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1) == horizon;
             }
         }
     }

@@ -4,6 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.vigil.coordinator.Coordinator;
 import dev.vigil.coordinator.CoordinatorSettings;
 import dev.vigil.coordinator.ingest.AgentTokens;
+import dev.vigil.coordinator.projection.ReviewReadModel;
+import dev.vigil.coordinator.projection.ReviewRows;
+import dev.vigil.model.EnvelopeCodec;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import dev.vigil.coordinator.store.StoreSettings;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,6 +20,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -123,6 +130,34 @@ abstract class QueryApiContract {
         for (String kept : List.of("vrid=51", "cluster=pg-main", "node=db1", "node=db2", "cause=TIMER", "vip=10.0.0.10/24",
                 "from=2026-11-25T03:12:04.461Z&to=2026-11-25T03:12:04.461Z")) {
             assertThat(api.read("moves", "/v1/moves?" + kept).get("moves")).as(kept).hasSize(1);
+        }
+    }
+
+    /** The incidents are written row by row with their stored JSON arrays copied: the same bytes as encoding the rows. */
+    @Test
+    void streamedIncidentsAreTheRowsEncodedAsBefore() throws Exception {
+        ReviewReadModel rows = new ReviewReadModel(coordinator.store().dataSource(), EnvelopeCodec.standard(),
+                Clock.systemUTC(), QueryApi.GAP_FILL_WINDOW, ReviewReadModel.DEFAULT_EVERY);
+        for (String filter : List.of("", "cluster=pg-main", "kind=Failover", "vrid=51&from=2026-11-25T03:12:00Z")) {
+            String body = api.get("incidents", "/v1/incidents?" + filter, Optional.of(READ_TOKEN)).body();
+            Map<String, String> p = new java.util.HashMap<>();
+            for (String kv : filter.isEmpty() ? new String[0] : filter.split("&")) {
+                p.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+            }
+            JsonArray out = new JsonArray();
+            for (ReviewRows.Incident i : rows.incidents(Optional.ofNullable(p.get("cluster")),
+                    Optional.ofNullable(p.get("vrid")).map(Integer::valueOf),
+                    Optional.ofNullable(p.get("kind")).map(ReviewRows.IncidentKind::valueOf),
+                    Optional.ofNullable(p.get("from")).map(Instant::parse).orElse(QueryParams.BEGINNING), QueryParams.END)) {
+                JsonObject o = new JsonObject().put("cluster", i.router().cluster()).put("vrid", i.router().vrid())
+                        .put("family", i.router().family().name()).put("kind", i.kind().name()).put("at", i.start().toString())
+                        .put("agents", new JsonArray(i.agents())).put("detail", i.detail());
+                i.until().ifPresent(u -> o.put("until", u.toString())
+                        .put("durationMs", Duration.between(i.start(), u).toNanos() / 1_000_000.0));
+                out.add(o.put("events", new JsonArray(i.events())));
+            }
+            assertThat(body).as(filter).isEqualTo(new JsonObject().put("incidents", out).encode());
+            assertThat(out).as(filter).isNotEmpty();
         }
     }
 

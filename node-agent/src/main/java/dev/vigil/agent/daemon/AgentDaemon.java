@@ -115,8 +115,8 @@ public final class AgentDaemon {
     }
 
     /**
-     * On the loop thread: its timed waits (epoll_pwait2 or timerfd) end within 1 µs of the deadline rather than the
-     * default 50 µs; {@code vrrp_rt_priority} / {@code vrrp_priority} apply to it as keepalived applies them to its
+     * On the loop thread: its timed waits (a timerfd, see {@link #exactLoopWaits}) end within 1 µs of the deadline
+     * rather than the default 50 µs; {@code vrrp_rt_priority} / {@code vrrp_priority} apply to it as keepalived applies them to its
      * VRRP process (round-robin real-time, reset on fork, else the nice value; neither by default). A refusal (no
      * CAP_SYS_NICE, an RT budget of 0 in a cgroup) is logged and the loop runs as it was, as in keepalived.
      */
@@ -156,6 +156,7 @@ public final class AgentDaemon {
     public static AgentDaemon start(AgentConfig config, Consumer<AgentFact> facts) throws LinuxCallFailed {
         // One event loop is plenty for hundreds of routers and keeps the footprint small on a database host.
         // The native (epoll) transport lets the loop wait on the raw VRRP sockets and time in nanoseconds.
+        exactLoopWaits();
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
                 .setInternalBlockingPoolSize(1).setPreferNativeTransport(true));
         Rtnetlink rtnetlink = null;
@@ -172,6 +173,22 @@ public final class AgentDaemon {
             throw e;
         }
     }
+
+    /**
+     * Netty's epoll loop waits for its next scheduled task with {@code epoll_pwait2} when the kernel has it, and the
+     * kernel gives a timed epoll wait a slack of 0.1 % of the timeout ({@code select_estimate_accuracy}): 360 µs on a
+     * Master_Down wait at advert_int 0.1 s, whatever the thread's timer slack. With the threshold at 0 Netty arms its
+     * timerfd for every timed wait instead (one {@code timerfd_settime} when the earliest deadline changes), which
+     * expires on the deadline: takeovers 0.2-0.3 ms earlier (bench/RESULTS.md). Read once, when Netty's epoll
+     * classes load; an explicit {@code -D} wins.
+     */
+    static void exactLoopWaits() {
+        if (System.getProperty(EPOLL_WAIT_THRESHOLD) == null) {
+            System.setProperty(EPOLL_WAIT_THRESHOLD, "0");
+        }
+    }
+
+    private static final String EPOLL_WAIT_THRESHOLD = "io.netty.channel.epoll.epollWaitThreshold";
 
     private void open() throws LinuxCallFailed {
         List<ConfiguredInstance> instances = new ArrayList<>();

@@ -130,6 +130,18 @@ public final class AgentDaemon {
             if (global.vrrpRtPriority() > 0) {
                 ThreadScheduling.roundRobin(global.vrrpRtPriority());
                 LOG.info("event loop thread: SCHED_RR priority {} (vrrp_rt_priority)", global.vrrpRtPriority());
+                // keepalived's setting covers its whole VRRP process; here the loop also stops at every safepoint
+                // (a young collection of the serial collector runs in the VM thread): a VM thread at normal
+                // priority behind busy processes would hold the real-time loop for as long as it waits for a core
+                for (int tid : ThreadScheduling.threadsNamed(VM_THREAD)) {
+                    try {
+                        ThreadScheduling.roundRobin(tid, global.vrrpRtPriority());
+                        LOG.info("JVM thread '{}' ({}): SCHED_RR priority {} (vrrp_rt_priority)", VM_THREAD, tid,
+                                global.vrrpRtPriority());
+                    } catch (LinuxCallFailed e) {
+                        LOG.warn("JVM thread '{}': scheduling unchanged: {}", VM_THREAD, e.getMessage());
+                    }
+                }
             } else if (global.vrrpPriority() != 0) {
                 ThreadScheduling.nice(global.vrrpPriority());
                 LOG.info("event loop thread: nice {} (vrrp_priority)", global.vrrpPriority());
@@ -190,6 +202,9 @@ public final class AgentDaemon {
 
     /** Past C1's thresholds (200 calls, 2,000 with loops) for jnr-ffi's invoker: about 1 ms at start. */
     private static final int SEND_WARM_UP_ROUNDS = 2_000;
+
+    /** HotSpot's name for the thread that runs safepoint operations, the serial collector's among them. */
+    private static final String VM_THREAD = "VM Thread";
 
     private static final String EPOLL_WAIT_THRESHOLD = "io.netty.channel.epoll.epollWaitThreshold";
 

@@ -115,8 +115,8 @@ public final class AgentDaemon {
     }
 
     /**
-     * On the loop thread: its timed waits (a timerfd, see {@link #exactLoopWaits}) end within 1 µs of the deadline
-     * rather than the default 50 µs; {@code vrrp_rt_priority} / {@code vrrp_priority} apply to it as keepalived applies them to its
+     * On the loop thread: its timed waits end no earlier than the deadline, late by at most 1 µs of timer slack
+     * rather than the default 50 µs (but epoll_pwait2 adds the kernel's 0.1 % of the timeout: bench/RESULTS.md); {@code vrrp_rt_priority} / {@code vrrp_priority} apply to it as keepalived applies them to its
      * VRRP process (round-robin real-time, reset on fork, else the nice value; neither by default). A refusal (no
      * CAP_SYS_NICE, an RT budget of 0 in a cgroup) is logged and the loop runs as it was, as in keepalived.
      */
@@ -168,7 +168,6 @@ public final class AgentDaemon {
     public static AgentDaemon start(AgentConfig config, Consumer<AgentFact> facts) throws LinuxCallFailed {
         // One event loop is plenty for hundreds of routers and keeps the footprint small on a database host.
         // The native (epoll) transport lets the loop wait on the raw VRRP sockets and time in nanoseconds.
-        exactLoopWaits();
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
                 .setInternalBlockingPoolSize(1).setPreferNativeTransport(true));
         Rtnetlink rtnetlink = null;
@@ -186,27 +185,11 @@ public final class AgentDaemon {
         }
     }
 
-    /**
-     * Netty's epoll loop waits for its next scheduled task with {@code epoll_pwait2} when the kernel has it, and the
-     * kernel gives a timed epoll wait a slack of 0.1 % of the timeout ({@code select_estimate_accuracy}): 360 µs on a
-     * Master_Down wait at advert_int 0.1 s, whatever the thread's timer slack. With the threshold at 0 Netty arms its
-     * timerfd for every timed wait instead (one {@code timerfd_settime} when the earliest deadline changes), which
-     * expires on the deadline: takeovers 0.2-0.3 ms earlier (bench/RESULTS.md). Read once, when Netty's epoll
-     * classes load; an explicit {@code -D} wins.
-     */
-    static void exactLoopWaits() {
-        if (System.getProperty(EPOLL_WAIT_THRESHOLD) == null) {
-            System.setProperty(EPOLL_WAIT_THRESHOLD, "0");
-        }
-    }
-
     /** Past C1's thresholds (200 calls, 2,000 with loops) for jnr-ffi's invoker: about 1 ms at start. */
     private static final int SEND_WARM_UP_ROUNDS = 2_000;
 
     /** HotSpot's name for the thread that runs safepoint operations, the serial collector's among them. */
     private static final String VM_THREAD = "VM Thread";
-
-    private static final String EPOLL_WAIT_THRESHOLD = "io.netty.channel.epoll.epollWaitThreshold";
 
     private void open() throws LinuxCallFailed {
         List<ConfiguredInstance> instances = new ArrayList<>();

@@ -44,6 +44,8 @@ public final class VrrpSocket implements AutoCloseable {
      */
     static final int READ_WAKE_MILLIS = 1000;
     private static final int MAX_PACKET = 65_535;
+    /** The largest IPv4 advert, header included (v2: 255 addresses and authentication: 1,056 bytes), rounded up. */
+    private static final int IPV4_SEND_CAPACITY = 2048;
     /**
      * Receive buffer: 200 instances at advert_int 0.01 s are 20k packets/s, and the default (~208 KiB, about
      * 270 packets) would overflow during a 15 ms GC pause. 4 MiB holds about 200 ms.
@@ -73,7 +75,7 @@ public final class VrrpSocket implements AutoCloseable {
         this.interfaceIndex = interfaceIndex;
         this.receiveFd = receiveFd;
         this.sendFd = sendFd;
-        this.sendBlock = new MessageBlock(MAX_PACKET);
+        this.sendBlock = new MessageBlock(spec.family() == IpFamily.IPV4 ? IPV4_SEND_CAPACITY : MAX_PACKET);
         if (consumer == null) {
             this.reader = null;
             this.receiveBlock = new MessageBlock(MAX_PACKET);

@@ -10,6 +10,7 @@
 # LOAD_LOOPS: busy loops during stability (default 2). Before/after in one run: BASE_CP=<classpath of an older build> IMPLS="vigil-base vigil keepalived" bench/wire.sh (BASE_JOPTS: its JVM flags, default the same as Vigil's)
 # path: where a kill -9 takeover's time goes on the backup, from kernel tracepoints (perf) and the capture.
 # GLOBAL_DEFS_EXTRA: one more global_defs line for both implementations, e.g. "vrrp_rt_priority 10".
+# KEEP_WORK=1: keep the run's folder (agents' logs, captures, perf traces) instead of removing it.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cp=${VIGIL_CP:-"$top/node-agent/target/node-agent.jar:$top/node-agent/target/lib/*"}
@@ -34,7 +35,7 @@ cleanup() {
   sleep 0.3
   ip netns del vwb-a 2>/dev/null; ip netns del vwb-b 2>/dev/null
   ip link del vwbbr 2>/dev/null
-  rm -rf "$work"
+  if [ -n "${KEEP_WORK:-}" ]; then echo "logs, captures and traces kept in $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 

@@ -19,7 +19,13 @@ import java.util.concurrent.TimeUnit;
  * {@link #BATCH} datagrams so a flood cannot starve the loop's timers and tasks (the rest comes on the next turn).
  */
 final class LoopReceiver implements EpollIoHandle {
-    static final int BATCH = 256;
+    /**
+     * Datagrams read per readiness event. Netty runs the loop's due tasks between two readiness events, so a batch
+     * smaller than what piled up in a stall (GC, a busy CPU) fired Master_Down timers whose master's adverts were
+     * still unread in the socket: 4,096 is about what the 4 MiB receive buffer holds (200 ms of 200 instances at
+     * advert_int 0.01 s).
+     */
+    static final int BATCH = 4096;
 
     private final VrrpSocket socket;
     private final FileDescriptor fd;

@@ -9,7 +9,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The routers' protocol timers, as scheduled tasks of the event loop itself (no thread of their own). Netty's
  * scheduled tasks keep nanosecond deadlines, and on the epoll transport the loop waits for the earliest one with
- * {@code epoll_pwait2} or a timerfd (both nanosecond timeouts; timer slack 1 µs on the loop thread); Vert.x's
+ * {@code epoll_pwait2} (the kernel lets it end up to 0.1 % of the timeout late, ~360 µs on a Master_Down wait;
+ * Netty's timerfd instead, {@code io.netty.channel.epoll.epollWaitThreshold=0}, stalled script checks: see
+ * bench/RESULTS.md; timer slack 1 µs on the loop thread); Vert.x's
  * {@code setTimer} takes whole milliseconds. On the NIO fallback the selector rounds waits up to the next
  * millisecond, which makes takeovers up to a millisecond late but changes nothing else.
  *

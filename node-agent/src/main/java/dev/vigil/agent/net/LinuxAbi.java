@@ -71,6 +71,7 @@ final class LinuxAbi {
     static final int EEXIST = 17;
     static final int ENODEV = 19;
     static final int EINVAL = 22;
+    static final int EBADF = 9;
     static final int ENOBUFS = 105;
     static final int EADDRNOTAVAIL = 99;
 

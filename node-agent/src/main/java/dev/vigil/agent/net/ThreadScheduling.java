@@ -39,10 +39,38 @@ public final class ThreadScheduling {
      * {@code vrrp_rt_priority} does for its VRRP process.
      */
     public static void roundRobin(int priority) throws LinuxCallFailed {
+        roundRobin(Syscalls.LIBC.gettid(), priority);
+    }
+
+    /** As {@link #roundRobin(int)}, for the thread {@code tid} of this process. */
+    public static void roundRobin(int tid, int priority) throws LinuxCallFailed {
         if (priority < 1 || priority > 99) {
             throw new LinuxCallFailed("real-time priority " + priority + " outside 1..99", EINVAL, "out of range");
         }
-        Syscalls.check(Syscalls.LIBC.sched_setscheduler(Syscalls.LIBC.gettid(), SCHED_RR | SCHED_RESET_ON_FORK,
-                new int[] {priority}), "sched_setscheduler(SCHED_RR, " + priority + ")");
+        Syscalls.check(Syscalls.LIBC.sched_setscheduler(tid, SCHED_RR | SCHED_RESET_ON_FORK,
+                new int[] {priority}), "sched_setscheduler(" + tid + ", SCHED_RR, " + priority + ")");
+    }
+
+    /**
+     * The ids of this process's threads named {@code name} (their {@code comm}, at most 15 characters), read from
+     * {@code /proc/self/task}: how the JVM's own threads (the VM thread) are found.
+     */
+    public static java.util.List<Integer> threadsNamed(String name) {
+        java.util.List<Integer> ids = new java.util.ArrayList<>();
+        java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+        if (tasks == null) {
+            return ids;
+        }
+        for (java.io.File t : tasks) {
+            try {
+                String comm = java.nio.file.Files.readString(t.toPath().resolve("comm")).strip();
+                if (comm.equals(name)) {
+                    ids.add(Integer.parseInt(t.getName()));
+                }
+            } catch (java.io.IOException | NumberFormatException e) {
+                // the thread ended meanwhile
+            }
+        }
+        return ids;
     }
 }

@@ -96,6 +96,14 @@ public final class VrrpRouter {
         return state;
     }
 
+    /**
+     * The advert this router sends as master at its effective priority now: the same object until that priority
+     * changes, so a host may encode it ahead of a takeover.
+     */
+    public Advert advert() {
+        return advert;
+    }
+
     public int effectivePriority() {
         return effectivePriority;
     }

@@ -11,6 +11,7 @@
 # path: where a kill -9 takeover's time goes on the backup, from kernel tracepoints (perf) and the capture.
 # GLOBAL_DEFS_EXTRA: one more global_defs line for both implementations, e.g. "vrrp_rt_priority 10".
 # KEEP_WORK=1: keep the run's folder (agents' logs, captures, perf traces) instead of removing it.
+# FOOTPRINT_INSTANCES: instance counts of the footprint runs (default "1 200").
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cp=${VIGIL_CP:-"$top/node-agent/target/node-agent.jar:$top/node-agent/target/lib/*"}
@@ -19,8 +20,9 @@ ROUNDS=${ROUNDS:-20}
 STABILITY_SECONDS=${STABILITY_SECONDS:-60}
 IMPLS=${IMPLS:-"vigil keepalived"}
 INTERVALS=${INTERVALS:-"0.1 0.01"}
-# bin/vigil-agent's JVM settings (see there): small fixed heap, serial GC
-JOPTS=${VIGIL_AGENT_JAVA_OPTS:-"-Xms8m -Xmx48m -XX:+UseSerialGC -Xss256k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=16m -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:MaxDirectMemorySize=16m -Dio.netty.allocator.type=unpooled -XX:+ExitOnOutOfMemoryError -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,dev.vigil.agent.*::*,0.05 -Xmn2m -Dvertx.disableDnsResolver=true -Dvertx.disableFileCPResolving=true"}
+# bin/vigil-agent's JVM settings, read from the script itself so the figures are of what users run.
+JOPTS=${VIGIL_AGENT_JAVA_OPTS:-$(sed -n 's/^defaults="\(.*\)"$/\1/p' "$top/bin/vigil-agent" | head -1)}
+[ -n "$JOPTS" ] || { echo "wire.sh: no JVM settings found in bin/vigil-agent" >&2; exit 1; }
 work=$(mktemp -d /tmp/vigil-wire.XXXX)
 out="$top/bench/wire/last-run.md"
 loadpids=()
@@ -83,7 +85,7 @@ start() {
     local c=$cp o=$JOPTS
     [ "$impl" = vigil-base ] && c=${BASE_CP:?BASE_CP: classpath of the build to compare with} && o=${BASE_JOPTS:-$JOPTS}
     # shellcheck disable=SC2086
-    ip netns exec vwb-$h java $o -cp "$c" dev.vigil.agent.AgentMain -n -l --admin-socket "$work/$h-$RANDOM$RANDOM.sock" -f "$f" >"$log" 2>&1 &
+    MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} ip netns exec vwb-$h java $o -cp "$c" dev.vigil.agent.AgentMain -n -l --admin-socket "$work/$h-$RANDOM$RANDOM.sock" -f "$f" >"$log" 2>&1 &
   else
     ip netns exec vwb-$h keepalived -n -l -P -f "$f" -p "$work/$h-$RANDOM$RANDOM.kpid" -r "$work/$h-$RANDOM$RANDOM.vpid" >"$log" 2>&1 &
   fi
@@ -184,7 +186,7 @@ footprint() {
   echo "|---|---|---|---|---|"
   local hz; hz=$(getconf CLK_TCK)
   for impl in $IMPLS; do
-    for n in 1 200; do
+    for n in ${FOOTPRINT_INSTANCES:-1 200}; do
       conf "$work/fp.conf" 3 1 150 "$n"
       start $impl a "$work/fp.conf" "$work/fp-$impl-$n.log" >/dev/null
       await_log "$work/fp-$impl-$n.log" "Entering MASTER STATE" "$n" 60
@@ -202,7 +204,7 @@ footprint() {
     done
   done
   echo
-  echo "Vigil JVM flags: \`$JOPTS\`"
+  echo "Vigil JVM flags: \`$JOPTS\`, environment MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} (as bin/vigil-agent)"
   echo
 }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.vigil.model.EnvelopeCodec;
 import dev.vigil.model.EventEnvelope;
+import dev.vigil.model.FactType;
 import dev.vigil.model.MalformedEnvelopeException;
 
 import org.postgresql.PGStatement;
@@ -16,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -64,8 +66,29 @@ public final class StoredPayload {
         }
     }
 
+    /**
+     * {@link #decode(byte[], EnvelopeCodec)}, or null when the payload's {@code factType} (written before the
+     * envelope) is not in {@code types}: that envelope is not decoded at all. A payload without the field before
+     * its envelope is decoded and filtered by the decoded fact's type.
+     */
+    static EventEnvelope decodeOf(byte[] payload, EnvelopeCodec codec, Set<String> types)
+            throws IOException, MalformedEnvelopeException {
+        try (JsonParser p = JSON.createParser(payload)) {
+            if (!toEnvelope(p, types)) {
+                return null;
+            }
+            EventEnvelope e = codec.decodeCanonical(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+            return types.contains(e.factType()) ? e : null;
+        }
+    }
+
     /** Leaves the parser on the payload's {@code envelope} string value. */
     private static void toEnvelope(JsonParser p) throws IOException {
+        toEnvelope(p, null);
+    }
+
+    /** As above; false (parser anywhere) when a {@code factType} before the envelope is not in {@code types}. */
+    private static boolean toEnvelope(JsonParser p, Set<String> types) throws IOException {
         if (p.nextToken() != JsonToken.START_OBJECT) {
             throw new IOException("a stored fact's payload is not a JSON object");
         }
@@ -73,7 +96,11 @@ public final class StoredPayload {
             String name = p.currentName();
             JsonToken value = p.nextToken();
             if (name.equals("envelope") && value == JsonToken.VALUE_STRING) {
-                return;
+                return true;
+            }
+            if (types != null && name.equals("factType") && value == JsonToken.VALUE_STRING
+                    && !types.contains(p.getText())) {
+                return false;
             }
             p.skipChildren();
         }
@@ -107,8 +134,16 @@ public final class StoredPayload {
         private Instant[] times = new Instant[CHUNK];
         private int rows;
 
+        private final Set<String> types;
+
         public Decoding(EnvelopeCodec codec, Predicate<Observed> keep) {
+            this(codec, FactType.names(), keep);
+        }
+
+        /** Only facts of {@code types} (fact type names); the others' envelopes are not decoded. */
+        public Decoding(EnvelopeCodec codec, Set<String> types, Predicate<Observed> keep) {
             this.codec = codec;
+            this.types = Set.copyOf(types);
             this.keep = keep;
         }
 
@@ -160,11 +195,12 @@ public final class StoredPayload {
             for (int i = 0; i < n; i++) {
                 Observed o;
                 try {
-                    o = new Observed(StoredPayload.decode(p[i], codec), t[i]);
+                    EventEnvelope e = decodeOf(p[i], codec, types);
+                    o = e == null ? null : new Observed(e, t[i]);
                 } catch (IOException | MalformedEnvelopeException e) {
                     throw new Undecodable(e);
                 }
-                if (keep.test(o)) {
+                if (o != null && keep.test(o)) {
                     kept.add(o);
                 }
             }

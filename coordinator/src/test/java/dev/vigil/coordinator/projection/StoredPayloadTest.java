@@ -42,7 +42,6 @@ class StoredPayloadTest {
     private static byte[] payload(String envelope) throws Exception {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("agentId", "db1");
-        p.put("factType", "X");
         p.put("nested", Map.of("envelope", 1));
         p.put("envelope", envelope);
         p.put("hash", "ab");
@@ -78,6 +77,25 @@ class StoredPayloadTest {
         assertThat(all.finish()).isEqualTo(expected);
         assertThat(main.finish()).isEqualTo(expected.stream().filter(o -> o.envelope().cluster().isPresent()).toList());
         assertThat(new StoredPayload.Decoding(codec, o -> true).finish()).isEmpty();
+        // Only some types: the others' envelopes are not decoded (even a broken one), the rest keep their order.
+        StoredPayload.Decoding vips = new StoredPayload.Decoding(codec, java.util.Set.of("VipsAdded"), o -> true);
+        List<Observed> expectedVips = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Instant at = Instant.ofEpochSecond(i);
+            if (envelope(i).fact() instanceof AgentFact.VipsAdded) {
+                Map<String, Object> kept = new LinkedHashMap<>();
+                kept.put("factType", "VipsAdded");
+                kept.put("envelope", codec.encode(envelope(i)));
+                vips.add(i % 2 == 0 ? JSON.writeValueAsBytes(kept) : payload(codec.encode(envelope(i))), at);
+                expectedVips.add(new Observed(envelope(i), at));
+            } else {
+                Map<String, Object> skipped = new LinkedHashMap<>();
+                skipped.put("factType", envelope(i).factType());
+                skipped.put("envelope", "not even JSON");
+                vips.add(JSON.writeValueAsBytes(skipped), at);
+            }
+        }
+        assertThat(vips.finish()).isEqualTo(expectedVips).hasSize((n + 1) / 3);
     }
 
     @Test

@@ -146,6 +146,63 @@ public final class EnvelopeCodec {
         return decodeTree(json);
     }
 
+    /**
+     * {@link #decodeCanonical(String)} over {@code chars[offset, offset + length)}: the envelope as a JSON string
+     * token's characters inside a stored payload, decoded without materialising it as a String first (replay
+     * read every stored envelope twice: unescaped into a String, then copied again into the parser). The
+     * characters are only read during the call.
+     */
+    public EventEnvelope decodeCanonical(char[] chars, int offset, int length) throws MalformedEnvelopeException {
+        try {
+            EventEnvelope e = streamCanonical(chars, offset, length);
+            if (e != null) {
+                return e;
+            }
+        } catch (IOException | RuntimeException ex) {
+            // Not canonical after all: the general path names the problem.
+        }
+        return decodeTree(new String(chars, offset, length));
+    }
+
+    private EventEnvelope streamCanonical(char[] chars, int offset, int length) throws IOException {
+        int end = offset + length;
+        if (length < TYPE_KEY.length() + 2 || chars[end - 2] != '"' || chars[end - 1] != '}') {
+            return null;
+        }
+        int at = lastIndexOfTypeKey(chars, offset, end - 2);
+        if (at < 0) {
+            return null;
+        }
+        int nameFrom = at + TYPE_KEY.length();
+        Class<? extends AgentFact> factType = FactType.byName(new String(chars, nameFrom, end - 2 - nameFrom))
+                .orElse(null);
+        if (factType == null) {
+            return null;
+        }
+        try (JsonParser p = mapper.createParser(chars, offset, length)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            EventEnvelope e = streamEnvelope(p, factType);
+            return e != null && p.nextToken() == null ? e : null;
+        }
+    }
+
+    /** Where {@link #TYPE_KEY} last starts within {@code chars[from, to)}, or -1. */
+    private static int lastIndexOfTypeKey(char[] chars, int from, int to) {
+        int n = TYPE_KEY.length();
+        for (int i = to - n; i >= from; i--) {
+            int k = 0;
+            while (k < n && chars[i + k] == TYPE_KEY.charAt(k)) {
+                k++;
+            }
+            if (k == n) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     private EventEnvelope streamCanonical(String json) throws IOException {
         int at = json.lastIndexOf(TYPE_KEY);
         if (at < 0 || !json.endsWith("\"}")) {

@@ -43,6 +43,27 @@ class CanonicalEncodingGoldenTest {
         }
     }
 
+    /** The envelope's characters somewhere inside a larger buffer, as a stored payload's string token hands them over. */
+    private EventEnvelope decodeFromChars(String json) throws MalformedEnvelopeException {
+        char[] buffer = ("{\"x\":\"" + json + "\"}").toCharArray();
+        return codec.decodeCanonical(buffer, 6, json.length());
+    }
+
+    @Test
+    void theCharRangeDecoderAgreesWithTheGeneralOne() throws Exception {
+        for (String line : golden()) {
+            assertThat(decodeFromChars(line)).isEqualTo(codec.decodeTree(line));
+        }
+        String line = golden().get(1);
+        assertThat(decodeFromChars(line.replace(",\"type\":", ", \"type\" : "))).isEqualTo(codec.decodeTree(line));
+        assertThat(decodeFromChars(line.replace("\"reason\":", "\"later\":[1,{\"a\":2}],\"reason\":")))
+                .isEqualTo(codec.decodeTree(line));
+        assertThatThrownBy(() -> decodeFromChars(line.replace("\"reason\":\"SIGTERM\"", "")))
+                .isInstanceOf(MalformedEnvelopeException.class).hasMessageContaining("fact.reason");
+        assertThatThrownBy(() -> decodeFromChars("{\"type\":\"}"))
+                .isInstanceOf(MalformedEnvelopeException.class);
+    }
+
     @Test
     void aBatchEncodesEachEnvelopeCanonically() throws Exception {
         List<String> lines = golden();

@@ -189,11 +189,14 @@ public final class IngestThroughput {
             long cpuReplay = cpuNanos();
             for (int run = 1; run <= replayRuns; run++) {
                 scanRate = rawScan(c);
-                cpuReplay = cpuNanos();
-                replayRate = replay(c, codec);
-                if (replayRuns > 1) {
-                    System.out.printf("replay run %d: %.0f events/s, raw scan %.0f events/s, JVM CPU %.1f us/event%n", run,
-                            replayRate, scanRate, (cpuNanos() - cpuReplay) / 1e3 / Math.max(1, replayed));
+                for (String mode : REPLAY_MODES) {
+                    cpuReplay = cpuNanos();
+                    replayRate = replay(c, codec, mode);
+                    System.out.printf("replay run %d, %s: %.0f events/s (read+decode %.0f ms, fold %.0f ms), raw scan"
+                                    + " %.0f events/s, ratio %.2f, JVM CPU %.1f us/event, load %.1f%n", run, mode, replayRate,
+                            replayReadMillis, replayFoldMillis, scanRate, replayRate / scanRate,
+                            (cpuNanos() - cpuReplay) / 1e3 / Math.max(1, replayed),
+                            java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
                 }
             }
             System.out.printf("store %s, %d agents, %d events/batch, %d senders, read models refreshed every %s%n", store.vendor(),
@@ -394,10 +397,24 @@ public final class IngestThroughput {
         return bytes > 0 ? n / ((System.nanoTime() - start) / 1e9) : 0;
     }
 
-    private static double replay(Coordinator c, EnvelopeCodec codec) throws Exception {
+    /**
+     * How replay decodes, side by side in one run (bench.replayModes, comma-separated, default all three, the last
+     * one's figures printed at the end): string = the envelope as a String, then parsed (before h-replay); chars =
+     * one pass, the envelope decoded from the payload's string token in place; pipeline = chars, with the JDBC
+     * read on this thread and decoding on StoredPayload.Decoding's threads; folded = pipeline, only the fact types
+     * the review fold reads decoded (StoredFacts.FOLDED: what StoredFacts does).
+     */
+    private static final List<String> REPLAY_MODES = List.of(System.getProperty("bench.replayModes",
+            TREE_DECODE ? "string" : "string,chars,pipeline,folded").split(","));
+
+    private static double replay(Coordinator c, EnvelopeCodec codec, String mode) throws Exception {
         List<Observed> facts = new ArrayList<>();
         Instant now = Instant.now();
         long start = System.nanoTime();
+        StoredPayload.Decoding decoding = mode.equals("folded")
+                ? new StoredPayload.Decoding(codec, dev.vigil.coordinator.projection.StoredFacts.FOLDED, o -> true)
+                : new StoredPayload.Decoding(codec, o -> true);
+        long rows = 0;
         try (Connection conn = c.store().dataSource().getConnection()) {
             conn.setAutoCommit(false);
             try (PreparedStatement ps = TREE_DECODE ? conn.prepareStatement("SELECT payload FROM domain_event_entry ORDER BY global_index")
@@ -405,19 +422,27 @@ public final class IngestThroughput {
                 ps.setFetchSize(1000);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        String envelope = StoredPayload.envelope(rs.getBytes(1));
-                        facts.add(new Observed(TREE_DECODE ? codec.decode(envelope) : codec.decodeCanonical(envelope), now));
+                        rows++;
+                        switch (mode) {
+                            case "string" -> facts.add(new Observed(codec.decode(StoredPayload.envelope(rs.getBytes(1))), now));
+                            case "chars" -> facts.add(new Observed(StoredPayload.decode(rs.getBytes(1), codec), now));
+                            case "pipeline", "folded" -> decoding.add(rs.getBytes(1), now);
+                            default -> throw new IllegalArgumentException("bench.replayModes: unknown mode " + mode);
+                        }
                     }
                 }
             }
             conn.rollback();
         }
+        if (mode.equals("pipeline") || mode.equals("folded")) {
+            facts = decoding.finish();
+        }
         long read = System.nanoTime();
         ReviewFold.derive(facts, ReviewPolicy.DEFAULT);
         replayReadMillis = (read - start) / 1e6;
         replayFoldMillis = (System.nanoTime() - read) / 1e6;
-        replayed = facts.size();
-        return facts.size() / ((System.nanoTime() - start) / 1e9);
+        replayed = rows; // every stored event read; "folded" decodes and folds only the types the fold reads
+        return rows / ((System.nanoTime() - start) / 1e9);
     }
 
     static long cpuNanos() {

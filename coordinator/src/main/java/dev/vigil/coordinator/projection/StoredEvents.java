@@ -129,7 +129,7 @@ public final class StoredEvents {
                 ps.setFetchSize(1000);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        Observed o = new Observed(codec.decode(StoredPayload.envelope(rs.getBytes(4))),
+                        Observed o = new Observed(StoredPayload.decode(rs.getBytes(4), codec),
                                 rs.getObject(5, OffsetDateTime.class).toInstant());
                         if (cluster.isEmpty() || cluster.equals(o.envelope().cluster())) {
                             out.add(new StoredEvent(rs.getLong(1), rs.getString(2), rs.getLong(3), o));

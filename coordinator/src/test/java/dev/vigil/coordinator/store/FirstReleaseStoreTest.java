@@ -93,9 +93,19 @@ class FirstReleaseStoreTest {
                     String envelope = new com.fasterxml.jackson.databind.ObjectMapper().readTree(rs.getBytes(1))
                             .get("envelope").asText();
                     decoded.add(codec.decode(envelope));
+                    // The replay path: one pass over the payload, the envelope decoded in place.
+                    assertThat(dev.vigil.coordinator.projection.StoredPayload.decode(rs.getBytes(1), codec))
+                            .isEqualTo(decoded.get(decoded.size() - 1));
                 }
             }
             assertThat(decoded).isEqualTo(firstReleaseFacts("db1"));
+            assertThat(new dev.vigil.coordinator.projection.StoredFacts(store.dataSource(), codec)
+                    .read(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"), Optional.empty()).stream()
+                    .map(dev.vigil.coordinator.projection.Observed::envelope)
+                    .filter(e -> e.agentId().equals("db1")).toList())
+                    .isEqualTo(firstReleaseFacts("db1").stream()
+                            .filter(e -> dev.vigil.coordinator.projection.StoredFacts.FOLDED.contains(e.factType())).toList())
+                    .hasSize(7);
 
             IngestService ingest = new IngestService(codec, store::record);
             List<EventEnvelope> more = new ArrayList<>(firstReleaseFacts("db1").subList(9, 11));

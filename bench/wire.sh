@@ -198,7 +198,7 @@ footprint() {
       local t0; t0=$(cpu_ticks $pids); sleep 30
       # shellcheck disable=SC2086
       local t1; t1=$(cpu_ticks $pids)
-      printf '| %s | %d | %.1f | %.1f | %.2f |\n' $impl "$n" "$(echo "$rss/1024" | bc -l)" "$(echo "$pss/1024" | bc -l)" \
+      printf '| %s | %d | %.2f | %.2f | %.2f |\n' $impl "$n" "$(echo "$rss/1024" | bc -l)" "$(echo "$pss/1024" | bc -l)" \
         "$(echo "($t1-$t0)*100/$hz/30" | bc -l)"
       stop_all a TERM
     done

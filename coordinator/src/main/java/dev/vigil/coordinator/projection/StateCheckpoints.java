@@ -175,14 +175,18 @@ public final class StateCheckpoints {
         }
     }
 
+    /** The state build's horizon, as stored in rm_state_build. */
+    private static long storedHorizon(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(HORIZON); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     /** Whether the horizon is the highest index stored: nothing above it to fold, nothing a gap could still add. */
     private boolean current() throws SQLException {
         try (Connection c = dataSource.getConnection()) {
-            long horizon;
-            try (PreparedStatement ps = c.prepareStatement(HORIZON); ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                horizon = rs.getLong(1);
-            }
+            long horizon = storedHorizon(c);
             try (PreparedStatement ps = c.prepareStatement(MAX_INDEX); ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1) == horizon;
@@ -330,11 +334,7 @@ public final class StateCheckpoints {
     /** Whether {@code every} events or more lie above the horizon, counting at most that many index entries. */
     private boolean atLeastEveryAbove() throws SQLException {
         try (Connection c = dataSource.getConnection()) {
-            long horizon;
-            try (PreparedStatement ps = c.prepareStatement(HORIZON); ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                horizon = rs.getLong(1);
-            }
+            long horizon = storedHorizon(c);
             try (PreparedStatement ps = c.prepareStatement(ABOVE_AT_LEAST)) {
                 ps.setLong(1, horizon);
                 ps.setInt(2, every);
@@ -348,11 +348,7 @@ public final class StateCheckpoints {
 
     private Newer newer() throws SQLException {
         try (Connection c = dataSource.getConnection()) {
-            long horizon;
-            try (PreparedStatement ps = c.prepareStatement(HORIZON); ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                horizon = rs.getLong(1);
-            }
+            long horizon = storedHorizon(c);
             return newer(c, horizon, Long.MAX_VALUE);
         }
     }

@@ -15,7 +15,9 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -147,33 +149,40 @@ public final class Balancer implements AutoCloseable {
         loop.runOnContext(v -> {
             VirtualServerChange change = VirtualServerChange.plan(proxies.stream().map(VirtualServerProxy::virtualServer).toList(), next);
             this.vipAddresses = Set.copyOf(vipAddresses);
-            List<Future<Void>> stops = new ArrayList<>();
+            Map<ServiceAddress, ServiceListener> released = new HashMap<>();
+            Map<ServiceAddress, String> releasedBy = new HashMap<>();
             for (VirtualServer gone : change.retiring()) {
                 VirtualServerProxy p = proxies.stream().filter(x -> x.virtualServer() == gone).findFirst().orElseThrow();
                 proxies.remove(p);
                 retired.add(p);
                 LOG.info("[{}] retired by the reload: no new connections; {} open one(s) left to end", gone.name(), p.openConnections());
-                stops.add(p.retire());
+                p.retire().forEach((a, l) -> {
+                    released.put(a, l);
+                    releasedBy.put(a, gone.name());
+                });
             }
-            // a retiree's listener must be closed before a successor binds the same address
-            Future.join(stops).eventually(() -> {
-                for (VirtualServer vs : change.starting()) {
-                    VirtualServerProxy p = new VirtualServerProxy(vertx, loop, vs, settings, buffered, peakBuffered, facts, scripts);
-                    proxies.add(p);
-                    p.startChecks();
-                    LOG.info("[{}] started by the reload", vs.name());
-                }
-                List<Future<Void>> binds = new ArrayList<>();
-                for (VirtualServerProxy p : proxies) {
-                    for (ServiceAddress a : p.virtualServer().listen()) {
-                        String ip = IpText.of(a.ip());
-                        boolean wanted = !this.vipAddresses.contains(ip) || held.contains(ip);
+            for (VirtualServer vs : change.starting()) {
+                VirtualServerProxy p = new VirtualServerProxy(vertx, loop, vs, settings, buffered, peakBuffered, facts, scripts);
+                proxies.add(p);
+                p.startChecks();
+                LOG.info("[{}] started by the reload", vs.name());
+            }
+            List<Future<Void>> binds = new ArrayList<>();
+            for (VirtualServerProxy p : proxies) {
+                for (ServiceAddress a : p.virtualServer().listen()) {
+                    String ip = IpText.of(a.ip());
+                    boolean wanted = !this.vipAddresses.contains(ip) || held.contains(ip);
+                    ServiceListener handed = wanted ? released.remove(a) : null;
+                    if (handed != null) {
+                        p.adopt(a, handed);
+                    } else {
                         binds.add(wanted ? p.listen(a).otherwiseEmpty() : p.unlisten(a));
                     }
                 }
-                closeDrainedRetirees();
-                return Future.join(binds);
-            }).onComplete(ar -> done.complete(change));
+            }
+            released.forEach((a, l) -> VirtualServerProxy.stopAccepting(releasedBy.get(a), a, l));
+            closeDrainedRetirees();
+            Future.join(binds).onComplete(ar -> done.complete(change));
         });
         return done;
     }

@@ -63,7 +63,7 @@ final class VirtualServerProxy {
     private final List<Counters> counters = new ArrayList<>();
     private final List<Set<Splice>> open = new ArrayList<>();
     private final List<CheckLoop> checks = new ArrayList<>();
-    private final Map<ServiceAddress, NetServer> listening = new HashMap<>();
+    private final Map<ServiceAddress, ServiceListener> listening = new HashMap<>();
     private final LongAdder refused = new LongAdder();
     private final ScriptLauncher scripts;
     private static final java.time.Duration QUORUM_SCRIPT_TIMEOUT = java.time.Duration.ofSeconds(30);
@@ -160,8 +160,7 @@ final class VirtualServerProxy {
                 return Future.succeededFuture();
             }
             NetServer server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true).setReuseAddress(true));
-            server.connectHandler(this::accepted);
-            listening.put(a, server);
+            listening.put(a, new ServiceListener(server, this::accepted));
             return server.listen(a.port(), IpText.of(a.ip())).<Void>map(s -> {
                 LOG.info("[{}] listening on {}", vs.name(), a);
                 return null;
@@ -174,12 +173,19 @@ final class VirtualServerProxy {
 
     /** Stops accepting on {@code a} and closes the connections accepted there (the VIP left this node). */
     Future<Void> unlisten(ServiceAddress a) {
-        NetServer s = listening.remove(a);
-        if (s == null) {
+        ServiceListener l = listening.remove(a);
+        if (l == null) {
             return Future.succeededFuture();
         }
         LOG.info("[{}] no longer listening on {}", vs.name(), a);
-        return s.close();
+        return l.server.close();
+    }
+
+    /** Takes over a retired virtual server's listener on {@code a}: new connections there come here now. */
+    void adopt(ServiceAddress a, ServiceListener l) {
+        l.serve(this::accepted);
+        listening.put(a, l);
+        LOG.info("[{}] listening on {} (taken over from the retired definition)", vs.name(), a);
     }
 
     boolean isListening(ServiceAddress a) {
@@ -289,18 +295,24 @@ final class VirtualServerProxy {
     }
 
     /**
-     * Stops accepting and checking; the connections already forwarded go on until they end (a reload retired it).
-     * A plain close of a Vert.x server closes the connections it accepted; a shutdown closes its listener at once and
-     * leaves them to the grace period, so the grace is long: clients' pools often hold a connection for hours.
+     * Stops checking and gives up its listeners (a reload retired it); the connections already forwarded go on
+     * until they end. The caller hands each listener to a successor on the same address or {@link #stopAccepting}s it.
      */
-    Future<Void> retire() {
+    Map<ServiceAddress, ServiceListener> retire() {
         checks.forEach(CheckLoop::stop);
-        for (ServiceAddress a : List.copyOf(listening.keySet())) {
-            NetServer s = listening.remove(a);
-            LOG.info("[{}] no longer listening on {} (retired; forwarded connections stay)", vs.name(), a);
-            s.shutdown(RETIRED_CONNECTIONS_GRACE.toDays(), java.util.concurrent.TimeUnit.DAYS);
-        }
-        return Future.succeededFuture();
+        Map<ServiceAddress, ServiceListener> given = new HashMap<>(listening);
+        listening.clear();
+        return given;
+    }
+
+    /**
+     * Closes a retired listener and leaves the connections it accepted to the grace period. A plain close of a Vert.x
+     * server closes the connections it accepted; a shutdown closes its listener at once and leaves them, so the grace
+     * is long: clients' pools often hold a connection for hours.
+     */
+    static void stopAccepting(String name, ServiceAddress a, ServiceListener l) {
+        LOG.info("[{}] no longer listening on {} (retired; forwarded connections stay)", name, a);
+        l.server.shutdown(RETIRED_CONNECTIONS_GRACE.toDays(), java.util.concurrent.TimeUnit.DAYS);
     }
 
     /** How long a retired virtual server's forwarded connections may go on before they are closed. */

@@ -356,4 +356,27 @@ class ProxyLoopbackIT {
         assertThat(lb.isListening(new ServiceAddress(InetAddress.getLoopbackAddress(), added))).isFalse();
         assertThat(lb.virtualServers()).hasSize(1);
     }
+
+    @Test
+    void anAddressWhoseDefinitionChangesOnEveryReloadNeverStopsAccepting() throws Exception {
+        int listen = freePort();
+        int b = freePort();
+        int c = freePort();
+        named("B", b);
+        named("C", c);
+        Path f = tmp.resolve("lb.conf");
+        AgentConfig first = parsed(f, server(listen, b));
+        Balancer lb = Balancer.start(first.virtualServers(), first.global(), Set.of(), BalancerSettings.DEFAULTS, fact -> { });
+        closing.add(lb);
+        assertThat(ask(listen)).isEqualTo("B");
+        // the listener is handed from the retired definition to its successor: a close-then-bind could race the
+        // old socket's asynchronous close and leave the address refusing connections
+        for (int round = 1; round <= 30; round++) {
+            int real = round % 2 == 0 ? b : c;
+            AgentConfig next = parsed(f, server(listen, real));
+            lb.reconfigure(next.virtualServers(), Set.of()).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(ask(listen)).as("round %d", round).isEqualTo(round % 2 == 0 ? "B" : "C");
+        }
+        assertThat(lb.virtualServers()).hasSize(1);
+    }
 }

@@ -1166,39 +1166,35 @@ public final class KeepalivedConfigParser {
             }
             SyncGroupDraft d = drafts.get(g.name());
             String ctx = "vrrp_sync_group " + g.name();
-            List<TrackedInterface> ti = new ArrayList<>(i.trackInterfaces());
-            for (TrackedInterface t : g.trackInterfaces()) {
-                int at = ti.stream().map(TrackedInterface::name).toList().indexOf(t.name());
-                groupTracker(i, ctx, "track_interface", t.name(), t.weight(), d.trackIf, at >= 0);
-                if (at < 0) {
-                    ti.add(t);
-                } else if (ti.get(at).weight() != 0) {
-                    ti.set(at, t);
-                }
-            }
-            List<TrackedScript> ts = new ArrayList<>(i.trackScripts());
-            for (TrackedScript t : g.trackScripts()) {
-                int at = ts.stream().map(TrackedScript::name).toList().indexOf(t.name());
-                groupTracker(i, ctx, "track_script", t.name(), t.weight(), d.trackScript, at >= 0);
-                if (at < 0) {
-                    ts.add(t);
-                } else if (ts.get(at).weight() != 0) {
-                    ts.set(at, t);
-                }
-            }
-            List<TrackedFile> tf = new ArrayList<>(i.trackFiles());
-            for (TrackedFile t : g.trackFiles()) {
-                int at = tf.stream().map(TrackedFile::name).toList().indexOf(t.name());
-                groupTracker(i, ctx, "track_file", t.name(), t.weight(), d.trackFile, at >= 0);
-                if (at < 0) {
-                    tf.add(t);
-                } else if (tf.get(at).weight() != 0) {
-                    tf.set(at, t);
-                }
-            }
+            List<TrackedInterface> ti = withGroupTrackers(i, ctx, "track_interface", i.trackInterfaces(), g.trackInterfaces(),
+                    d.trackIf, TrackedInterface::name, TrackedInterface::weight);
+            List<TrackedScript> ts = withGroupTrackers(i, ctx, "track_script", i.trackScripts(), g.trackScripts(),
+                    d.trackScript, TrackedScript::name, TrackedScript::weight);
+            List<TrackedFile> tf = withGroupTrackers(i, ctx, "track_file", i.trackFiles(), g.trackFiles(),
+                    d.trackFile, TrackedFile::name, TrackedFile::weight);
             out.add(i.withTrackers(ti, ts, tf));
         }
         return out;
+    }
+
+    /**
+     * A member's trackers of one kind with its group's added: the group's entry replaces the member's of the same
+     * name unless the member's has weight 0 (keepalived's rule), with the findings {@link #groupTracker} reports.
+     */
+    private <T> List<T> withGroupTrackers(VrrpInstance member, String ctx, String list, List<T> own, List<T> group,
+                                          List<TrackRef> refs, java.util.function.Function<T, String> name,
+                                          java.util.function.ToIntFunction<T> weight) {
+        List<T> merged = new ArrayList<>(own);
+        for (T t : group) {
+            int at = merged.stream().map(name).toList().indexOf(name.apply(t));
+            groupTracker(member, ctx, list, name.apply(t), weight.applyAsInt(t), refs, at >= 0);
+            if (at < 0) {
+                merged.add(t);
+            } else if (weight.applyAsInt(merged.get(at)) != 0) {
+                merged.set(at, t);
+            }
+        }
+        return merged;
     }
 
     private void groupTracker(VrrpInstance member, String ctx, String list, String name, int weight, List<TrackRef> refs,

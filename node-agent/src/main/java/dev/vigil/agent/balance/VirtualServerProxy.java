@@ -64,6 +64,8 @@ final class VirtualServerProxy {
     private final List<Set<Splice>> open = new ArrayList<>();
     private final List<CheckLoop> checks = new ArrayList<>();
     private final Map<ServiceAddress, ServiceListener> listening = new HashMap<>();
+    /** Listeners still closing, by address: a bind must wait for them (see {@link ServiceListener}). */
+    private final Map<ServiceAddress, Future<Void>> closing = new HashMap<>();
     private final LongAdder refused = new LongAdder();
     private final ScriptLauncher scripts;
     private static final java.time.Duration QUORUM_SCRIPT_TIMEOUT = java.time.Duration.ofSeconds(30);
@@ -155,19 +157,29 @@ final class VirtualServerProxy {
 
     /** Accepts on {@code a}; the address must be on this host (a VIP once added). */
     Future<Void> listen(ServiceAddress a) {
-        return Future.<Void>succeededFuture().compose(v -> {
-            if (listening.containsKey(a)) {
-                return Future.succeededFuture();
-            }
-            NetServer server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true).setReuseAddress(true));
-            listening.put(a, new ServiceListener(server, this::accepted));
-            return server.listen(a.port(), IpText.of(a.ip())).<Void>map(s -> {
-                LOG.info("[{}] listening on {}", vs.name(), a);
-                return null;
-            }).onFailure(t -> {
-                listening.remove(a);
-                LOG.error("[{}] cannot listen on {}: {}", vs.name(), a, t.getMessage());
-            });
+        // a VIP that left and came back at once: its old listener may still be closing, and Vert.x would let a new
+        // bind join that dying socket
+        Future<Void> stillClosing = closing.get(a);
+        if (stillClosing == null) {
+            return bind(a);
+        }
+        io.vertx.core.Promise<Void> bound = io.vertx.core.Promise.promise();
+        stillClosing.onComplete(closed -> loop.runOnContext(v -> bind(a).onComplete(bound)));
+        return bound.future();
+    }
+
+    private Future<Void> bind(ServiceAddress a) {
+        if (listening.containsKey(a)) {
+            return Future.succeededFuture();
+        }
+        NetServer server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true).setReuseAddress(true));
+        listening.put(a, new ServiceListener(server, this::accepted));
+        return server.listen(a.port(), IpText.of(a.ip())).<Void>map(s -> {
+            LOG.info("[{}] listening on {}", vs.name(), a);
+            return null;
+        }).onFailure(t -> {
+            listening.remove(a);
+            LOG.error("[{}] cannot listen on {}: {}", vs.name(), a, t.getMessage());
         });
     }
 
@@ -178,7 +190,10 @@ final class VirtualServerProxy {
             return Future.succeededFuture();
         }
         LOG.info("[{}] no longer listening on {}", vs.name(), a);
-        return l.server.close();
+        Future<Void> closed = l.server.close();
+        closing.put(a, closed);
+        closed.onComplete(done -> loop.runOnContext(v -> closing.remove(a, closed)));
+        return closed;
     }
 
     /** Takes over a retired virtual server's listener on {@code a}: new connections there come here now. */

@@ -379,4 +379,24 @@ class ProxyLoopbackIT {
         }
         assertThat(lb.virtualServers()).hasSize(1);
     }
+
+    @Test
+    void aVipThatLeavesAndComesBackAtOnceIsListenedOnAgain() throws Exception {
+        int listen = freePort();
+        int b = freePort();
+        named("B", b);
+        Path f = tmp.resolve("lb.conf");
+        AgentConfig config = parsed(f, server(listen, b));
+        // 127.0.0.1 stands for a VIP here: listened on only while "held"
+        Balancer lb = Balancer.start(config.virtualServers(), config.global(), Set.of("127.0.0.1"), BalancerSettings.DEFAULTS, fact -> { });
+        closing.add(lb);
+        lb.vipsAdded(List.of("127.0.0.1")).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(ask(listen)).isEqualTo("B");
+        for (int round = 1; round <= 30; round++) {
+            // as the daemon does on a quick MASTER -> BACKUP -> MASTER: neither call waits for the other
+            lb.vipsRemoved(List.of("127.0.0.1"));
+            lb.vipsAdded(List.of("127.0.0.1")).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(ask(listen)).as("round %d", round).isEqualTo("B");
+        }
+    }
 }

@@ -6,7 +6,9 @@ import dev.vigil.coordinator.processing.NodeProjectionProgress;
 import dev.vigil.coordinator.processing.NodeProjectionReplay;
 import dev.vigil.coordinator.processing.ProcessorSettings;
 import dev.vigil.coordinator.processing.ProjectionProcessors;
+import dev.vigil.coordinator.projection.NodeReadModel;
 import dev.vigil.coordinator.store.AuditStore;
+import dev.vigil.model.EnvelopeCodec;
 import dev.vigil.coordinator.store.StoreMigrations;
 import dev.vigil.coordinator.store.StoreSettings;
 
@@ -20,7 +22,8 @@ import java.util.List;
  * The node projection's catch-up on a seeded store (e.g. QueryLatency -Dbench.seedOnly=true): empties rm_node* and
  * its tokens ({@code rebuild-read-models}), starts the processors alone (no HTTP, no review refresh), and times the
  * tokens reaching the head. Prints events/s and this JVM's CPU per event every 10 s and at the end; stops at the
- * head or after -Dbench.maxSeconds (default 600), extrapolating. Usage: NodeCatchUp jdbc-url
+ * head or after -Dbench.maxSeconds (default 600), extrapolating; -Dbench.check=true then compares the tables with a
+ * fold of the whole stream. Usage: NodeCatchUp jdbc-url
  */
 public final class NodeCatchUp {
     public static void main(String[] args) throws Exception {
@@ -63,6 +66,12 @@ public final class NodeCatchUp {
                     }
                 }
                 print(p.caughtUp() ? "caught up:" : "stopped at the time limit:", p, head, t0, cpu0, os);
+            }
+            if (Boolean.getBoolean("bench.check")) {
+                // -Dbench.check=true: the tables equal a fold of the whole stream (what the pooled replay would write).
+                NodeReadModel model = new NodeReadModel(EnvelopeCodec.standard());
+                boolean same = model.all(ds).equals(model.fromStream(ds));
+                System.out.println("read model equals the fold of the stream: " + same);
             }
         }
         System.exit(0);

@@ -154,7 +154,7 @@ public final class ProjectionProcessors implements AutoCloseable {
         LiveInstances live = new LiveInstances(dataSource, settings.nodeId(), settings.segments(), settings.claimTimeout());
         live.beat(); // before the first claim: a joining instance must not take more than its share of free segments
         NodeReadModel model = new NodeReadModel(EnvelopeCodec.standard());
-        NodeProjection handler = new NodeProjection(model, tx);
+        NodeProjection handler = new NodeProjection(model, tx, json);
         ScheduledExecutorService coordinatorThread = Executors.newSingleThreadScheduledExecutor(named("vigil-processor"));
         ScheduledExecutorService workers = Executors.newScheduledThreadPool(2, named("vigil-projection"));
         PooledStreamingEventProcessor processor = PooledStreamingEventProcessor.builder()

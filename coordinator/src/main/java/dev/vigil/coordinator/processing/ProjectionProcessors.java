@@ -102,8 +102,11 @@ public final class ProjectionProcessors implements AutoCloseable {
         return start(store, settings, refreshes, NodeBackfill.DEFAULT_THRESHOLD);
     }
 
-    /** As above; {@code backfillThreshold}: the fewest stored events for which a start from no tokens folds them in bulk. */
-    static ProjectionProcessors start(StoreSettings store, ProcessorSettings settings, List<Refresh> refreshes,
+    /**
+     * As above; {@code backfillThreshold}: the fewest stored events for which a start from no tokens folds them in bulk
+     * ({@link NodeBackfill}; {@code Long.MAX_VALUE}: never, the pooled processor replays, as benchmarks compare).
+     */
+    public static ProjectionProcessors start(StoreSettings store, ProcessorSettings settings, List<Refresh> refreshes,
                                       long backfillThreshold) throws SQLException {
         HikariDataSource pool = pool(store);
         try {

@@ -84,8 +84,10 @@ public final class NodeReadModel {
 
     /**
      * A stored {@code FactRecorded} payload (as Axon's serializer wrote it) as the fold's input, read in one streaming
-     * pass: the envelope decoded from the payload's string token in place (as {@link StoredPayload#decode}), no tree
-     * and no {@code FactRecorded} object (the catch-up reads the event table without Axon).
+     * pass, no tree and no {@code FactRecorded} object. The header fields come first in the payload (agentId, bootId,
+     * seq, chainIndex, factType, agentTime: the envelope's own values, written at ingest); the envelope is decoded
+     * from the string token in place (as {@link StoredPayload#decode}) only for the types whose bodies the fold reads
+     * ({@link NodeFold#READ}), or when the header is incomplete; most facts are never decoded.
      */
     public NodeFold.Fact storedFact(byte[] payload) throws SQLException {
         try (JsonParser p = STREAM_JSON.createParser(payload)) {
@@ -93,7 +95,11 @@ public final class NodeReadModel {
                 throw new IOException("a stored fact's payload is not a JSON object");
             }
             String agentId = null;
+            String bootId = null;
+            String factType = null;
+            Instant agentTime = null;
             String hash = null;
+            long seq = -1;
             long chainIndex = -1;
             EventEnvelope envelope = null;
             for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
@@ -101,19 +107,42 @@ public final class NodeReadModel {
                 JsonToken value = p.nextToken();
                 switch (name) {
                     case "agentId" -> agentId = p.getText();
+                    case "bootId" -> bootId = p.getText();
+                    case "seq" -> seq = p.getLongValue();
                     case "chainIndex" -> chainIndex = p.getLongValue();
+                    case "factType" -> factType = p.getText();
+                    case "agentTime" -> agentTime = value == JsonToken.VALUE_STRING ? instantOrNull(p.getText()) : null;
                     case "hash" -> hash = p.getText();
-                    case "envelope" -> envelope = codec.decodeCanonical(p.getTextCharacters(), p.getTextOffset(),
-                            p.getTextLength());
+                    case "envelope" -> {
+                        if (factType == null || bootId == null || seq < 0 || agentTime == null
+                                || NodeFold.READ.contains(factType)) {
+                            envelope = codec.decodeCanonical(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+                        }
+                    }
                     default -> p.skipChildren();
                 }
             }
-            if (agentId == null || hash == null || chainIndex < 0 || envelope == null) {
-                throw new IOException("a stored fact's payload lacks agentId, chainIndex, hash or envelope");
+            if (agentId == null || hash == null || chainIndex < 0) {
+                throw new IOException("a stored fact's payload lacks agentId, chainIndex or hash");
             }
-            return new NodeFold.Fact(agentId, chainIndex, hash, envelope);
+            if (envelope != null) {
+                return new NodeFold.Fact(agentId, chainIndex, hash, envelope);
+            }
+            if (factType == null || bootId == null || seq < 0 || agentTime == null) {
+                throw new IOException("a stored fact's payload has no envelope");
+            }
+            return new NodeFold.Fact(agentId, chainIndex, hash, bootId, seq, agentTime, factType, Optional.empty());
         } catch (IOException | MalformedEnvelopeException e) {
             throw new UndecodableStoredFact(e);
+        }
+    }
+
+    /** An ISO-8601 instant, or null (then the envelope is decoded for its time). */
+    private static Instant instantOrNull(String text) {
+        try {
+            return Instant.parse(text);
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
         }
     }
 

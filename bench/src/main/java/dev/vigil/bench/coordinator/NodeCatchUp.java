@@ -23,7 +23,8 @@ import java.util.List;
  * its tokens ({@code rebuild-read-models}), starts the processors alone (no HTTP, no review refresh), and times the
  * tokens reaching the head. Prints events/s and this JVM's CPU per event every 10 s and at the end; stops at the
  * head or after -Dbench.maxSeconds (default 600), extrapolating; -Dbench.check=true then compares the tables with a
- * fold of the whole stream. Usage: NodeCatchUp jdbc-url
+ * fold of the whole stream; -Dbench.segments=N: the processor's segment count (default 6);
+ * -Dbench.backfill=false: the pooled processor replays (no bulk catch-up). Usage: NodeCatchUp jdbc-url
  */
 public final class NodeCatchUp {
     public static void main(String[] args) throws Exception {
@@ -37,7 +38,7 @@ public final class NodeCatchUp {
             NodeProjectionReplay.reset(ds, defaults.claimTimeout());
             long head = NodeProjectionProgress.of(ds).head();
             System.out.printf("load average %s; head %,d; node projection reset%n", load(), head);
-            ProcessorSettings settings = new ProcessorSettings(defaults.segments(), defaults.claimTimeout(), defaults.nodeId(),
+            ProcessorSettings settings = new ProcessorSettings(Integer.getInteger("bench.segments", defaults.segments()), defaults.claimTimeout(), defaults.nodeId(),
                     Duration.ofDays(1));
             long cpu0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
@@ -45,7 +46,8 @@ public final class NodeCatchUp {
             long lastDone = 0;
             long lastCpu = cpu0;
             NodeProjectionProgress.Progress p;
-            try (ProjectionProcessors processors = ProjectionProcessors.start(store, settings, List.of())) {
+            try (ProjectionProcessors processors = ProjectionProcessors.start(store, settings, List.of(),
+                    Boolean.parseBoolean(System.getProperty("bench.backfill", "true")) ? 50_000 : Long.MAX_VALUE)) {
                 while (true) {
                     Thread.sleep(200);
                     p = NodeProjectionProgress.of(ds);

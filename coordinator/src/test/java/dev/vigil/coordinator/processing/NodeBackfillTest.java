@@ -103,6 +103,40 @@ class NodeBackfillTest {
         }
     }
 
+    @Test
+    void twoInstancesFoldingAtOnceCommitOnce() throws Exception {
+        StoreSettings store = StoreSettings.embedded(dir);
+        try (HikariDataSource ds = AuditStore.pool(store)) {
+            StoreMigrations.migrate(ds, store.vendor());
+            append(ds, new HashMap<>(), 4, 30, OLD);
+            NodeReadModel model = new NodeReadModel(CODEC);
+            List<java.util.concurrent.Callable<NodeBackfill.Outcome>> runs = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                String node = "node" + i;
+                runs.add(() -> {
+                    ThreadBoundJdbcTransactions tx = new ThreadBoundJdbcTransactions(ds);
+                    JdbcTokenStore tokens = JdbcTokenStore.builder().connectionProvider(tx).serializer(EventTables.serializer())
+                            .schema(EventTables.tokens()).nodeId(node).contentType(byte[].class).build();
+                    return NodeBackfill.run(ds, tx, tokens, 6, model, 1, Clock.systemUTC(), () -> false);
+                });
+            }
+            java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try {
+                List<NodeBackfill.Outcome> outcomes = new ArrayList<>();
+                for (var f : two.invokeAll(runs)) {
+                    outcomes.add(f.get());
+                }
+                assertThat(outcomes.stream().filter(NodeBackfill.Outcome::committed)).hasSize(1);
+            } finally {
+                two.shutdownNow();
+            }
+            NodeProjectionProgress.Progress progress = NodeProjectionProgress.of(ds);
+            assertThat(progress.segments()).isEqualTo(6);
+            assertThat(progress.caughtUp()).isTrue();
+            assertThat(model.all(ds)).isEqualTo(model.fromStream(ds)).hasSize(4);
+        }
+    }
+
     /**
      * {@code perAgent} facts for each of {@code agents} agents, interleaved (a0, a1, ... then the next round), stored
      * at {@code stored} plus one second per row: agent start, then router and tracker changes.

@@ -59,6 +59,36 @@ class NodeStoredFactTest {
     }
 
     @Test
+    void headerTimesParseAsInstantParseDoes() {
+        java.util.Random random = new java.util.Random(11);
+        for (int i = 0; i < 20_000; i++) {
+            long second = random.nextLong(-62_000_000_000L, 253_402_300_799L); // years 0005-9999
+            int nanos = switch (i % 4) {
+                case 0 -> 0;
+                case 1 -> random.nextInt(1000) * 1_000_000;
+                case 2 -> random.nextInt(1_000_000) * 1_000;
+                default -> random.nextInt(1_000_000_000);
+            };
+            Instant t = Instant.ofEpochSecond(second, nanos);
+            assertThat(NodeReadModel.utcInstant(t.toString())).isEqualTo(t);
+        }
+        for (String other : List.of("2026-11-26T03:00:00+01:00", "+10000-01-01T00:00:00Z", "2026-11-26T03:00:00.Z",
+                "2026-11-26T03:00Z", "2026-11-26T03:00:00.1234567891Z")) {
+            Instant expected;
+            try {
+                expected = Instant.parse(other);
+            } catch (java.time.DateTimeException e) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> NodeReadModel.utcInstant(other))
+                        .isInstanceOf(java.time.DateTimeException.class);
+                continue;
+            }
+            assertThat(NodeReadModel.utcInstant(other)).isEqualTo(expected);
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> NodeReadModel.utcInstant("2026-02-30T00:00:00Z"))
+                .isInstanceOf(java.time.DateTimeException.class);
+    }
+
+    @Test
     void aHeaderTimeThatIsNotIsoTextIsTakenFromTheEnvelope() throws Exception {
         NodeReadModel model = new NodeReadModel(CODEC);
         EventEnvelope e = new EventEnvelope("db1", "boot-1", 1, T0, 0, 1, Optional.of("pg"),

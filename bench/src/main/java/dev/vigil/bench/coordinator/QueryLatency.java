@@ -10,6 +10,7 @@ import dev.vigil.coordinator.CoordinatorSettings;
 import dev.vigil.coordinator.domain.FactRecorded;
 import dev.vigil.coordinator.domain.HashChain;
 import dev.vigil.coordinator.ingest.AgentTokens;
+import dev.vigil.coordinator.processing.NodeProjectionProgress;
 import dev.vigil.coordinator.processing.ProcessorSettings;
 import dev.vigil.coordinator.projection.ReviewFact;
 import dev.vigil.coordinator.projection.ReviewFold;
@@ -105,6 +106,7 @@ public final class QueryLatency {
                     Duration.parse(refreshEvery)));
         }
         try (Coordinator c = Coordinator.start(settings, Clock.systemUTC())) {
+            caughtUp(c);
             HttpClient http = HttpClient.newHttpClient();
             String base = "http://127.0.0.1:" + c.port();
             Random random = new Random(7);
@@ -116,6 +118,24 @@ public final class QueryLatency {
             }
         }
         System.exit(0);
+    }
+
+    /**
+     * Waits until the node projection's tokens reach the store's head, so the queries measure a coordinator in its
+     * steady state (a store seeded by COPY has no node read model: before, the processor replayed it for the whole
+     * run, at a few thousand events/s, beside the queries). Prints how long that took.
+     */
+    private static void caughtUp(Coordinator c) throws Exception {
+        long t0 = System.nanoTime();
+        long limit = Long.getLong("bench.catchUpMaxSeconds", 3600) * 1_000_000_000L;
+        NodeProjectionProgress.Progress p = NodeProjectionProgress.of(c.store().dataSource());
+        while (!p.caughtUp() && System.nanoTime() - t0 < limit) {
+            Thread.sleep(200);
+            p = NodeProjectionProgress.of(c.store().dataSource());
+        }
+        double s = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("node projection %s after %.1f s (lowest token %,d of %,d)%n",
+                p.caughtUp() ? "at the head" : "NOT at the head", s, Math.max(0, p.lowest()), p.head());
     }
 
     /** State at T: the first query writes every state checkpoint (minutes at 10M), then random instants. */

@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.SQLException;
+import java.time.Clock;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -52,6 +53,12 @@ public final class ProjectionProcessors implements AutoCloseable {
     static final int MAX_GAP_OFFSET = 1_000_000;
     static final int GAP_CLEANING_THRESHOLD = 250;
     private static final int POOL_SIZE = 4;
+    /**
+     * Events per work package batch (one transaction with its token). A batch's nodes are read and written with a
+     * few statements whatever its size (NodeReadModel.apply), so a larger batch is fewer round trips per event;
+     * it was 100.
+     */
+    static final int BATCH_SIZE = 1_000;
     private static final Logger LOG = LoggerFactory.getLogger(ProjectionProcessors.class);
 
     /** A read model the owner of segment 0 keeps current (ReviewReadModel::refresh, StateCheckpoints::refresh). */
@@ -68,6 +75,8 @@ public final class ProjectionProcessors implements AutoCloseable {
     private final ScheduledExecutorService workers;
     private final ScheduledExecutorService chores;
     private final HikariDataSource pool;
+    private final Object lifecycle = new Object();
+    private boolean closing;
 
     private ProjectionProcessors(HikariDataSource pool, ProcessorSettings settings, PooledStreamingEventProcessor processor,
                                  EmbeddedEventStore eventStore, LiveInstances live,
@@ -90,9 +99,18 @@ public final class ProjectionProcessors implements AutoCloseable {
      */
     public static ProjectionProcessors start(StoreSettings store, ProcessorSettings settings, List<Refresh> refreshes)
             throws SQLException {
+        return start(store, settings, refreshes, NodeBackfill.DEFAULT_THRESHOLD);
+    }
+
+    /**
+     * As above; {@code backfillThreshold}: the fewest stored events for which a start from no tokens folds them in bulk
+     * ({@link NodeBackfill}; {@code Long.MAX_VALUE}: never, the pooled processor replays, as benchmarks compare).
+     */
+    public static ProjectionProcessors start(StoreSettings store, ProcessorSettings settings, List<Refresh> refreshes,
+                                      long backfillThreshold) throws SQLException {
         HikariDataSource pool = pool(store);
         try {
-            return start(pool, settings, refreshes);
+            return start(pool, settings, refreshes, backfillThreshold);
         } catch (SQLException | RuntimeException e) {
             pool.close();
             throw e;
@@ -120,7 +138,7 @@ public final class ProjectionProcessors implements AutoCloseable {
     }
 
     private static ProjectionProcessors start(HikariDataSource dataSource, ProcessorSettings settings,
-                                              List<Refresh> refreshes) throws SQLException {
+                                              List<Refresh> refreshes, long backfillThreshold) throws SQLException {
         ThreadBoundJdbcTransactions tx = new ThreadBoundJdbcTransactions(dataSource);
         JacksonSerializer json = EventTables.serializer();
         JdbcEventStorageEngine engine = JdbcEventStorageEngine.builder()
@@ -138,7 +156,8 @@ public final class ProjectionProcessors implements AutoCloseable {
                 .contentType(byte[].class).build();
         LiveInstances live = new LiveInstances(dataSource, settings.nodeId(), settings.segments(), settings.claimTimeout());
         live.beat(); // before the first claim: a joining instance must not take more than its share of free segments
-        NodeProjection handler = new NodeProjection(new NodeReadModel(EnvelopeCodec.standard()), tx);
+        NodeReadModel model = new NodeReadModel(EnvelopeCodec.standard());
+        NodeProjection handler = new NodeProjection(model, tx, json);
         ScheduledExecutorService coordinatorThread = Executors.newSingleThreadScheduledExecutor(named("vigil-processor"));
         ScheduledExecutorService workers = Executors.newScheduledThreadPool(2, named("vigil-projection"));
         PooledStreamingEventProcessor processor = PooledStreamingEventProcessor.builder()
@@ -156,7 +175,7 @@ public final class ProjectionProcessors implements AutoCloseable {
                 .coordinatorExecutor(coordinatorThread)
                 .workerExecutor(workers)
                 .initialSegmentCount(settings.segments())
-                .batchSize(100)
+                .batchSize(BATCH_SIZE)
                 .tokenClaimInterval(settings.claimInterval().toMillis())
                 .claimExtensionThreshold(settings.claimExtension().toMillis())
                 .enableCoordinatorClaimExtension()
@@ -166,7 +185,17 @@ public final class ProjectionProcessors implements AutoCloseable {
         ScheduledExecutorService chores = Executors.newScheduledThreadPool(2, named("vigil-processor-chores"));
         ProjectionProcessors p = new ProjectionProcessors(dataSource, settings, processor, eventStore, live, coordinatorThread,
                 workers, chores);
-        processor.start();
+        // On the processor's coordinator thread, before the processor: a start from no tokens on a large store folds
+        // it in bulk first (NodeBackfill), so the coordinator's HTTP side is up meanwhile and the heartbeat goes on.
+        coordinatorThread.execute(() -> {
+            try {
+                NodeBackfill.run(dataSource, tx, tokens, settings.segments(), model, backfillThreshold, Clock.systemUTC(),
+                        p::closing);
+            } catch (SQLException | RuntimeException e) {
+                LOG.warn("node projection catch-up failed; the processor replays on its own: {}", e.toString());
+            }
+            p.startProcessor();
+        });
         long beat = settings.claimInterval().toMillis();
         chores.scheduleWithFixedDelay(p::beat, beat, beat, TimeUnit.MILLISECONDS);
         long refresh = settings.refreshEvery().toMillis();
@@ -174,6 +203,20 @@ public final class ProjectionProcessors implements AutoCloseable {
         LOG.info("projection processor {} started as {}: {} segments, claim timeout {} ms", NODE_PROJECTION,
                 settings.nodeId(), settings.segments(), settings.claimTimeout().toMillis());
         return p;
+    }
+
+    private boolean closing() {
+        synchronized (lifecycle) {
+            return closing;
+        }
+    }
+
+    private void startProcessor() {
+        synchronized (lifecycle) {
+            if (!closing) {
+                processor.start();
+            }
+        }
     }
 
     private void beat() {
@@ -217,6 +260,9 @@ public final class ProjectionProcessors implements AutoCloseable {
      */
     @Override
     public void close() {
+        synchronized (lifecycle) {
+            closing = true;
+        }
         chores.shutdown();
         awaitQuietly(chores);
         try {

@@ -5,6 +5,8 @@ import dev.vigil.model.EventEnvelope;
 
 import java.time.Instant;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -47,39 +49,59 @@ public final class NodeFold {
         }
     }
 
-    /** One stored fact as the fold needs it. */
-    public record Fact(String agentId, long chainIndex, String hash, EventEnvelope envelope) {
+    /**
+     * One stored fact as the fold needs it: its envelope's header, and its body only where the fold reads it
+     * ({@link #READ}); the others' envelopes need not be decoded (the header is in the stored payload).
+     */
+    public record Fact(String agentId, long chainIndex, String hash, String bootId, long seq, Instant time,
+                       String factType, Optional<AgentFact> fact) {
+        public Fact {
+            Objects.requireNonNull(agentId, "agentId");
+            Objects.requireNonNull(hash, "hash");
+            Objects.requireNonNull(bootId, "bootId");
+            Objects.requireNonNull(time, "time");
+            Objects.requireNonNull(factType, "factType");
+            Objects.requireNonNull(fact, "fact");
+        }
+
+        public Fact(String agentId, long chainIndex, String hash, EventEnvelope e) {
+            this(agentId, chainIndex, hash, e.bootId(), e.seq(), e.time(), e.factType(), Optional.of(e.fact()));
+        }
     }
+
+    /** The fact types whose bodies the fold reads (router states, tracker results); the rest count by header. */
+    public static final Set<String> READ = Set.of(AgentFact.RouterStateChanged.class.getSimpleName(),
+            AgentFact.TrackerResultChanged.class.getSimpleName());
 
     /**
      * {@code before} with {@code f} folded in; {@code before} unchanged if it already holds {@code f}
      * (a redelivered batch). Facts of one agent must come in stream order.
      */
     public static Node apply(Optional<Node> before, Fact f) {
-        EventEnvelope e = f.envelope();
         if (before.isPresent() && f.chainIndex() < before.get().chainLength()) {
             return before.get();
         }
         if (before.isEmpty()) {
-            return withFact(new Node(f.agentId(), e.bootId(), e.time(), e.seq(), e.time(), e.factType(), 0,
+            return withFact(new Node(f.agentId(), f.bootId(), f.time(), f.seq(), f.time(), f.factType(), 0,
                     f.hash(), Map.of(), Map.of()), f, true);
         }
         Node b = before.get();
-        boolean latest = !e.time().isBefore(b.lastSeen());
+        boolean latest = !f.time().isBefore(b.lastSeen());
         return withFact(b, f, latest);
     }
 
     private static Node withFact(Node b, Fact f, boolean latest) {
-        EventEnvelope e = f.envelope();
+        Fact e = f;
+        AgentFact fact = f.fact().orElse(null);
         Map<RouterId, RouterLast> routers = new TreeMap<>(b.routers());
         Map<String, TrackerLast> trackers = new TreeMap<>(b.trackers());
-        if (e.fact() instanceof AgentFact.RouterStateChanged r) {
+        if (fact instanceof AgentFact.RouterStateChanged r) {
             RouterId id = new RouterId(r.router().instance(), r.router().vrid(), r.router().family().name());
             RouterLast last = routers.get(id);
             if (last == null || !e.time().isBefore(last.since())) {
                 routers.put(id, new RouterLast(r.to().name(), e.time()));
             }
-        } else if (e.fact() instanceof AgentFact.TrackerResultChanged t) {
+        } else if (fact instanceof AgentFact.TrackerResultChanged t) {
             TrackerLast last = trackers.get(t.tracker());
             if (last == null || !e.time().isBefore(last.since())) {
                 trackers.put(t.tracker(), new TrackerLast(t.kind(), t.healthy(), e.time()));

@@ -1,5 +1,8 @@
 package dev.vigil.coordinator.projection;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.coordinator.projection.NodeFold.Node;
@@ -7,6 +10,7 @@ import dev.vigil.coordinator.projection.NodeFold.RouterId;
 import dev.vigil.coordinator.projection.NodeFold.RouterLast;
 import dev.vigil.coordinator.projection.NodeFold.TrackerLast;
 import dev.vigil.model.EnvelopeCodec;
+import dev.vigil.model.EventEnvelope;
 import dev.vigil.model.MalformedEnvelopeException;
 
 import javax.sql.DataSource;
@@ -41,16 +45,27 @@ public final class NodeReadModel {
             + " last_fact_type = ?, chain_length = ?, chain_head = ? WHERE agent_id = ?";
     private static final String INSERT_NODE = "INSERT INTO rm_node (boot_id, booted_at, last_seq, last_seen, last_fact_type,"
             + " chain_length, chain_head, agent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-    private static final String DELETE_ROUTERS = "DELETE FROM rm_node_router WHERE agent_id = ?";
-    private static final String DELETE_TRACKERS = "DELETE FROM rm_node_tracker WHERE agent_id = ?";
-    private static final String INSERT_ROUTER = "INSERT INTO rm_node_router (agent_id, router, vrid, family, state, since)"
+    private static final String NODES_OF = "SELECT agent_id, boot_id, booted_at, last_seq, last_seen, last_fact_type,"
+            + " chain_length, chain_head FROM rm_node WHERE agent_id = ANY(?)";
+    private static final String ROUTERS_OF = "SELECT agent_id, router, vrid, family, state, since FROM rm_node_router"
+            + " WHERE agent_id = ANY(?)";
+    private static final String TRACKERS_OF = "SELECT agent_id, tracker, kind, healthy, since FROM rm_node_tracker"
+            + " WHERE agent_id = ANY(?)";
+    private static final String INSERT_ROUTER = "INSERT INTO rm_node_router (state, since, agent_id, router, vrid, family)"
             + " VALUES (?, ?, ?, ?, ?, ?)";
-    private static final String INSERT_TRACKER = "INSERT INTO rm_node_tracker (agent_id, tracker, kind, healthy, since)"
+    private static final String UPDATE_ROUTER = "UPDATE rm_node_router SET state = ?, since = ?"
+            + " WHERE agent_id = ? AND router = ? AND vrid = ? AND family = ?";
+    private static final String DELETE_ROUTER = "DELETE FROM rm_node_router WHERE agent_id = ? AND router = ? AND vrid = ? AND family = ?";
+    private static final String INSERT_TRACKER = "INSERT INTO rm_node_tracker (kind, healthy, since, agent_id, tracker)"
             + " VALUES (?, ?, ?, ?, ?)";
+    private static final String UPDATE_TRACKER = "UPDATE rm_node_tracker SET kind = ?, healthy = ?, since = ?"
+            + " WHERE agent_id = ? AND tracker = ?";
+    private static final String DELETE_TRACKER = "DELETE FROM rm_node_tracker WHERE agent_id = ? AND tracker = ?";
     private static final String STREAM = "SELECT payload FROM domain_event_entry WHERE payload_type = ?"
             + " ORDER BY aggregate_identifier, sequence_number";
     private static final String FACT_RECORDED = "dev.vigil.coordinator.domain.FactRecorded";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonFactory STREAM_JSON = new JsonFactory();
 
     private final EnvelopeCodec codec;
 
@@ -67,20 +82,298 @@ public final class NodeReadModel {
         }
     }
 
-    /** Folds a batch (each agent's facts in stream order) into the tables, on {@code c}, in the caller's transaction. */
+    /**
+     * A stored {@code FactRecorded} payload (as Axon's serializer wrote it) as the fold's input, read in one streaming
+     * pass, no tree and no {@code FactRecorded} object. The header fields come first in the payload (agentId, bootId,
+     * seq, chainIndex, factType, agentTime: the envelope's own values, written at ingest); the envelope is decoded
+     * from the string token in place (as {@link StoredPayload#decode}) only for the types whose bodies the fold reads
+     * ({@link NodeFold#READ}), or when the header is incomplete; most facts are never decoded.
+     */
+    public NodeFold.Fact storedFact(byte[] payload) throws SQLException {
+        try (JsonParser p = STREAM_JSON.createParser(payload)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("a stored fact's payload is not a JSON object");
+            }
+            String agentId = null;
+            String bootId = null;
+            String factType = null;
+            Instant agentTime = null;
+            String hash = null;
+            long seq = -1;
+            long chainIndex = -1;
+            EventEnvelope envelope = null;
+            for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                switch (name) {
+                    case "agentId" -> agentId = p.getText();
+                    case "bootId" -> bootId = p.getText();
+                    case "seq" -> seq = p.getLongValue();
+                    case "chainIndex" -> chainIndex = p.getLongValue();
+                    case "factType" -> factType = p.getText();
+                    case "agentTime" -> agentTime = value == JsonToken.VALUE_STRING ? instantOrNull(p.getText()) : null;
+                    case "hash" -> hash = p.getText();
+                    case "envelope" -> {
+                        if (factType == null || bootId == null || seq < 0 || agentTime == null
+                                || NodeFold.READ.contains(factType)) {
+                            envelope = codec.decodeCanonical(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+                        }
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+            if (agentId == null || hash == null || chainIndex < 0) {
+                throw new IOException("a stored fact's payload lacks agentId, chainIndex or hash");
+            }
+            if (envelope != null) {
+                return new NodeFold.Fact(agentId, chainIndex, hash, envelope);
+            }
+            if (factType == null || bootId == null || seq < 0 || agentTime == null) {
+                throw new IOException("a stored fact's payload has no envelope");
+            }
+            return new NodeFold.Fact(agentId, chainIndex, hash, bootId, seq, agentTime, factType, Optional.empty());
+        } catch (IOException | MalformedEnvelopeException e) {
+            throw new UndecodableStoredFact(e);
+        }
+    }
+
+    /** An ISO-8601 instant, or null (then the envelope is decoded for its time). */
+    private static Instant instantOrNull(String text) {
+        try {
+            return utcInstant(text);
+        } catch (java.time.DateTimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * {@code Instant.parse}, with a fast path for what {@code Instant.toString} writes for years 0000-9999
+     * ({@code yyyy-MM-ddTHH:mm:ss[.f{1,9}]Z}): the formatter was a third of the stored-fact read under ingest
+     * (bench/RESULTS.md). Anything else goes to {@code Instant.parse}, with its errors.
+     */
+    static Instant utcInstant(String s) {
+        int n = s.length();
+        if (n < 20 || n > 30 || n == 21 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T'
+                || s.charAt(13) != ':' || s.charAt(16) != ':' || s.charAt(n - 1) != 'Z' || (n > 20 && s.charAt(19) != '.')) {
+            return Instant.parse(s);
+        }
+        int year = digits(s, 0, 4);
+        int month = digits(s, 5, 2);
+        int day = digits(s, 8, 2);
+        int hour = digits(s, 11, 2);
+        int minute = digits(s, 14, 2);
+        int second = digits(s, 17, 2);
+        int fraction = n > 20 ? digits(s, 20, n - 21) : 0;
+        if (year < 0 || month < 0 || day < 0 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0
+                || second > 59 || fraction < 0) {
+            return Instant.parse(s);
+        }
+        int nanos = fraction;
+        for (int i = n > 20 ? n - 21 : 9; i < 9; i++) {
+            nanos *= 10;
+        }
+        long day0 = java.time.LocalDate.of(year, month, day).toEpochDay(); // validates the date
+        return Instant.ofEpochSecond(day0 * 86_400 + hour * 3_600L + minute * 60L + second, nanos);
+    }
+
+    /** The decimal number in {@code s[from, from + count)}, or -1 if any of it is not a digit. */
+    private static int digits(String s, int from, int count) {
+        int v = 0;
+        for (int i = from; i < from + count; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
+    }
+
+    /**
+     * The tables emptied and filled with {@code nodes}, on {@code c}, in the caller's transaction (the catch-up's
+     * result, committed with the processor's first tokens).
+     */
+    public void replace(Connection c, Map<String, Node> nodes) throws SQLException {
+        try (java.sql.Statement s = c.createStatement()) {
+            s.executeUpdate("DELETE FROM rm_node_router");
+            s.executeUpdate("DELETE FROM rm_node_tracker");
+            s.executeUpdate("DELETE FROM rm_node");
+        }
+        write(c, Map.of(), nodes);
+    }
+
+    /**
+     * Folds a batch (each agent's facts in stream order) into the tables, on {@code c}, in the caller's transaction.
+     * The batch's nodes are read with one statement per table, folded in memory, and only what changed is written,
+     * one JDBC batch per statement: a processor batch of 1,000 facts over hundreds of agents used to be seven round
+     * trips per agent (three reads, an update, two deletes, the re-inserts of every router and tracker row).
+     */
     public void apply(Connection c, List<NodeFold.Fact> facts) throws SQLException {
         Map<String, List<NodeFold.Fact>> byAgent = new LinkedHashMap<>();
         for (NodeFold.Fact f : facts) {
             byAgent.computeIfAbsent(f.agentId(), a -> new ArrayList<>()).add(f);
         }
+        if (byAgent.isEmpty()) {
+            return;
+        }
+        Map<String, Node> before = loadAll(c, byAgent.keySet());
+        Map<String, Node> after = new LinkedHashMap<>();
         for (Map.Entry<String, List<NodeFold.Fact>> agent : byAgent.entrySet()) {
-            Optional<Node> before = load(c, agent.getKey());
-            Optional<Node> after = before;
+            Optional<Node> was = Optional.ofNullable(before.get(agent.getKey()));
+            Optional<Node> now = was;
             for (NodeFold.Fact f : agent.getValue()) {
-                after = Optional.of(NodeFold.apply(after, f));
+                now = Optional.of(NodeFold.apply(now, f));
             }
-            if (!after.equals(before)) {
-                write(c, before.isPresent(), after.get());
+            if (!now.equals(was)) {
+                after.put(agent.getKey(), now.get());
+            }
+        }
+        write(c, before, after);
+    }
+
+    /** The stored nodes among {@code agents} (absent: never folded), three statements whatever their number. */
+    static Map<String, Node> loadAll(Connection c, java.util.Collection<String> agents) throws SQLException {
+        java.sql.Array ids = c.createArrayOf("VARCHAR", agents.toArray());
+        Map<String, Map<RouterId, RouterLast>> routers = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(ROUTERS_OF)) {
+            ps.setArray(1, ids);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    routers.computeIfAbsent(rs.getString(1), a -> new TreeMap<>()).put(
+                            new RouterId(rs.getString(2), rs.getInt(3), rs.getString(4)), new RouterLast(rs.getString(5), instant(rs, 6)));
+                }
+            }
+        }
+        Map<String, Map<String, TrackerLast>> trackers = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(TRACKERS_OF)) {
+            ps.setArray(1, ids);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    trackers.computeIfAbsent(rs.getString(1), a -> new TreeMap<>()).put(
+                            rs.getString(2), new TrackerLast(rs.getString(3), rs.getBoolean(4), instant(rs, 5)));
+                }
+            }
+        }
+        Map<String, Node> out = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(NODES_OF)) {
+            ps.setArray(1, ids);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String a = rs.getString(1);
+                    out.put(a, new Node(a, rs.getString(2), instant(rs, 3), rs.getLong(4), instant(rs, 5), rs.getString(6),
+                            rs.getLong(7), rs.getString(8).strip(), routers.getOrDefault(a, Map.of()),
+                            trackers.getOrDefault(a, Map.of())));
+                }
+            }
+        }
+        ids.free();
+        return out;
+    }
+
+    /**
+     * {@code after}'s nodes written over {@code before}'s: node rows updated or inserted, router and tracker rows
+     * inserted, updated or deleted by key as they differ (the fold only adds or replaces them), one JDBC batch each.
+     */
+    static void write(Connection c, Map<String, Node> before, Map<String, Node> after) throws SQLException {
+        if (after.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement update = c.prepareStatement(UPDATE_NODE); PreparedStatement insert = c.prepareStatement(INSERT_NODE)) {
+            int updates = 0;
+            for (Node n : after.values()) {
+                PreparedStatement ps = before.containsKey(n.agentId()) ? update : insert;
+                updates += ps == update ? 1 : 0;
+                ps.setString(1, n.bootId());
+                ps.setObject(2, time(n.bootedAt()));
+                ps.setLong(3, n.lastSeq());
+                ps.setObject(4, time(n.lastSeen()));
+                ps.setString(5, n.lastFactType());
+                ps.setLong(6, n.chainLength());
+                ps.setString(7, n.chainHead());
+                ps.setString(8, n.agentId());
+                ps.addBatch();
+            }
+            if (updates > 0) {
+                for (int r : update.executeBatch()) {
+                    if (r == 0) {
+                        throw new SQLException("rm_node: an update touched no row");
+                    }
+                }
+            }
+            if (updates < after.size()) {
+                insert.executeBatch();
+            }
+        }
+        try (PreparedStatement insert = c.prepareStatement(INSERT_ROUTER); PreparedStatement update = c.prepareStatement(UPDATE_ROUTER);
+             PreparedStatement delete = c.prepareStatement(DELETE_ROUTER)) {
+            int[] n = new int[3];
+            for (Node a : after.values()) {
+                Map<RouterId, RouterLast> was = before.containsKey(a.agentId()) ? before.get(a.agentId()).routers() : Map.of();
+                for (Map.Entry<RouterId, RouterLast> r : a.routers().entrySet()) {
+                    RouterLast old = was.get(r.getKey());
+                    if (r.getValue().equals(old)) {
+                        continue;
+                    }
+                    PreparedStatement ps = old == null ? insert : update;
+                    n[old == null ? 0 : 1]++;
+                    ps.setString(1, r.getValue().state());
+                    ps.setObject(2, time(r.getValue().since()));
+                    routerKey(ps, 3, a.agentId(), r.getKey());
+                    ps.addBatch();
+                }
+                for (RouterId gone : was.keySet()) {
+                    if (!a.routers().containsKey(gone)) {
+                        routerKey(delete, 1, a.agentId(), gone);
+                        delete.addBatch();
+                        n[2]++;
+                    }
+                }
+            }
+            execute(n, insert, update, delete);
+        }
+        try (PreparedStatement insert = c.prepareStatement(INSERT_TRACKER); PreparedStatement update = c.prepareStatement(UPDATE_TRACKER);
+             PreparedStatement delete = c.prepareStatement(DELETE_TRACKER)) {
+            int[] n = new int[3];
+            for (Node a : after.values()) {
+                Map<String, TrackerLast> was = before.containsKey(a.agentId()) ? before.get(a.agentId()).trackers() : Map.of();
+                for (Map.Entry<String, TrackerLast> t : a.trackers().entrySet()) {
+                    TrackerLast old = was.get(t.getKey());
+                    if (t.getValue().equals(old)) {
+                        continue;
+                    }
+                    PreparedStatement ps = old == null ? insert : update;
+                    n[old == null ? 0 : 1]++;
+                    ps.setString(1, t.getValue().kind());
+                    ps.setBoolean(2, t.getValue().healthy());
+                    ps.setObject(3, time(t.getValue().since()));
+                    ps.setString(4, a.agentId());
+                    ps.setString(5, t.getKey());
+                    ps.addBatch();
+                }
+                for (String gone : was.keySet()) {
+                    if (!a.trackers().containsKey(gone)) {
+                        delete.setString(1, a.agentId());
+                        delete.setString(2, gone);
+                        delete.addBatch();
+                        n[2]++;
+                    }
+                }
+            }
+            execute(n, insert, update, delete);
+        }
+    }
+
+    private static void routerKey(PreparedStatement ps, int from, String agent, RouterId r) throws SQLException {
+        ps.setString(from, agent);
+        ps.setString(from + 1, r.router());
+        ps.setInt(from + 2, r.vrid());
+        ps.setString(from + 3, r.family());
+    }
+
+    private static void execute(int[] counts, PreparedStatement... statements) throws SQLException {
+        for (int i = 0; i < statements.length; i++) {
+            if (counts[i] > 0) {
+                statements[i].executeBatch();
             }
         }
     }
@@ -164,55 +457,6 @@ public final class NodeReadModel {
                 }
                 return Optional.of(new Node(agentId, rs.getString(1), instant(rs, 2), rs.getLong(3), instant(rs, 4),
                         rs.getString(5), rs.getLong(6), rs.getString(7).strip(), routers, trackers));
-            }
-        }
-    }
-
-    private static void write(Connection c, boolean exists, Node n) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(exists ? UPDATE_NODE : INSERT_NODE)) {
-            ps.setString(1, n.bootId());
-            ps.setObject(2, time(n.bootedAt()));
-            ps.setLong(3, n.lastSeq());
-            ps.setObject(4, time(n.lastSeen()));
-            ps.setString(5, n.lastFactType());
-            ps.setLong(6, n.chainLength());
-            ps.setString(7, n.chainHead());
-            ps.setString(8, n.agentId());
-            if (ps.executeUpdate() != 1) {
-                throw new SQLException("rm_node: an update or insert touched no row");
-            }
-        }
-        for (String delete : List.of(DELETE_ROUTERS, DELETE_TRACKERS)) {
-            try (PreparedStatement ps = c.prepareStatement(delete)) {
-                ps.setString(1, n.agentId());
-                ps.executeUpdate();
-            }
-        }
-        if (!n.routers().isEmpty()) {
-            try (PreparedStatement ps = c.prepareStatement(INSERT_ROUTER)) {
-                for (Map.Entry<RouterId, RouterLast> r : n.routers().entrySet()) {
-                    ps.setString(1, n.agentId());
-                    ps.setString(2, r.getKey().router());
-                    ps.setInt(3, r.getKey().vrid());
-                    ps.setString(4, r.getKey().family());
-                    ps.setString(5, r.getValue().state());
-                    ps.setObject(6, time(r.getValue().since()));
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
-        }
-        if (!n.trackers().isEmpty()) {
-            try (PreparedStatement ps = c.prepareStatement(INSERT_TRACKER)) {
-                for (Map.Entry<String, TrackerLast> t : n.trackers().entrySet()) {
-                    ps.setString(1, n.agentId());
-                    ps.setString(2, t.getKey());
-                    ps.setString(3, t.getValue().kind());
-                    ps.setBoolean(4, t.getValue().healthy());
-                    ps.setObject(5, time(t.getValue().since()));
-                    ps.addBatch();
-                }
-                ps.executeBatch();
             }
         }
     }

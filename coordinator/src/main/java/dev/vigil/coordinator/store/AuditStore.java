@@ -65,7 +65,7 @@ public final class AuditStore implements AutoCloseable {
     private final EventAppends events;
     private final StreamCache streams;
     private final Clock clock;
-    private final boolean serializeAppends;
+    private final boolean onPostgres;
     private final int snapshotEvery;
     /** Batches waiting for the appender thread, the only thread that appends (group commit, see {@link #record}). */
     private final LinkedBlockingQueue<PendingAppend> pending = new LinkedBlockingQueue<>();
@@ -81,7 +81,7 @@ public final class AuditStore implements AutoCloseable {
         this.ledger = new IngestLedger(clock);
         this.events = new EventAppends(axonObjectMapper().writer());
         this.streams = new StreamCache(CACHED_STREAMS);
-        this.serializeAppends = settings.vendor() == DatabaseVendor.POSTGRESQL;
+        this.onPostgres = settings.vendor() == DatabaseVendor.POSTGRESQL;
         this.snapshotEvery = settings.snapshotEvery();
         this.appender = new Thread(this::appendLoop, "vigil-appender");
         this.appender.setDaemon(true);
@@ -257,15 +257,8 @@ public final class AuditStore implements AutoCloseable {
                 recorded.addAll(d.outcome().recorded());
             }
             if (!recorded.isEmpty()) {
-                Instant now = clock.instant();
                 try (Connection c = tx.getConnection()) {
-                    ledger.record(c, recorded);
-                    try (PreparedStatement append = events.prepare(c, recorded, now)) {
-                        if (serializeAppends) {
-                            SerializedAppends.lock(c);
-                        }
-                        append.executeBatch();
-                    }
+                    write(c, recorded, clock.instant(), new Step[1]);
                 }
             }
             t.commit();
@@ -306,17 +299,12 @@ public final class AuditStore implements AutoCloseable {
                 AgentStream.Decision d = stream.decide(command);
                 List<FactRecorded> recorded = d.outcome().recorded();
                 if (!recorded.isEmpty()) {
-                    Instant now = clock.instant();
                     try (Connection c = tx.getConnection()) {
-                        // Outside the append lock: the ledger rows, the payloads and the filled statement.
-                        step = Step.LEDGER;
-                        ledger.record(c, recorded);
-                        step = Step.APPEND;
-                        try (PreparedStatement append = events.prepare(c, recorded, now)) {
-                            if (serializeAppends) {
-                                SerializedAppends.lock(c);
-                            }
-                            append.executeBatch();
+                        Step[] at = {Step.LOAD};
+                        try {
+                            write(c, recorded, clock.instant(), at);
+                        } finally {
+                            step = at[0];
                         }
                     }
                 }
@@ -355,6 +343,40 @@ public final class AuditStore implements AutoCloseable {
                 }
                 // The database answers again (e.g. restarted under a pooled connection): try once more.
             }
+        }
+    }
+
+    /**
+     * The ledger rows and the events of {@code recorded}, on the transaction's connection; {@code step[0]} says
+     * which is under way. Outside the append lock: the ledger rows and the encoded events. PostgreSQL: both by
+     * binary COPY, the events encoded while the server inserts the ledger rows; H2: two JDBC batches.
+     */
+    private void write(Connection c, List<FactRecorded> recorded, Instant now, Step[] step) throws SQLException {
+        step[0] = Step.LEDGER;
+        if (!onPostgres) {
+            ledger.record(c, recorded);
+            step[0] = Step.APPEND;
+            try (PreparedStatement append = events.prepare(c, recorded, now)) {
+                append.executeBatch();
+            }
+            return;
+        }
+        BinaryCopy ledgerRows = ledger.copy(c, recorded);
+        BinaryCopy eventRows;
+        try {
+            eventRows = events.encode(recorded, now);
+            ledgerRows.finish();
+        } catch (SQLException | RuntimeException e) {
+            ledgerRows.abandon();
+            throw e;
+        }
+        step[0] = Step.APPEND;
+        SerializedAppends.lock(c);
+        try {
+            eventRows.start(c, EventAppends.COPY).finish();
+        } catch (SQLException | RuntimeException e) {
+            eventRows.abandon();
+            throw e;
         }
     }
 

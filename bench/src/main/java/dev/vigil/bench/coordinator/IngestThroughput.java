@@ -87,7 +87,11 @@ public final class IngestThroughput {
                 t.setDaemon(true);
                 return t;
             });
-            HttpClient http = HttpClient.newBuilder().executor(httpThreads).build();
+            // HTTP/1.1 as the agent's Shipper speaks it: the JDK client's default (h2c upgrade, -Dbench.http=h2) put
+            // every sender on one HTTP/2 connection, so one event loop, with HTTP/2 framing on both sides.
+            HttpClient http = "h2".equals(System.getProperty("bench.http"))
+                    ? HttpClient.newBuilder().executor(httpThreads).build()
+                    : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(httpThreads).build();
             URI uri = URI.create("http://127.0.0.1:" + c.port() + "/v1/events");
             AtomicLong stored = new AtomicLong();
             long[] nextSeq = new long[agents];

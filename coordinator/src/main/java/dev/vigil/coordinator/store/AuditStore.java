@@ -67,9 +67,18 @@ public final class AuditStore implements AutoCloseable {
     private final Clock clock;
     private final boolean onPostgres;
     private final int snapshotEvery;
-    /** Batches waiting for the appender thread, the only thread that appends (group commit, see {@link #record}). */
-    private final LinkedBlockingQueue<PendingAppend> pending = new LinkedBlockingQueue<>();
-    private final Thread appender;
+    /**
+     * Appender lanes on PostgreSQL: agents are split over this many appender threads by their id, each with its
+     * own group commit and connection, so one group's ledger COPY and encoding overlap another's event COPY and
+     * commit (one lane was busy ~90 % of the time with the other core half idle, bench/RESULTS.md). H2: one.
+     */
+    private static final int POSTGRES_LANES = 2;
+    /**
+     * Per lane, the batches waiting for its appender thread, the only thread that appends that lane's agents
+     * (group commit, see {@link #record}).
+     */
+    private final List<LinkedBlockingQueue<PendingAppend>> lanes = new ArrayList<>();
+    private final List<Thread> appenders = new ArrayList<>();
     private volatile boolean closed;
 
     private AuditStore(HikariDataSource dataSource, ThreadBoundJdbcTransactions tx, Configuration axon, Clock clock,
@@ -83,9 +92,16 @@ public final class AuditStore implements AutoCloseable {
         this.streams = new StreamCache(CACHED_STREAMS);
         this.onPostgres = settings.vendor() == DatabaseVendor.POSTGRESQL;
         this.snapshotEvery = settings.snapshotEvery();
-        this.appender = new Thread(this::appendLoop, "vigil-appender");
-        this.appender.setDaemon(true);
-        this.appender.start();
+        axon.eventStore(); // built now: Axon's lazy configuration is not safe to build from two appenders at once
+        int n = onPostgres ? POSTGRES_LANES : 1;
+        for (int i = 0; i < n; i++) {
+            LinkedBlockingQueue<PendingAppend> lane = new LinkedBlockingQueue<>();
+            Thread t = new Thread(() -> appendLoop(lane), n == 1 ? "vigil-appender" : "vigil-appender-" + i);
+            t.setDaemon(true);
+            lanes.add(lane);
+            appenders.add(t);
+        }
+        appenders.forEach(Thread::start);
     }
 
     /** A connection pool on the store, for readers (verify, checkpoints) that need no Axon. */
@@ -137,7 +153,7 @@ public final class AuditStore implements AutoCloseable {
         if (closed) {
             throw new StoreUnavailableException("the store is closed", null);
         }
-        pending.add(p);
+        lanes.get(Math.floorMod(command.agentId().hashCode(), lanes.size())).add(p);
         if (closed) { // closed meanwhile: the appender may be gone
             failPending();
         }
@@ -158,7 +174,7 @@ public final class AuditStore implements AutoCloseable {
     private record PendingAppend(RecordFacts command, CompletableFuture<IngestOutcome> reply) {
     }
 
-    private void appendLoop() {
+    private void appendLoop(LinkedBlockingQueue<PendingAppend> pending) {
         List<PendingAppend> group = new ArrayList<>();
         while (!closed) {
             try {
@@ -188,8 +204,10 @@ public final class AuditStore implements AutoCloseable {
     }
 
     private void failPending() {
-        for (PendingAppend p; (p = pending.poll()) != null; ) {
-            p.reply().completeExceptionally(new StoreUnavailableException("the store is closed", null));
+        for (LinkedBlockingQueue<PendingAppend> pending : lanes) {
+            for (PendingAppend p; (p = pending.poll()) != null; ) {
+                p.reply().completeExceptionally(new StoreUnavailableException("the store is closed", null));
+            }
         }
     }
 
@@ -470,9 +488,11 @@ public final class AuditStore implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        appender.interrupt();
+        appenders.forEach(Thread::interrupt);
         try {
-            appender.join(10_000);
+            for (Thread t : appenders) {
+                t.join(10_000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

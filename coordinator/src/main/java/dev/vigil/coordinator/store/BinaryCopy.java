@@ -23,6 +23,7 @@ import java.util.Arrays;
 public final class BinaryCopy extends OutputStream {
     private static final byte[] HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0};
     private static final int SEND_AT = 1 << 16;
+    private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
     /** 2000-01-01T00:00:00Z, PostgreSQL's epoch for timestamps. */
     private static final long PG_EPOCH_SECOND = 946_684_800L;
 
@@ -110,6 +111,76 @@ public final class BinaryCopy extends OutputStream {
     public void endField() {
         putInt(fieldStart, pos - fieldStart - 4);
         fieldStart = -1;
+    }
+
+    /** Where the next byte goes (tests). */
+    int mark() {
+        return pos;
+    }
+
+    /** Bytes known to be ASCII (JSON punctuation, field names), as they are. */
+    void ascii(String s) {
+        int n = s.length();
+        ensure(n);
+        for (int i = 0; i < n; i++) {
+            buf[pos++] = (byte) s.charAt(i);
+        }
+    }
+
+    /**
+     * {@code s} as a quoted JSON string, byte for byte as Jackson's UTF-8 generator writes it with default features:
+     * {@code "} and backslash escaped, control characters as the short escapes or a six-character escape with upper-case hex,
+     * each surrogate escaped the same way, everything else as UTF-8. Written straight into the buffer: the envelope
+     * inside each payload is the largest field.
+     */
+    void jsonString(String s) {
+        int n = s.length();
+        ensure(n * 6 + 2);
+        byte[] b = buf;
+        int p = pos;
+        b[p++] = '"';
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                if (c >= 0x20 && c != '"' && c != '\\') {
+                    b[p++] = (byte) c;
+                    continue;
+                }
+                b[p++] = '\\';
+                switch (c) {
+                    case '"' -> b[p++] = '"';
+                    case '\\' -> b[p++] = '\\';
+                    case '\n' -> b[p++] = 'n';
+                    case '\r' -> b[p++] = 'r';
+                    case '\t' -> b[p++] = 't';
+                    case '\b' -> b[p++] = 'b';
+                    case '\f' -> b[p++] = 'f';
+                    default -> {
+                        b[p++] = 'u';
+                        b[p++] = '0';
+                        b[p++] = '0';
+                        b[p++] = HEX[c >> 4];
+                        b[p++] = HEX[c & 0xF];
+                    }
+                }
+            } else if (c < 0x800) {
+                b[p++] = (byte) (0xC0 | (c >> 6));
+                b[p++] = (byte) (0x80 | (c & 0x3F));
+            } else if (Character.isSurrogate(c)) { // Jackson escapes each half, paired or not
+                b[p++] = '\\';
+                b[p++] = 'u';
+                b[p++] = HEX[c >> 12];
+                b[p++] = HEX[(c >> 8) & 0xF];
+                b[p++] = HEX[(c >> 4) & 0xF];
+                b[p++] = HEX[c & 0xF];
+            } else {
+                b[p++] = (byte) (0xE0 | (c >> 12));
+                b[p++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+                b[p++] = (byte) (0x80 | (c & 0x3F));
+            }
+        }
+        b[p++] = '"';
+        pos = p;
     }
 
     @Override

@@ -28,6 +28,8 @@ public final class BinaryCopy extends OutputStream {
     private static final long PG_EPOCH_SECOND = 946_684_800L;
 
     private byte[] buf;
+    /** Scratch for {@link #jsonString}. */
+    private char[] chars = new char[0];
     private int pos;
     private int fieldStart = -1;
     private CopyIn target;
@@ -118,6 +120,28 @@ public final class BinaryCopy extends OutputStream {
         return pos;
     }
 
+    /** A number as JSON writes it: its decimal digits. */
+    void decimal(long v) {
+        if (v == Long.MIN_VALUE) {
+            ascii(Long.toString(v));
+            return;
+        }
+        ensure(20);
+        if (v < 0) {
+            buf[pos++] = '-';
+            v = -v;
+        }
+        int digits = 1;
+        for (long t = v; t >= 10; t /= 10) {
+            digits++;
+        }
+        for (int i = pos + digits - 1; i >= pos; i--) {
+            buf[i] = (byte) ('0' + v % 10);
+            v /= 10;
+        }
+        pos += digits;
+    }
+
     /** Bytes known to be ASCII (JSON punctuation, field names), as they are. */
     void ascii(String s) {
         int n = s.length();
@@ -136,11 +160,16 @@ public final class BinaryCopy extends OutputStream {
     void jsonString(String s) {
         int n = s.length();
         ensure(n * 6 + 2);
+        if (chars.length < n) {
+            chars = new char[Math.max(n, chars.length * 2)];
+        }
+        s.getChars(0, n, chars, 0); // one bulk copy: the loop below then reads a plain array
+        char[] cs = chars;
         byte[] b = buf;
         int p = pos;
         b[p++] = '"';
         for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
+            char c = cs[i];
             if (c < 0x80) {
                 if (c >= 0x20 && c != '"' && c != '\\') {
                     b[p++] = (byte) c;

@@ -84,7 +84,11 @@ final class EventAppends {
         out.jsonString(e.agentId());
         out.ascii(",\"bootId\":");
         out.jsonString(e.bootId());
-        out.ascii(",\"seq\":" + e.seq() + ",\"chainIndex\":" + e.chainIndex() + ",\"factType\":");
+        out.ascii(",\"seq\":");
+        out.decimal(e.seq());
+        out.ascii(",\"chainIndex\":");
+        out.decimal(e.chainIndex());
+        out.ascii(",\"factType\":");
         out.jsonString(e.factType());
         out.ascii(",\"agentTime\":\"" + e.agentTime() + "\",\"envelope\":");
         out.jsonString(e.envelope());

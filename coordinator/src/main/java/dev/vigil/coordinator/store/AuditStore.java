@@ -141,8 +141,9 @@ public final class AuditStore implements AutoCloseable {
      * Appends a batch to one agent's stream; idempotent on (agent, boot, seq). One transaction holds
      * the ledger rows and the event append: all or nothing. Blocking: call off the event loop.
      *
-     * <p>Group commit: the batch joins a queue that one appender thread drains. It decides every pending
-     * batch (all agents; one agent's batches in arrival order, each on the stream the one before left) and
+     * <p>Group commit: the batch joins the queue of its agent's lane, which one appender thread drains (an agent
+     * always maps to the same lane). It decides every pending batch of the lane (one agent's batches in arrival
+     * order, each on the stream the one before left) and
      * writes them in one transaction, so concurrent batches share one append lock hold and one WAL flush.
      * A group that fails for anything but an unreachable database is rolled back and its batches are then
      * appended one by one, so a dedupe race or a ledger clash fails only its own batch. The cache gets a

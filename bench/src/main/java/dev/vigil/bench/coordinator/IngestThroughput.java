@@ -76,12 +76,22 @@ public final class IngestThroughput {
                     Duration.parse(refresh)));
         }
         try (Coordinator c = Coordinator.start(settings, Clock.systemUTC())) {
+            // bench.processors=false: the node projection and the read-model refresh stopped right after the start,
+            // so the figures show the ingest path alone (the coordinator has no switch for it: production runs them).
+            boolean processorsOff = "false".equals(System.getProperty("bench.processors"));
+            if (processorsOff) {
+                c.processors().close();
+            }
             ExecutorService httpThreads = Executors.newFixedThreadPool(2, r -> {
                 Thread t = new Thread(r, "bench-http");
                 t.setDaemon(true);
                 return t;
             });
-            HttpClient http = HttpClient.newBuilder().executor(httpThreads).build();
+            // HTTP/1.1 as the agent's Shipper speaks it: the JDK client's default (h2c upgrade, -Dbench.http=h2) put
+            // every sender on one HTTP/2 connection, so one event loop, with HTTP/2 framing on both sides.
+            HttpClient http = "h2".equals(System.getProperty("bench.http"))
+                    ? HttpClient.newBuilder().executor(httpThreads).build()
+                    : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(httpThreads).build();
             URI uri = URI.create("http://127.0.0.1:" + c.port() + "/v1/events");
             AtomicLong stored = new AtomicLong();
             long[] nextSeq = new long[agents];
@@ -96,7 +106,7 @@ public final class IngestThroughput {
             ObjectMapper replies = new ObjectMapper();
             List<String> growth = new ArrayList<>();
             // The second half of the run, once JIT compilation and the first load of every stream are behind.
-            long[] half = new long[3];
+            long[] half = new long[4];
             Thread halfway = new Thread(() -> {
                 long mid = start + Duration.ofSeconds(seconds).toNanos() / 2;
                 while (total > 0 ? stored.get() < total / 2 : System.nanoTime() < mid) {
@@ -109,6 +119,7 @@ public final class IngestThroughput {
                 half[0] = System.nanoTime();
                 half[1] = cpuNanos();
                 half[2] = stored.get();
+                half[3] = pgCpuNanos();
             }, "bench-halfway");
             halfway.setDaemon(true);
             halfway.start();
@@ -176,11 +187,14 @@ public final class IngestThroughput {
             long secondHalf = stored.get() - half[2];
             double steadyRate = secondHalf / ((System.nanoTime() - half[0]) / 1e9);
             double steadyCpu = (cpuNanos() - half[1]) / 1e3 / Math.max(1, secondHalf);
+            double steadyPgCpu = (pgCpuNanos() - half[3]) / 1e3 / Math.max(1, secondHalf);
             long cpuPlain = cpuNanos();
+            long pgPlain = pgCpuNanos();
             long plainEvents = Math.min(stored.get(), 200_000);
             double ingestRate = stored.get() / ingestSeconds;
             double plainRate = plainJdbc(c, batch, plainEvents);
             double plainCpu = (cpuNanos() - cpuPlain) / 1e3 / plainEvents;
+            double plainPgCpu = (pgCpuNanos() - pgPlain) / 1e3 / plainEvents;
             boolean noReplay = Boolean.getBoolean("bench.noReplay");
             // bench.replayRuns > 1: scan and replay again in the same JVM, the last run's figures printed (warm JIT).
             int replayRuns = noReplay ? 0 : Integer.getInteger("bench.replayRuns", 1);
@@ -199,13 +213,18 @@ public final class IngestThroughput {
                             java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
                 }
             }
-            System.out.printf("store %s, %d agents, %d events/batch, %d senders, read models refreshed every %s%n", store.vendor(),
-                    agents, batch, senders, settings.processors().refreshEvery());
+            System.out.printf("store %s, %d agents, %d events/batch, %d senders, %s%n", store.vendor(),
+                    agents, batch, senders, processorsOff ? "node projection and read-model refresh OFF"
+                            : "read models refreshed every " + settings.processors().refreshEvery());
             System.out.printf("ingest via HTTP: %d events in %.1f s = %.0f events/s%n", stored.get(), ingestSeconds, ingestRate);
             System.out.printf("plain batched JDBC (same shape, same run): %.0f events/s; ingest ratio %.2f%n", plainRate,
                     ingestRate / plainRate);
             System.out.printf("ingest, second half of the run: %.0f events/s, JVM CPU %.0f us/event (load generator included)%n",
                     steadyRate, steadyCpu);
+            if (PG_PID > 0) {
+                System.out.printf("PostgreSQL CPU per event (every process of postmaster %d): ingest second half %.1f us,"
+                        + " plain JDBC %.1f us%n", PG_PID, steadyPgCpu, plainPgCpu);
+            }
             System.out.printf("replay through the review fold: %.0f events/s (read+decode %.0f ms, fold %.0f ms);"
                     + " raw table scan (same run): %.0f events/s; replay ratio %.2f%n", replayRate, replayReadMillis,
                     replayFoldMillis, scanRate, replayRate / scanRate);
@@ -443,6 +462,42 @@ public final class IngestThroughput {
         replayFoldMillis = (System.nanoTime() - read) / 1e6;
         replayed = rows; // every stored event read; "folded" decodes and folds only the types the fold reads
         return rows / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /** bench.pgPid: the postmaster of the benchmark's own PostgreSQL, whose CPU (every backend's) is then reported. */
+    private static final long PG_PID = Long.getLong("bench.pgPid", 0);
+
+    /** CPU of the postmaster, its reaped children and its live children (utime+stime from /proc), in ns; 0 without bench.pgPid. */
+    static long pgCpuNanos() {
+        if (PG_PID <= 0) {
+            return 0;
+        }
+        long ticks = 0;
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : (Iterable<Path>) procs::iterator) {
+                String name = p.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                String stat;
+                try {
+                    stat = Files.readString(p.resolve("stat"));
+                } catch (java.io.IOException gone) {
+                    continue;
+                }
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                long pid = Long.parseLong(name);
+                long ppid = Long.parseLong(f[1]);
+                if (pid == PG_PID) { // fields 14-17: utime stime cutime cstime (reaped backends are in cutime/cstime)
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+                } else if (ppid == PG_PID) {
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                }
+            }
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+        return ticks * 10_000_000L; // USER_HZ = 100
     }
 
     static long cpuNanos() {

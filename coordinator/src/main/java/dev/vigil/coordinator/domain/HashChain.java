@@ -18,14 +18,20 @@ public final class HashChain {
     private HashChain() {
     }
 
-    public static String next(String previousHex, String canonicalEnvelope) {
+    /** One digest per thread: looking SHA-256 up among the providers per event cost as much as a short digest. */
+    private static final ThreadLocal<MessageDigest> SHA = ThreadLocal.withInitial(() -> {
         try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(HEX.parseHex(previousHex));
-            sha.update(canonicalEnvelope.getBytes(StandardCharsets.UTF_8));
-            return HEX.formatHex(sha.digest());
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
+    });
+
+    public static String next(String previousHex, String canonicalEnvelope) {
+        MessageDigest sha = SHA.get();
+        sha.reset();
+        sha.update(HEX.parseHex(previousHex));
+        sha.update(canonicalEnvelope.getBytes(StandardCharsets.UTF_8));
+        return HEX.formatHex(sha.digest());
     }
 }

@@ -1,9 +1,9 @@
 package dev.vigil.coordinator.ingest;
 
 import dev.vigil.coordinator.store.StoreUnavailableException;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -21,6 +21,7 @@ public final class IngestHttp {
     public static final long MAX_BODY_BYTES = 16L * 1024 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(IngestHttp.class);
     private static final String AGENT = "vigil.agent";
+    private static final JsonStringEncoder QUOTE = JsonStringEncoder.getInstance();
 
     private final AgentTokens tokens;
     private final IngestService service;
@@ -57,7 +58,7 @@ public final class IngestHttp {
             if (ar.succeeded()) {
                 IngestResult r = ar.result();
                 if (r instanceof IngestResult.Applied a) {
-                    reply(ctx, 200, applied(a));
+                    ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(applied(a));
                 } else if (r instanceof IngestResult.Malformed m) {
                     reply(ctx, 400, error("malformed", m.field(), m.problem()));
                 } else if (r instanceof IngestResult.Forbidden f) {
@@ -73,14 +74,22 @@ public final class IngestHttp {
         });
     }
 
-    private static JsonObject applied(IngestResult.Applied a) {
-        JsonArray heads = new JsonArray();
+    /** The 200 answer, written as text: a JSON tree per reply was half of the event loop's share of the ingest profile. */
+    static String applied(IngestResult.Applied a) {
+        StringBuilder out = new StringBuilder(96 + 96 * a.outcome().heads().size());
+        out.append("{\"stored\":").append(a.outcome().stored())
+                .append(",\"duplicates\":").append(a.outcome().duplicates())
+                .append(",\"deferred\":").append(a.outcome().deferred())
+                .append(",\"heads\":[");
+        char[] agent = QUOTE.quoteAsString(a.agentId());
+        boolean first = true;
         for (Map.Entry<String, Long> h : a.outcome().heads().entrySet()) {
-            heads.add(new JsonObject().put("agentId", a.agentId()).put("bootId", h.getKey())
-                    .put("highestContiguousSeq", h.getValue()));
+            out.append(first ? "" : ",").append("{\"agentId\":\"").append(agent)
+                    .append("\",\"bootId\":\"").append(QUOTE.quoteAsString(h.getKey()))
+                    .append("\",\"highestContiguousSeq\":").append(h.getValue().longValue()).append('}');
+            first = false;
         }
-        return new JsonObject().put("stored", a.outcome().stored()).put("duplicates", a.outcome().duplicates())
-                .put("deferred", a.outcome().deferred()).put("heads", heads);
+        return out.append("]}").toString();
     }
 
     private static JsonObject error(String error, String field, String message) {

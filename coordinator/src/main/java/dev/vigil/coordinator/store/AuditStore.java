@@ -65,11 +65,20 @@ public final class AuditStore implements AutoCloseable {
     private final EventAppends events;
     private final StreamCache streams;
     private final Clock clock;
-    private final boolean serializeAppends;
+    private final boolean onPostgres;
     private final int snapshotEvery;
-    /** Batches waiting for the appender thread, the only thread that appends (group commit, see {@link #record}). */
-    private final LinkedBlockingQueue<PendingAppend> pending = new LinkedBlockingQueue<>();
-    private final Thread appender;
+    /**
+     * Appender lanes on PostgreSQL: agents are split over this many appender threads by their id, each with its
+     * own group commit and connection, so one group's ledger COPY and encoding overlap another's event COPY and
+     * commit (one lane was busy ~90 % of the time with the other core half idle, bench/RESULTS.md). H2: one.
+     */
+    private static final int POSTGRES_LANES = 2;
+    /**
+     * Per lane, the batches waiting for its appender thread, the only thread that appends that lane's agents
+     * (group commit, see {@link #record}).
+     */
+    private final List<LinkedBlockingQueue<PendingAppend>> lanes = new ArrayList<>();
+    private final List<Thread> appenders = new ArrayList<>();
     private volatile boolean closed;
 
     private AuditStore(HikariDataSource dataSource, ThreadBoundJdbcTransactions tx, Configuration axon, Clock clock,
@@ -81,11 +90,18 @@ public final class AuditStore implements AutoCloseable {
         this.ledger = new IngestLedger(clock);
         this.events = new EventAppends(axonObjectMapper().writer());
         this.streams = new StreamCache(CACHED_STREAMS);
-        this.serializeAppends = settings.vendor() == DatabaseVendor.POSTGRESQL;
+        this.onPostgres = settings.vendor() == DatabaseVendor.POSTGRESQL;
         this.snapshotEvery = settings.snapshotEvery();
-        this.appender = new Thread(this::appendLoop, "vigil-appender");
-        this.appender.setDaemon(true);
-        this.appender.start();
+        axon.eventStore(); // built now: Axon's lazy configuration is not safe to build from two appenders at once
+        int n = onPostgres ? POSTGRES_LANES : 1;
+        for (int i = 0; i < n; i++) {
+            LinkedBlockingQueue<PendingAppend> lane = new LinkedBlockingQueue<>();
+            Thread t = new Thread(() -> appendLoop(lane), n == 1 ? "vigil-appender" : "vigil-appender-" + i);
+            t.setDaemon(true);
+            lanes.add(lane);
+            appenders.add(t);
+        }
+        appenders.forEach(Thread::start);
     }
 
     /** A connection pool on the store, for readers (verify, checkpoints) that need no Axon. */
@@ -125,8 +141,9 @@ public final class AuditStore implements AutoCloseable {
      * Appends a batch to one agent's stream; idempotent on (agent, boot, seq). One transaction holds
      * the ledger rows and the event append: all or nothing. Blocking: call off the event loop.
      *
-     * <p>Group commit: the batch joins a queue that one appender thread drains. It decides every pending
-     * batch (all agents; one agent's batches in arrival order, each on the stream the one before left) and
+     * <p>Group commit: the batch joins the queue of its agent's lane, which one appender thread drains (an agent
+     * always maps to the same lane). It decides every pending batch of the lane (one agent's batches in arrival
+     * order, each on the stream the one before left) and
      * writes them in one transaction, so concurrent batches share one append lock hold and one WAL flush.
      * A group that fails for anything but an unreachable database is rolled back and its batches are then
      * appended one by one, so a dedupe race or a ledger clash fails only its own batch. The cache gets a
@@ -137,7 +154,7 @@ public final class AuditStore implements AutoCloseable {
         if (closed) {
             throw new StoreUnavailableException("the store is closed", null);
         }
-        pending.add(p);
+        lanes.get(Math.floorMod(command.agentId().hashCode(), lanes.size())).add(p);
         if (closed) { // closed meanwhile: the appender may be gone
             failPending();
         }
@@ -158,7 +175,7 @@ public final class AuditStore implements AutoCloseable {
     private record PendingAppend(RecordFacts command, CompletableFuture<IngestOutcome> reply) {
     }
 
-    private void appendLoop() {
+    private void appendLoop(LinkedBlockingQueue<PendingAppend> pending) {
         List<PendingAppend> group = new ArrayList<>();
         while (!closed) {
             try {
@@ -188,8 +205,10 @@ public final class AuditStore implements AutoCloseable {
     }
 
     private void failPending() {
-        for (PendingAppend p; (p = pending.poll()) != null; ) {
-            p.reply().completeExceptionally(new StoreUnavailableException("the store is closed", null));
+        for (LinkedBlockingQueue<PendingAppend> pending : lanes) {
+            for (PendingAppend p; (p = pending.poll()) != null; ) {
+                p.reply().completeExceptionally(new StoreUnavailableException("the store is closed", null));
+            }
         }
     }
 
@@ -257,15 +276,8 @@ public final class AuditStore implements AutoCloseable {
                 recorded.addAll(d.outcome().recorded());
             }
             if (!recorded.isEmpty()) {
-                Instant now = clock.instant();
                 try (Connection c = tx.getConnection()) {
-                    ledger.record(c, recorded);
-                    try (PreparedStatement append = events.prepare(c, recorded, now)) {
-                        if (serializeAppends) {
-                            SerializedAppends.lock(c);
-                        }
-                        append.executeBatch();
-                    }
+                    write(c, recorded, clock.instant(), new Step[1]);
                 }
             }
             t.commit();
@@ -306,17 +318,12 @@ public final class AuditStore implements AutoCloseable {
                 AgentStream.Decision d = stream.decide(command);
                 List<FactRecorded> recorded = d.outcome().recorded();
                 if (!recorded.isEmpty()) {
-                    Instant now = clock.instant();
                     try (Connection c = tx.getConnection()) {
-                        // Outside the append lock: the ledger rows, the payloads and the filled statement.
-                        step = Step.LEDGER;
-                        ledger.record(c, recorded);
-                        step = Step.APPEND;
-                        try (PreparedStatement append = events.prepare(c, recorded, now)) {
-                            if (serializeAppends) {
-                                SerializedAppends.lock(c);
-                            }
-                            append.executeBatch();
+                        Step[] at = {Step.LOAD};
+                        try {
+                            write(c, recorded, clock.instant(), at);
+                        } finally {
+                            step = at[0];
                         }
                     }
                 }
@@ -355,6 +362,40 @@ public final class AuditStore implements AutoCloseable {
                 }
                 // The database answers again (e.g. restarted under a pooled connection): try once more.
             }
+        }
+    }
+
+    /**
+     * The ledger rows and the events of {@code recorded}, on the transaction's connection; {@code step[0]} says
+     * which is under way. Outside the append lock: the ledger rows and the encoded events. PostgreSQL: both by
+     * binary COPY, the events encoded while the server inserts the ledger rows; H2: two JDBC batches.
+     */
+    private void write(Connection c, List<FactRecorded> recorded, Instant now, Step[] step) throws SQLException {
+        step[0] = Step.LEDGER;
+        if (!onPostgres) {
+            ledger.record(c, recorded);
+            step[0] = Step.APPEND;
+            try (PreparedStatement append = events.prepare(c, recorded, now)) {
+                append.executeBatch();
+            }
+            return;
+        }
+        BinaryCopy ledgerRows = ledger.copy(c, recorded);
+        BinaryCopy eventRows;
+        try {
+            eventRows = events.encode(recorded, now);
+            ledgerRows.finish();
+        } catch (SQLException | RuntimeException e) {
+            ledgerRows.abandon();
+            throw e;
+        }
+        step[0] = Step.APPEND;
+        SerializedAppends.lock(c);
+        try {
+            eventRows.start(c, EventAppends.COPY).finish();
+        } catch (SQLException | RuntimeException e) {
+            eventRows.abandon();
+            throw e;
         }
     }
 
@@ -448,9 +489,11 @@ public final class AuditStore implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        appender.interrupt();
+        appenders.forEach(Thread::interrupt);
         try {
-            appender.join(10_000);
+            for (Thread t : appenders) {
+                t.join(10_000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

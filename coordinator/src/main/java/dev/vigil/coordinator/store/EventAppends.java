@@ -16,7 +16,6 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.List;
-import java.util.UUID;
 
 /**
  * Appends a batch's {@link FactRecorded} events to Axon's {@code domain_event_entry}: the same rows Axon's
@@ -34,7 +33,12 @@ final class EventAppends {
     /** Axon's serialization of empty MetaData. */
     static final byte[] EMPTY_META_DATA = "{}".getBytes(StandardCharsets.UTF_8);
 
+    /** The same columns as {@link #INSERT}, for {@link #encode}. */
+    static final String COPY = "COPY domain_event_entry (event_identifier, aggregate_identifier, sequence_number, type,"
+            + " time_stamp, payload_type, payload_revision, payload, meta_data) FROM STDIN (FORMAT binary)";
+
     private final JsonFactory json;
+    private final EventIds ids = new EventIds();
 
     EventAppends(ObjectWriter payloads) {
         this.json = payloads.getFactory();
@@ -49,21 +53,50 @@ final class EventAppends {
     byte[] payload(FactRecorded e) {
         ByteArrayBuilder out = new ByteArrayBuilder(e.envelope().length() + 400);
         try (JsonGenerator g = json.createGenerator(out)) {
-            g.writeStartObject();
-            g.writeStringField("agentId", e.agentId());
-            g.writeStringField("bootId", e.bootId());
-            g.writeNumberField("seq", e.seq());
-            g.writeNumberField("chainIndex", e.chainIndex());
-            g.writeStringField("factType", e.factType());
-            g.writeStringField("agentTime", e.agentTime().toString());
-            g.writeStringField("envelope", e.envelope());
-            g.writeStringField("previousHash", e.previousHash());
-            g.writeStringField("hash", e.hash());
-            g.writeEndObject();
+            writePayload(g, e);
         } catch (IOException ex) {
             throw new IllegalStateException("cannot serialize the event of " + e.agentId() + " #" + e.chainIndex(), ex);
         }
         return out.toByteArray();
+    }
+
+    private static void writePayload(JsonGenerator g, FactRecorded e) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("agentId", e.agentId());
+        g.writeStringField("bootId", e.bootId());
+        g.writeNumberField("seq", e.seq());
+        g.writeNumberField("chainIndex", e.chainIndex());
+        g.writeStringField("factType", e.factType());
+        g.writeStringField("agentTime", e.agentTime().toString());
+        g.writeStringField("envelope", e.envelope());
+        g.writeStringField("previousHash", e.previousHash());
+        g.writeStringField("hash", e.hash());
+        g.writeEndObject();
+    }
+
+    /**
+     * {@link #payload(FactRecorded)}'s bytes written straight into the COPY buffer (the escaping of the envelope
+     * through Jackson's generator was the appender's largest item, bench/RESULTS.md). {@code FastPayloadTest} holds
+     * the bytes equal to Jackson's, also for random strings.
+     */
+    static void payload(BinaryCopy out, FactRecorded e) {
+        out.ascii("{\"agentId\":");
+        out.jsonString(e.agentId());
+        out.ascii(",\"bootId\":");
+        out.jsonString(e.bootId());
+        out.ascii(",\"seq\":");
+        out.decimal(e.seq());
+        out.ascii(",\"chainIndex\":");
+        out.decimal(e.chainIndex());
+        out.ascii(",\"factType\":");
+        out.jsonString(e.factType());
+        out.ascii(",\"agentTime\":\"" + e.agentTime() + "\",\"envelope\":");
+        out.jsonString(e.envelope());
+        out.ascii(",\"previousHash\":");
+        out.jsonString(e.previousHash());
+        out.ascii(",\"hash\":");
+        out.jsonString(e.hash());
+        out.ascii("}");
     }
 
     /** A filled, not yet executed batch insert of {@code events}. The caller executes and closes it. */
@@ -72,7 +105,7 @@ final class EventAppends {
         PreparedStatement ps = c.prepareStatement(INSERT);
         try {
             for (FactRecorded e : events) {
-                ps.setString(1, UUID.randomUUID().toString());
+                ps.setString(1, ids.next(now));
                 ps.setString(2, e.agentId());
                 ps.setLong(3, e.chainIndex());
                 ps.setString(4, AgentStream.TYPE);
@@ -88,5 +121,39 @@ final class EventAppends {
             ps.close();
             throw ex;
         }
+    }
+
+    /**
+     * PostgreSQL: the same rows as {@link #prepare}, in COPY's binary format, encoded now; the caller starts the COPY
+     * with {@link #COPY} (under the append lock) and finishes it. One JSON generator writes every payload straight
+     * into the buffer: no byte[] per payload, no bind parameters.
+     */
+    BinaryCopy encode(List<FactRecorded> events, Instant now) {
+        String timestamp = DateTimeUtils.formatInstant(now);
+        int expected = 0;
+        for (FactRecorded e : events) {
+            expected += e.envelope().length() + 600;
+        }
+        BinaryCopy copy = new BinaryCopy(expected);
+        try (JsonGenerator g = json.createGenerator((java.io.OutputStream) copy)) {
+            g.setRootValueSeparator(null); // the payloads are separate fields: nothing between them
+            for (FactRecorded e : events) {
+                copy.row(9);
+                copy.text(ids.next(now));
+                copy.text(e.agentId());
+                copy.int8(e.chainIndex());
+                copy.text(AgentStream.TYPE);
+                copy.text(timestamp);
+                copy.text(PAYLOAD_TYPE);
+                copy.nul();
+                copy.beginField();
+                payload(copy, e);
+                copy.endField();
+                copy.bytes(EMPTY_META_DATA);
+            }
+        } catch (IOException | SQLException ex) { // nothing is sent before the COPY starts
+            throw new IllegalStateException("cannot encode the events of a group", ex);
+        }
+        return copy;
     }
 }

@@ -75,6 +75,13 @@ public final class IngestThroughput {
             settings = settings.withProcessors(new ProcessorSettings(p.segments(), p.claimTimeout(), p.nodeId(),
                     Duration.parse(refresh)));
         }
+        // bench.segments=N: the node projection split in N segments (Axon offers each event to every segment this
+        // instance holds, so its cost per event grows with N; 6 is the default for an even share over 1, 2, 3, 6)
+        Integer segments = Integer.getInteger("bench.segments");
+        if (segments != null) {
+            ProcessorSettings p = settings.processors();
+            settings = settings.withProcessors(new ProcessorSettings(segments, p.claimTimeout(), p.nodeId(), p.refreshEvery()));
+        }
         try (Coordinator c = Coordinator.start(settings, Clock.systemUTC())) {
             // bench.processors=false: the node projection and the read-model refresh stopped right after the start,
             // so the figures show the ingest path alone (the coordinator has no switch for it: production runs them).

@@ -132,6 +132,7 @@ final class LoopTimer {
         private boolean expiring; // in expire(): re-arm once at the end, not per slot
         private boolean expiryQueued;
         private IoRegistration registration;
+        private boolean closed; // the loop is ending: nothing fires any more
 
         private Wake(LoopTimer timers, TimerFd timerFd) {
             this.timers = timers;
@@ -185,7 +186,7 @@ final class LoopTimer {
 
         /** The timerfd to the earliest queued deadline, if that is earlier than what it holds. */
         private void program() {
-            if (size == 0) {
+            if (size == 0 || closed) {
                 return; // an armed timerfd with nothing due costs one wake-up that finds nothing
             }
             long first = heap[0].queuedAt;
@@ -304,6 +305,7 @@ final class LoopTimer {
         /** Netty closes the handle when the loop ends (Vert.x closed): the timerfd goes with it. */
         @Override
         public void close() {
+            closed = true;
             if (registration != null) {
                 try {
                     registration.cancel();

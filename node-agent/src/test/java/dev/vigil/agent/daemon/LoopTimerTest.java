@@ -165,4 +165,20 @@ class LoopTimerTest {
             assertThat(fired.get(i) - fired.get(i - 1)).isGreaterThanOrEqualTo(5 * MS);
         }
     }
+
+    /**
+     * A deadline already past when armed fires at once. Netty's own timerfd mode disarmed its timerfd when handed a
+     * zero delay (timerfd_settime with a zero it_value disarms) and then waited for the next I/O event.
+     */
+    @Test
+    void aDeadlineAlreadyPastFiresAtOnce() throws Exception {
+        CountDownLatch fired = new CountDownLatch(3);
+        onLoop(() -> {
+            long now = System.nanoTime();
+            timers.slot(fired::countDown).arm(now - 5 * MS);
+            timers.slot(fired::countDown).arm(now);
+            timers.slot(fired::countDown).arm(0);
+        });
+        assertThat(fired.await(1, TimeUnit.SECONDS)).isTrue();
+    }
 }

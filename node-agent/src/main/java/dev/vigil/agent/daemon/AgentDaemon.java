@@ -97,8 +97,10 @@ public final class AgentDaemon {
         this.vertx = vertx;
         this.loop = (ContextInternal) vertx.getOrCreateContext();
         this.receiveOnLoop = vertx.isNativeTransportEnabled() && LoopReceiver.supported(loop);
+        this.timers = new LoopTimer(loop);
         if (receiveOnLoop) {
-            LOG.info("adverts read on the event loop (epoll transport), protocol timers on the loop");
+            LOG.info("adverts read on the event loop (epoll transport), protocol timers on the loop ({})",
+                    timers.onTimerFd() ? "timerfd" : "Netty's scheduled tasks");
         } else {
             LOG.warn("adverts read by a thread per socket, protocol timers on the loop in whole milliseconds: native "
                     + "transport unavailable ({})", vertx.isNativeTransportEnabled() ? "loop takes no descriptors"
@@ -110,13 +112,12 @@ public final class AgentDaemon {
             facts.accept(fact);
             balancerSees(fact);
         });
-        this.timers = new LoopTimer(loop);
         onLoop(() -> scheduleLoopThread(config.global()), "event loop scheduling");
     }
 
     /**
      * On the loop thread: its timed waits end no earlier than the deadline, late by at most 1 µs of timer slack
-     * rather than the default 50 µs (but epoll_pwait2 adds the kernel's 0.1 % of the timeout: bench/RESULTS.md); {@code vrrp_rt_priority} / {@code vrrp_priority} apply to it as keepalived applies them to its
+     * rather than the default 50 µs (the protocol deadlines wait on a timerfd, which has none: LoopTimer); {@code vrrp_rt_priority} / {@code vrrp_priority} apply to it as keepalived applies them to its
      * VRRP process (round-robin real-time, reset on fork, else the nice value; neither by default). A refusal (no
      * CAP_SYS_NICE, an RT budget of 0 in a cgroup) is logged and the loop runs as it was, as in keepalived.
      */

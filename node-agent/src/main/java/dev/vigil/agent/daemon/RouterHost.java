@@ -138,7 +138,7 @@ final class RouterHost {
                 // at start the removal is the crash cleanup: absent VIPs are the normal case, not news
                 addresses.remove(ref, instance.vipsOf(v.vips()), cause == Trigger.START);
             } else if (a instanceof RouterAction.AnnounceVips v) {
-                addresses.announce(name(), instance.vipsOf(v.vips()), v.repeat(), instance.garpInterval(),
+                addresses.announce(ref, instance.vipsOf(v.vips()), v.repeat(), instance.garpInterval(),
                         transitioned ? "takeover" : cause == Trigger.TIMER ? "garp_master_delay"
                                 : "lower-priority master heard");
                 if (!transitioned && cause == Trigger.ADVERT) {
@@ -204,7 +204,7 @@ final class RouterHost {
         lowerPrioTimer = vertx.setTimer(Math.max(1, delay.toMillis()), id -> {
             lowerPrioTimer = -1;
             if (router.state() == RouterState.MASTER) {
-                addresses.announce(name(), instance.vipsOf(vips), repeat, instance.garpInterval(), "garp_lower_prio_delay");
+                addresses.announce(ref, instance.vipsOf(vips), repeat, instance.garpInterval(), "garp_lower_prio_delay");
             }
         });
     }
@@ -261,7 +261,7 @@ final class RouterHost {
             return;
         }
         int repeat = instance.source().garp().masterRefreshRepeat();
-        refreshTimer = vertx.setPeriodic(Math.max(1, every.toMillis()), id -> addresses.announce(name(),
+        refreshTimer = vertx.setPeriodic(Math.max(1, every.toMillis()), id -> addresses.announce(ref,
                 List.copyOf(instance.vips().values()), repeat, instance.garpInterval(), "garp_master_refresh"));
     }
 

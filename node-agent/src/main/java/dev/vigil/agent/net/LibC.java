@@ -45,4 +45,11 @@ public interface LibC {
 
     /** {@code param} is a {@code struct sched_param}: one int, the static priority. */
     int sched_setscheduler(int pid, int policy, @In int[] param);
+
+    int timerfd_create(int clockId, int flags);
+
+    /** {@code value} is a {@code struct itimerspec}; the old value is not asked for (null). */
+    int timerfd_settime(int fd, int flags, Pointer value, Pointer old);
+
+    @ssize_t long read(int fd, Pointer buffer, @size_t long count);
 }

@@ -7,7 +7,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -82,5 +84,101 @@ class LoopTimerTest {
         Thread.sleep(300);
         assertThat(fired).containsExactly("moved");
         assertThat(at[0] - early[0]).isBetween(0L, 200 * MS);
+    }
+
+    @Test
+    void onTheEpollTransportTheDeadlinesWaitOnATimerfd() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(vertx.isNativeTransportEnabled(), "no native transport here");
+        assertThat(timers.onTimerFd()).isTrue();
+    }
+
+    @Test
+    void manySlotsArmedPushedAndCancelledEachFireOnceNoEarlierThanTheirLastDeadline() throws Exception {
+        int n = 300;
+        Random random = new Random(42);
+        long[] deadline = new long[n];
+        boolean[] cancelled = new boolean[n];
+        long[] firedAt = new long[n];
+        int[] fires = new int[n];
+        List<LoopTimer.Slot> slots = new ArrayList<>();
+        onLoop(() -> {
+            long now = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                int k = i;
+                LoopTimer.Slot s = timers.slot(() -> {
+                    fires[k]++;
+                    firedAt[k] = System.nanoTime();
+                });
+                slots.add(s);
+                deadline[i] = now + (20 + random.nextInt(200)) * MS;
+                s.arm(deadline[i]);
+            }
+        });
+        Thread.sleep(10);
+        onLoop(() -> { // earlier, later, cancelled, as routers do
+            long now = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                switch (i % 4) {
+                    case 0 -> deadline[i] = now + (5 + random.nextInt(30)) * MS;
+                    case 1 -> deadline[i] = deadline[i] + random.nextInt(100) * MS;
+                    case 2 -> cancelled[i] = true;
+                    default -> { continue; }
+                }
+                if (cancelled[i]) {
+                    slots.get(i).cancel();
+                } else {
+                    slots.get(i).arm(deadline[i]);
+                }
+            }
+        });
+        Thread.sleep(600);
+        int[] seen = new int[n];
+        long[] at = new long[n];
+        onLoop(() -> {
+            System.arraycopy(fires, 0, seen, 0, n);
+            System.arraycopy(firedAt, 0, at, 0, n);
+        });
+        for (int i = 0; i < n; i++) {
+            assertThat(seen[i]).as("slot %d fires", i).isEqualTo(cancelled[i] ? 0 : 1);
+            if (!cancelled[i]) {
+                assertThat(at[i] - deadline[i]).as("slot %d late by", i).isBetween(0L, 300 * MS);
+            }
+        }
+    }
+
+    @Test
+    void aSlotReArmedByItsOwnTaskKeepsFiring() throws Exception {
+        List<Long> fired = new CopyOnWriteArrayList<>();
+        LoopTimer.Slot[] slot = new LoopTimer.Slot[1];
+        onLoop(() -> {
+            slot[0] = timers.slot(() -> {
+                fired.add(System.nanoTime());
+                if (fired.size() < 10) {
+                    slot[0].arm(System.nanoTime() + 5 * MS); // a master's advert timer
+                }
+            });
+            slot[0].arm(System.nanoTime() + 5 * MS);
+        });
+        Thread.sleep(500);
+        assertThat(fired).hasSize(10);
+        for (int i = 1; i < fired.size(); i++) {
+            assertThat(fired.get(i) - fired.get(i - 1)).isGreaterThanOrEqualTo(5 * MS);
+        }
+    }
+
+    /**
+     * A deadline already past when armed fires at once. Netty's own timerfd mode disarmed its timerfd when handed a
+     * zero delay (timerfd_settime with a zero it_value disarms) and then waited for the next I/O event.
+     */
+    @Test
+    void aDeadlineAlreadyPastFiresAtOnce() throws Exception {
+        CountDownLatch fired = new CountDownLatch(3);
+        onLoop(() -> {
+            long now = System.nanoTime();
+            timers.slot(fired::countDown).arm(now - 5 * MS);
+            timers.slot(fired::countDown).arm(now);
+            timers.slot(fired::countDown).arm(0);
+        });
+        assertThat(fired.await(1, TimeUnit.SECONDS)).isTrue();
     }
 }

@@ -293,43 +293,7 @@ public final class EnvelopeCodec {
                 || cluster == null || fact == null || fact.getClass() != type) {
             return null;
         }
-        return new EventEnvelope(agentId, bootId, seq, instant(time), monotonic, schema, cluster, fact);
-    }
-
-    /** The canonical time format parsed by hand (Instant.parse showed in the replay profile); others via Instant.parse. */
-    static Instant instant(String s) {
-        if (s.length() != 27 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T' || s.charAt(13) != ':'
-                || s.charAt(16) != ':' || s.charAt(19) != '.' || s.charAt(26) != 'Z') {
-            return Instant.parse(s);
-        }
-        int year = digits(s, 0, 4);
-        int month = digits(s, 5, 7);
-        int day = digits(s, 8, 10);
-        int hour = digits(s, 11, 13);
-        int minute = digits(s, 14, 16);
-        int second = digits(s, 17, 19);
-        int micros = digits(s, 20, 26);
-        if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0
-                || minute > 59 || second < 0 || second > 59 || micros < 0) {
-            return Instant.parse(s); // leap seconds, garbage: Instant.parse decides
-        }
-        if (day > java.time.YearMonth.of(year, month).lengthOfMonth()) {
-            return Instant.parse(s);
-        }
-        long epochDay = java.time.LocalDate.of(year, month, day).toEpochDay();
-        return Instant.ofEpochSecond(epochDay * 86_400 + hour * 3_600L + minute * 60L + second, micros * 1_000L);
-    }
-
-    private static int digits(String s, int from, int to) {
-        int v = 0;
-        for (int i = from; i < to; i++) {
-            char c = s.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            v = v * 10 + (c - '0');
-        }
-        return v;
+        return new EventEnvelope(agentId, bootId, seq, InstantText.parse(time), monotonic, schema, cluster, fact);
     }
 
     /**

@@ -70,7 +70,7 @@ class NodeStoredFactTest {
                 default -> random.nextInt(1_000_000_000);
             };
             Instant t = Instant.ofEpochSecond(second, nanos);
-            assertThat(NodeReadModel.utcInstant(t.toString())).isEqualTo(t);
+            assertThat(dev.vigil.model.InstantText.parse(t.toString())).isEqualTo(t);
         }
         for (String other : List.of("2026-11-26T03:00:00+01:00", "+10000-01-01T00:00:00Z", "2026-11-26T03:00:00.Z",
                 "2026-11-26T03:00Z", "2026-11-26T03:00:00.1234567891Z")) {
@@ -78,13 +78,13 @@ class NodeStoredFactTest {
             try {
                 expected = Instant.parse(other);
             } catch (java.time.DateTimeException e) {
-                org.assertj.core.api.Assertions.assertThatThrownBy(() -> NodeReadModel.utcInstant(other))
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.vigil.model.InstantText.parse(other))
                         .isInstanceOf(java.time.DateTimeException.class);
                 continue;
             }
-            assertThat(NodeReadModel.utcInstant(other)).isEqualTo(expected);
+            assertThat(dev.vigil.model.InstantText.parse(other)).isEqualTo(expected);
         }
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> NodeReadModel.utcInstant("2026-02-30T00:00:00Z"))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.vigil.model.InstantText.parse("2026-02-30T00:00:00Z"))
                 .isInstanceOf(java.time.DateTimeException.class);
     }
 

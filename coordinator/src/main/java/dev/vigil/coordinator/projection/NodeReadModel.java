@@ -261,56 +261,60 @@ public final class NodeReadModel {
                 insert.executeBatch();
             }
         }
-        try (PreparedStatement insert = c.prepareStatement(INSERT_ROUTER); PreparedStatement update = c.prepareStatement(UPDATE_ROUTER);
-             PreparedStatement delete = c.prepareStatement(DELETE_ROUTER)) {
+        writeChildRows(c, INSERT_ROUTER, UPDATE_ROUTER, DELETE_ROUTER, before, after, Node::routers, 2,
+                (ps, r) -> {
+                    ps.setString(1, r.state());
+                    ps.setObject(2, time(r.since()));
+                }, NodeReadModel::routerKey);
+        writeChildRows(c, INSERT_TRACKER, UPDATE_TRACKER, DELETE_TRACKER, before, after, Node::trackers, 3,
+                (ps, t) -> {
+                    ps.setString(1, t.kind());
+                    ps.setBoolean(2, t.healthy());
+                    ps.setObject(3, time(t.since()));
+                }, (ps, from, agent, tracker) -> {
+                    ps.setString(from, agent);
+                    ps.setString(from + 1, tracker);
+                });
+    }
+
+    /** Binds a child row's own columns, from parameter 1. */
+    private interface RowValues<V> {
+        void bind(PreparedStatement ps, V value) throws SQLException;
+    }
+
+    /** Binds a child row's key (agent id first), from parameter {@code from}. */
+    private interface RowKey<K> {
+        void bind(PreparedStatement ps, int from, String agent, K key) throws SQLException;
+    }
+
+    /**
+     * One child table (a node's routers or trackers): rows new since {@code before} inserted, changed ones updated,
+     * gone ones deleted, one JDBC batch per statement. Insert and update take the values first, then the key.
+     */
+    private static <K, V> void writeChildRows(Connection c, String insertSql, String updateSql, String deleteSql,
+                                              Map<String, Node> before, Map<String, Node> after,
+                                              java.util.function.Function<Node, Map<K, V>> rows, int valueColumns,
+                                              RowValues<V> values, RowKey<K> key) throws SQLException {
+        try (PreparedStatement insert = c.prepareStatement(insertSql); PreparedStatement update = c.prepareStatement(updateSql);
+             PreparedStatement delete = c.prepareStatement(deleteSql)) {
             int[] n = new int[3];
             for (Node a : after.values()) {
-                Map<RouterId, RouterLast> was = before.containsKey(a.agentId()) ? before.get(a.agentId()).routers() : Map.of();
-                for (Map.Entry<RouterId, RouterLast> r : a.routers().entrySet()) {
-                    RouterLast old = was.get(r.getKey());
+                Map<K, V> now = rows.apply(a);
+                Map<K, V> was = before.containsKey(a.agentId()) ? rows.apply(before.get(a.agentId())) : Map.of();
+                for (Map.Entry<K, V> r : now.entrySet()) {
+                    V old = was.get(r.getKey());
                     if (r.getValue().equals(old)) {
                         continue;
                     }
                     PreparedStatement ps = old == null ? insert : update;
                     n[old == null ? 0 : 1]++;
-                    ps.setString(1, r.getValue().state());
-                    ps.setObject(2, time(r.getValue().since()));
-                    routerKey(ps, 3, a.agentId(), r.getKey());
+                    values.bind(ps, r.getValue());
+                    key.bind(ps, valueColumns + 1, a.agentId(), r.getKey());
                     ps.addBatch();
                 }
-                for (RouterId gone : was.keySet()) {
-                    if (!a.routers().containsKey(gone)) {
-                        routerKey(delete, 1, a.agentId(), gone);
-                        delete.addBatch();
-                        n[2]++;
-                    }
-                }
-            }
-            execute(n, insert, update, delete);
-        }
-        try (PreparedStatement insert = c.prepareStatement(INSERT_TRACKER); PreparedStatement update = c.prepareStatement(UPDATE_TRACKER);
-             PreparedStatement delete = c.prepareStatement(DELETE_TRACKER)) {
-            int[] n = new int[3];
-            for (Node a : after.values()) {
-                Map<String, TrackerLast> was = before.containsKey(a.agentId()) ? before.get(a.agentId()).trackers() : Map.of();
-                for (Map.Entry<String, TrackerLast> t : a.trackers().entrySet()) {
-                    TrackerLast old = was.get(t.getKey());
-                    if (t.getValue().equals(old)) {
-                        continue;
-                    }
-                    PreparedStatement ps = old == null ? insert : update;
-                    n[old == null ? 0 : 1]++;
-                    ps.setString(1, t.getValue().kind());
-                    ps.setBoolean(2, t.getValue().healthy());
-                    ps.setObject(3, time(t.getValue().since()));
-                    ps.setString(4, a.agentId());
-                    ps.setString(5, t.getKey());
-                    ps.addBatch();
-                }
-                for (String gone : was.keySet()) {
-                    if (!a.trackers().containsKey(gone)) {
-                        delete.setString(1, a.agentId());
-                        delete.setString(2, gone);
+                for (K gone : was.keySet()) {
+                    if (!now.containsKey(gone)) {
+                        key.bind(delete, 1, a.agentId(), gone);
                         delete.addBatch();
                         n[2]++;
                     }

@@ -39,12 +39,30 @@ final class LabLock implements AutoCloseable {
     private final FileChannel channel;
     private final FileLock lock;
     private final Path workDir;
+    private Thread shutdownHook;
 
     private LabLock(String name, FileChannel channel, FileLock lock, Path workDir) {
         this.name = name;
         this.channel = channel;
         this.lock = lock;
         this.workDir = workDir;
+    }
+
+    /**
+     * Takes a fresh name of this kind for {@code lab} and closes the lab from a shutdown hook if the JVM exits
+     * before the lab is closed ({@link #close()} removes the hook).
+     */
+    static LabLock acquire(String kind, String labKind, AutoCloseable lab) {
+        LabLock lock = acquire(kind);
+        lock.shutdownHook = new Thread(() -> {
+            try {
+                lab.close();
+            } catch (Exception e) {
+                System.err.println(labKind + " cleanup in shutdown hook: " + e);
+            }
+        }, kind + "-" + lock.name + "-shutdown");
+        Runtime.getRuntime().addShutdownHook(lock.shutdownHook);
+        return lock;
     }
 
     static Pattern namePattern(String kind) {
@@ -184,6 +202,13 @@ final class LabLock implements AutoCloseable {
 
     @Override
     public void close() {
+        if (shutdownHook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException shuttingDown) {
+                // we are the shutdown hook
+            }
+        }
         try {
             deleteTree(workDir);
             Files.deleteIfExists(LOCK_DIR.resolve(name + ".lock"));

@@ -56,7 +56,6 @@ public final class NetLab implements AutoCloseable, BeforeAllCallback, AfterAllC
 
     private String label = "netlab";
     private LabLock lock;
-    private Thread shutdownHook;
     private boolean perClass;
     private final List<Segment> segments = new ArrayList<>();
     private final Map<String, Host> hosts = new LinkedHashMap<>();
@@ -86,9 +85,7 @@ public final class NetLab implements AutoCloseable, BeforeAllCallback, AfterAllC
         Requirements.requireNamespaces();
         sweepLeftovers();
         this.label = label;
-        this.lock = LabLock.acquire(KIND);
-        this.shutdownHook = new Thread(this::closeQuietly, "netlab-" + lock.name() + "-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        this.lock = LabLock.acquire(KIND, "NetLab", this);
     }
 
     /** The lab's unique name prefix, e.g. "vl3k9a". */
@@ -278,55 +275,18 @@ public final class NetLab implements AutoCloseable, BeforeAllCallback, AfterAllC
         if (lock == null) {
             return;
         }
-        List<RuntimeException> failures = new ArrayList<>();
-        for (Capture capture : captures) {
-            try {
-                capture.close();
-            } catch (RuntimeException e) {
-                failures.add(e);
-            }
-        }
-        try {
-            removeResources(lock.name());
-        } catch (RuntimeException e) {
-            failures.add(e);
-        }
-        for (RootAddressLock rootAddress : rootAddresses) {
-            try {
-                rootAddress.close();
-            } catch (RuntimeException e) {
-                failures.add(e);
-            }
-        }
+        Teardown teardown = new Teardown();
+        teardown.each(captures, Capture::close);
+        teardown.step(() -> removeResources(lock.name()));
+        teardown.each(rootAddresses, RootAddressLock::close);
         rootAddresses.clear();
-        try {
-            lock.close();
-        } catch (RuntimeException e) {
-            failures.add(e);
-        }
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException shuttingDown) {
-            // we are the shutdown hook
-        }
+        teardown.step(lock::close);
         lock = null;
         segments.clear();
         hosts.clear();
         partitions.clear();
         captures.clear();
-        if (!failures.isEmpty()) {
-            IllegalStateException failure = new IllegalStateException("NetLab cleanup was incomplete");
-            failures.forEach(failure::addSuppressed);
-            throw failure;
-        }
-    }
-
-    private void closeQuietly() {
-        try {
-            close();
-        } catch (RuntimeException e) {
-            System.err.println("NetLab cleanup in shutdown hook: " + e);
-        }
+        teardown.finish("NetLab");
     }
 
     private LabLock requireOpen() {

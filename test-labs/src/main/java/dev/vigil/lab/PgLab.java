@@ -72,7 +72,6 @@ public final class PgLab implements AutoCloseable, BeforeAllCallback, AfterAllCa
     private static Path template;
 
     private LabLock lock;
-    private Thread shutdownHook;
     private boolean perClass;
     private final Map<String, PgCluster> clusters = new LinkedHashMap<>();
 
@@ -95,9 +94,7 @@ public final class PgLab implements AutoCloseable, BeforeAllCallback, AfterAllCa
         }
         Requirements.requirePostgres();
         sweepLeftovers();
-        lock = LabLock.acquire(KIND);
-        shutdownHook = new Thread(this::closeQuietly, "pglab-" + lock.name() + "-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        lock = LabLock.acquire(KIND, "PgLab", this);
     }
 
     /** A new primary in the root namespace, started. */
@@ -219,39 +216,12 @@ public final class PgLab implements AutoCloseable, BeforeAllCallback, AfterAllCa
         if (lock == null) {
             return;
         }
-        List<RuntimeException> failures = new ArrayList<>();
-        for (PgCluster cluster : clusters.values()) {
-            try {
-                cluster.discard();
-            } catch (RuntimeException e) {
-                failures.add(e);
-            }
-        }
-        try {
-            lock.close();
-        } catch (RuntimeException e) {
-            failures.add(e);
-        }
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException shuttingDown) {
-            // we are the shutdown hook
-        }
+        Teardown teardown = new Teardown();
+        teardown.each(clusters.values(), PgCluster::discard);
+        teardown.step(lock::close);
         lock = null;
         clusters.clear();
-        if (!failures.isEmpty()) {
-            IllegalStateException failure = new IllegalStateException("PgLab cleanup was incomplete");
-            failures.forEach(failure::addSuppressed);
-            throw failure;
-        }
-    }
-
-    private void closeQuietly() {
-        try {
-            close();
-        } catch (RuntimeException e) {
-            System.err.println("PgLab cleanup in shutdown hook: " + e);
-        }
+        teardown.finish("PgLab");
     }
 
     private LabLock requireOpen() {

@@ -5,6 +5,7 @@ import dev.vigil.coordinator.projection.NodeFold.Node;
 import dev.vigil.coordinator.projection.NodeReadModel;
 import dev.vigil.coordinator.projection.StoredPayload;
 import dev.vigil.coordinator.store.ThreadBoundJdbcTransactions;
+import dev.vigil.model.InstantText;
 import org.axonframework.common.transaction.Transaction;
 import org.axonframework.eventhandling.GapAwareTrackingToken;
 import org.axonframework.eventhandling.ReplayToken;
@@ -83,7 +84,54 @@ final class NodeTail {
     private record Owned(Segment segment, GapAwareTrackingToken token, long claimedAt) {
     }
 
-    private record Row(long index, Instant stored, String type, String aggregate, byte[] payload) {
+    /** A row as read; its stored time is parsed only where a gap needs it (parsing every row's was 20 % of a pass). */
+    private record Row(long index, String storedText, String type, String aggregate, byte[] payload) {
+        Instant stored() {
+            return InstantText.parse(storedText);
+        }
+    }
+
+    /**
+     * A segment's token advanced row by row during a pass, as GapAwareTrackingToken.advanceTo and withGapsTruncatedAt
+     * would (without a new token and gap set per row and segment).
+     */
+    private static final class Position {
+        final Segment segment;
+        final GapAwareTrackingToken start;
+        long index;
+        final TreeSet<Long> gaps;
+
+        Position(Owned o) {
+            segment = o.segment();
+            start = o.token();
+            index = start.getIndex();
+            gaps = new TreeSet<>(start.getGaps());
+        }
+
+        /** True if the segment had not seen {@code r} (a new row or a filled gap). */
+        boolean advance(Row r, Instant bound) {
+            long i = r.index();
+            if (i > index) {
+                for (long g = index + 1; g < i; g++) {
+                    gaps.add(g);
+                }
+                index = i;
+                if (!gaps.isEmpty() && gaps.first() < index - ProjectionProcessors.MAX_GAP_OFFSET) {
+                    gaps.headSet(index - ProjectionProcessors.MAX_GAP_OFFSET).clear();
+                }
+            } else if (!gaps.remove(i)) {
+                return false;
+            }
+            if (!gaps.isEmpty() && gaps.first() < i && r.stored().isBefore(bound)) {
+                gaps.headSet(i).clear(); // gaps below a row older than the window can no longer fill
+            }
+            return true;
+        }
+
+        GapAwareTrackingToken token() {
+            return index == start.getIndex() && gaps.equals(start.getGaps()) ? start
+                    : GapAwareTrackingToken.newInstance(index, gaps);
+        }
     }
 
     private final ThreadBoundJdbcTransactions tx;
@@ -232,8 +280,8 @@ final class NodeTail {
                 rows.sort((a, b) -> Long.compare(a.index(), b.index()));
             }
             Instant bound = clock.instant().minusMillis(ProjectionProcessors.GAP_TIMEOUT_MS);
-            Map<Integer, GapAwareTrackingToken> next = new TreeMap<>();
-            owned.forEach((s, o) -> next.put(s, o.token()));
+            List<Position> positions = new ArrayList<>();
+            owned.values().forEach(o -> positions.add(new Position(o)));
             List<NodeFold.Fact> facts = new ArrayList<>();
             long last = -1;
             for (Row r : rows) {
@@ -242,22 +290,17 @@ final class NodeTail {
                 }
                 last = r.index();
                 boolean mine = false;
-                for (Map.Entry<Integer, GapAwareTrackingToken> e : next.entrySet()) {
-                    GapAwareTrackingToken k = e.getValue();
-                    if (r.index() <= k.getIndex() && !k.getGaps().contains(r.index())) {
-                        continue; // this segment has it already
+                for (Position k : positions) {
+                    if (k.advance(r, bound)) {
+                        mine |= k.segment.matches(r.aggregate().hashCode());
                     }
-                    k = k.advanceTo(r.index(), ProjectionProcessors.MAX_GAP_OFFSET);
-                    if (r.stored().isBefore(bound)) {
-                        k = k.withGapsTruncatedAt(r.index()); // gaps below an old row can no longer fill
-                    }
-                    e.setValue(k);
-                    mine |= owned.get(e.getKey()).segment().matches(r.aggregate().hashCode());
                 }
                 if (mine && FACT_RECORDED.equals(r.type())) {
                     facts.add(model.storedFact(r.payload()));
                 }
             }
+            Map<Integer, GapAwareTrackingToken> next = new TreeMap<>();
+            positions.forEach(k -> next.put(k.segment.getSegmentId(), k.token()));
             expireGaps(c, next, rows, bound);
             long stamp = System.nanoTime();
             boolean changed = false;
@@ -343,7 +386,7 @@ final class NodeTail {
         try (PreparedStatement ps = c.prepareStatement(ABOVE)) {
             ps.setLong(1, gap);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Instant.parse(rs.getString(1)) : null;
+                return rs.next() ? InstantText.parse(rs.getString(1)) : null;
             }
         }
     }
@@ -359,7 +402,7 @@ final class NodeTail {
             ps.setFetchSize(BATCH);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    into.add(new Row(rs.getLong(1), Instant.parse(rs.getString(2)), rs.getString(3), rs.getString(4),
+                    into.add(new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
                             rs.getBytes(5)));
                     n++;
                 }

@@ -134,11 +134,11 @@ class NodeTailTest {
             NodeTail a = tail(ds, "a", model, () -> 6, Clock.systemUTC());
             NodeTail b = tail(ds, "b", model, () -> 6, Clock.systemUTC());
             a.round();
+            long t0 = System.nanoTime(); // a's claims were stamped by then
             assertThat(a.owned()).hasSize(6);
             b.round();
             assertThat(b.owned()).isEmpty(); // every claim is fresh
             // a is killed: no more rounds, no releaseClaim.
-            long t0 = System.nanoTime();
             while (b.owned().size() < 6) {
                 Thread.sleep(100);
                 b.round();

@@ -149,6 +149,8 @@ final class NodeTail {
     private final Map<Long, Instant> gapSince = new HashMap<>();
     private volatile Set<Integer> ownedView = Set.of();
     private long lastClaims = Long.MIN_VALUE;
+    private long rowsRead;
+    private long passesCommitted;
 
     /**
      * {@code segments}: how many segments to create when none exist; {@code share}: how many this instance may hold
@@ -169,6 +171,15 @@ final class NodeTail {
     /** The segments held now (any thread). */
     Set<Integer> owned() {
         return ownedView;
+    }
+
+    /** Rows read and passes committed so far (for the stop log: what the loop cost per row). */
+    long rowsRead() {
+        return rowsRead;
+    }
+
+    long passesCommitted() {
+        return passesCommitted;
     }
 
     /** Claims when due, then one fold pass. True when the pass read a full batch (more is waiting). */
@@ -273,6 +284,7 @@ final class NodeTail {
         try (Connection c = tx.getConnection()) {
             List<Row> rows = new ArrayList<>();
             int read = read(c, ROWS, ps -> ps.setLong(1, from), rows);
+            rowsRead += rows.size();
             if (!gaps.isEmpty()) {
                 Array ids = c.createArrayOf("BIGINT", gaps.toArray());
                 read(c, GAP_ROWS, ps -> ps.setArray(1, ids), rows);
@@ -318,6 +330,7 @@ final class NodeTail {
             model.apply(c, nodes, facts);
             t.commit();
             committed = true;
+            passesCommitted++;
             for (Map.Entry<Integer, GapAwareTrackingToken> e : next.entrySet()) {
                 Owned o = owned.get(e.getKey());
                 owned.put(e.getKey(), new Owned(o.segment(), e.getValue(),

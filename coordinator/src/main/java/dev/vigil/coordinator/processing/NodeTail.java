@@ -44,7 +44,8 @@ import java.util.function.IntSupplier;
  * {@link ProcessorSettings}), capped at the fair share ({@link FairShare}, {@link LiveInstances}); several
  * coordinators share the segments and take over a dead one's after the claim timeout, as with Axon's processor;</li>
  * <li>folds: ONE read of the rows above the lowest owned token (global-index order, at most {@link #BATCH}, plus the
- * owned tokens' gaps, which are re-read until they fill), each payload decoded once (only rows of an owned segment,
+ * owned tokens' gaps, which are re-read until they fill; while reads come back full, further reads in the same pass,
+ * up to {@link #CATCH_UP} rows), each payload decoded once (only rows of an owned segment,
  * by the hash of the aggregate identifier as Axon's {@code SequentialPerAggregatePolicy} splits them), folded into
  * the {@link NodeFold} nodes kept in memory for the agents of the owned segments, and in ONE transaction every owned
  * segment's advanced token stored (first: {@code storeToken} checks the claim and locks the row, so an instance that
@@ -68,8 +69,14 @@ import java.util.function.IntSupplier;
  * read from any.
  */
 final class NodeTail {
-    /** Rows per pass (one transaction); a full pass is followed by the next at once (a catch-up). */
+    /** Rows per read; a full read is followed by the next in the same pass, up to {@link #CATCH_UP} rows. */
     static final int BATCH = 5_000;
+    /**
+     * Rows per pass (one transaction) at most: a pass far behind the head folds this many before writing, so each node
+     * is written once per 50,000 rows instead of once per read (the bulk catch-up's trick); a full pass is followed by
+     * the next at once.
+     */
+    static final int CATCH_UP = 50_000;
     private static final String FACT_RECORDED = "dev.vigil.coordinator.domain.FactRecorded";
     private static final String NAME = ProjectionProcessors.NODE_PROJECTION;
     private static final String ROWS = "SELECT global_index, time_stamp, payload_type, aggregate_identifier, payload"
@@ -284,11 +291,17 @@ final class NodeTail {
         try (Connection c = tx.getConnection()) {
             List<Row> rows = new ArrayList<>();
             int read = read(c, ROWS, ps -> ps.setLong(1, from), rows);
-            rowsRead += rows.size();
+            // Rows up to here were read without a hole (all of them, if the read was not full): a segment must not
+            // advance past it on a gap row above it, or the rows in between would count as its gaps.
+            long end = read == BATCH ? rows.get(rows.size() - 1).index() : Long.MAX_VALUE;
             if (!gaps.isEmpty()) {
                 Array ids = c.createArrayOf("BIGINT", gaps.toArray());
-                read(c, GAP_ROWS, ps -> ps.setArray(1, ids), rows);
+                List<Row> filled = new ArrayList<>();
+                read(c, GAP_ROWS, ps -> ps.setArray(1, ids), filled);
                 ids.free();
+                long readTo = end;
+                filled.removeIf(r -> r.index() > readTo); // re-read by a later pass
+                rows.addAll(filled);
                 rows.sort((a, b) -> Long.compare(a.index(), b.index()));
             }
             Instant bound = clock.instant().minusMillis(ProjectionProcessors.GAP_TIMEOUT_MS);
@@ -296,20 +309,36 @@ final class NodeTail {
             owned.values().forEach(o -> positions.add(new Position(o)));
             List<NodeFold.Fact> facts = new ArrayList<>();
             long last = -1;
-            for (Row r : rows) {
-                if (r.index() == last) {
-                    continue; // a gap row inside the range, read twice
-                }
-                last = r.index();
-                boolean mine = false;
-                for (Position k : positions) {
-                    if (k.advance(r, bound)) {
-                        mine |= k.segment.matches(r.aggregate().hashCode());
+            int total = 0;
+            while (true) {
+                rowsRead += rows.size();
+                total += read;
+                for (Row r : rows) {
+                    if (r.index() == last) {
+                        continue; // a gap row inside the range, read twice
+                    }
+                    last = r.index();
+                    boolean mine = false;
+                    for (Position k : positions) {
+                        if (k.advance(r, bound)) {
+                            mine |= k.segment.matches(r.aggregate().hashCode());
+                        }
+                    }
+                    if (mine && FACT_RECORDED.equals(r.type())) {
+                        facts.add(model.storedFact(r.payload()));
                     }
                 }
-                if (mine && FACT_RECORDED.equals(r.type())) {
-                    facts.add(model.storedFact(r.payload()));
+                if (read < BATCH || total >= CATCH_UP) {
+                    break;
                 }
+                // Behind the head: read on in the same pass, so a catch-up writes each node once per CATCH_UP rows.
+                long after = end;
+                rows = new ArrayList<>();
+                read = read(c, ROWS, ps -> ps.setLong(1, after), rows);
+                if (read == 0) {
+                    break;
+                }
+                end = read == BATCH ? rows.get(rows.size() - 1).index() : Long.MAX_VALUE;
             }
             Map<Integer, GapAwareTrackingToken> next = new TreeMap<>();
             positions.forEach(k -> next.put(k.segment.getSegmentId(), k.token()));

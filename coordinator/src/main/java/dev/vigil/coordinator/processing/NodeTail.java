@@ -74,7 +74,8 @@ final class NodeTail {
     /**
      * Rows per pass (one transaction) at most: a pass far behind the head folds this many before writing, so each node
      * is written once per 50,000 rows instead of once per read (the bulk catch-up's trick); a full pass is followed by
-     * the next at once.
+     * the next at once. A pass also stops reading on after a third of the claim timeout (a slow machine), so its tokens,
+     * stored at its end, refresh the claims in time.
      */
     static final int CATCH_UP = 50_000;
     private static final String FACT_RECORDED = "dev.vigil.coordinator.domain.FactRecorded";
@@ -286,6 +287,7 @@ final class NodeTail {
             gaps.addAll(o.token().getGaps());
         }
         long from = lowest;
+        long started = System.nanoTime();
         Transaction t = tx.startTransaction();
         boolean committed = false;
         try (Connection c = tx.getConnection()) {
@@ -328,8 +330,8 @@ final class NodeTail {
                         facts.add(model.storedFact(r.payload()));
                     }
                 }
-                if (read < BATCH || total >= CATCH_UP) {
-                    break;
+                if (read < BATCH || total >= CATCH_UP || System.nanoTime() - started >= claimExtension.toNanos()) {
+                    break; // a pass stores its tokens (which refreshes the claims) well within the claim timeout
                 }
                 // Behind the head: read on in the same pass, so a catch-up writes each node once per CATCH_UP rows.
                 long after = end;

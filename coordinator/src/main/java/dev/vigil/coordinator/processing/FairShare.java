@@ -3,7 +3,7 @@ package dev.vigil.coordinator.processing;
 /**
  * Axon 4 does not rebalance segments by itself: the first instance up claims them all. Each
  * instance caps its claims at its fair share, ceil(segments / live instances); when one joins the
- * share drops and Axon's coordinator releases the surplus, which the newcomer
+ * share drops and the holder's tailing loop ({@link NodeTail}) releases the surplus, which the newcomer
  * claims; when one dies the share rises once its heartbeat is older than the claim timeout, and the
  * survivors claim its expired segments.
  */

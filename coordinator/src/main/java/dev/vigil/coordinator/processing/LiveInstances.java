@@ -1,7 +1,5 @@
 package dev.vigil.coordinator.processing;
 
-import org.axonframework.eventhandling.pooled.MaxSegmentProvider;
-
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -14,10 +12,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The heartbeat table {@code coordinator_instance}: this instance stamps its row with the database's
  * clock (one clock for all instances, whatever their hosts say), and counts the rows stamped within
- * the claim timeout. That count sets the fair share Axon's coordinator asks for before claiming.
+ * the claim timeout. That count sets the fair share the tailing loop ({@link NodeTail}) claims up to.
  * Token owners alone would not do: an instance that just joined owns nothing yet.
  */
-final class LiveInstances implements MaxSegmentProvider {
+final class LiveInstances {
     private static final String STAMP = "UPDATE coordinator_instance SET seen_at = CURRENT_TIMESTAMP WHERE node_id = ?";
     private static final String JOIN = "INSERT INTO coordinator_instance (node_id, seen_at) VALUES (?, CURRENT_TIMESTAMP)";
     private static final String SEEN = "SELECT seen_at, CURRENT_TIMESTAMP FROM coordinator_instance";
@@ -83,8 +81,8 @@ final class LiveInstances implements MaxSegmentProvider {
         return live.get();
     }
 
-    @Override
-    public int getMaxSegments(String processorName) {
+    /** How many segments this instance may hold now. */
+    int share() {
         return FairShare.of(segments, live.get());
     }
 }

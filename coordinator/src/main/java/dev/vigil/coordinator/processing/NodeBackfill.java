@@ -27,28 +27,28 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The node projection's catch-up from nothing (a new store seeded by COPY, or {@code rebuild-read-models}), without
- * Axon's pooled processor: the whole stream folded in memory straight from the event table, then the read model and
- * the processor's first tokens committed together, so the pooled processor starts near the head.
+ * a transaction per batch: the whole stream folded in memory straight from the event table, then the read model and
+ * the processor's first tokens committed together, so the tailing loop ({@link NodeTail}) starts near the head.
  *
- * <p>Why: the pooled processor offers every event to every work package and runs a unit of work per event and a
- * transaction per batch and segment; on a 1M store it replays at ~10,000 events/s (~5,000 before its batches were
- * written in a few statements; 10M took hours, bench/RESULTS.md). Here one reader scans {@code domain_event_entry} in
+ * <p>Why: Axon's pooled processor, the live path before {@link NodeTail}, replayed a 1M store at ~10,000 events/s
+ * (10M took hours, bench/RESULTS.md); the tailing loop does the same fold but writes and stores tokens per batch of
+ * {@link NodeTail#BATCH} rows. Here one reader scans {@code domain_event_entry} in
  * global-index slices (primary-key ranges, no sort), decodes each payload in one streaming pass, and keeps only
  * each node's state (one {@link Node} per agent): 40,000-120,000 events/s measured on 2 shared cores (10M in 85 s).
  *
  * <p>When: only while {@code token_entry} has no row of the processor (nobody has started it on this store, or a
- * rebuild reset it) and the store holds at least {@code threshold} events; otherwise the pooled processor
- * starts as before. Several instances starting together may all fold; the first commit wins (token_entry's
- * primary key), the others roll back and start their processors on its tokens.
+ * rebuild reset it) and the store holds at least {@code threshold} events; otherwise the tailing loop creates
+ * the tokens at the start of the stream and folds from there. Several instances starting together may all fold; the first commit wins (token_entry's
+ * primary key), the others roll back and tail from its tokens.
  *
  * <p>Gaps: the fold stops before the first missing global index whose next event is younger than the gap window
  * ({@link ProjectionProcessors#GAP_TIMEOUT_MS}, as the processor's GapAwareTrackingToken and the query API's
  * horizon do), so no transaction can still commit below the tokens it writes; older gaps can no longer fill
  * (research/stack.md §1.7). Every segment's token is a GapAwareTrackingToken at the last folded index with no
- * gaps: the pooled processor goes on from there (gaps above it are its own business, as always).
+ * gaps: the tailing loop goes on from there (gaps above it are its own business, as always).
  */
 final class NodeBackfill {
-    /** Below this many stored events the pooled processor's own replay is quick enough (and stays the tested path). */
+    /** Below this many stored events the tailing loop's own replay is quick enough (and stays the tested path). */
     static final long DEFAULT_THRESHOLD = 50_000;
     static final int SLICE = 50_000;
     private static final String FACT_RECORDED = "dev.vigil.coordinator.domain.FactRecorded";
@@ -137,9 +137,9 @@ final class NodeBackfill {
             } catch (RuntimeException r) {
                 e.addSuppressed(r);
             }
-            // A lost race (the other's token rows) or a failure: either way the pooled processor starts from the
+            // A lost race (the other's token rows) or a failure: either way the tailing loop starts from the
             // tokens it finds, or initialises them and replays itself. Nothing of this run is left.
-            LOG.info("node projection: catch-up not committed ({}); the processor starts on its own", e.toString());
+            LOG.info("node projection: catch-up not committed ({}); the tailing loop starts on its own", e.toString());
             return new Outcome(false, -1, facts, Duration.ofNanos(System.nanoTime() - t0));
         }
         Duration took = Duration.ofNanos(System.nanoTime() - t0);

@@ -8,14 +8,7 @@ import dev.vigil.coordinator.store.EventTables;
 import dev.vigil.coordinator.store.StoreSettings;
 import dev.vigil.coordinator.store.ThreadBoundJdbcTransactions;
 import dev.vigil.model.EnvelopeCodec;
-import org.axonframework.eventhandling.PropagatingErrorHandler;
-import org.axonframework.eventhandling.SimpleEventHandlerInvoker;
-import org.axonframework.eventhandling.async.SequentialPerAggregatePolicy;
-import org.axonframework.eventhandling.pooled.PooledStreamingEventProcessor;
 import org.axonframework.eventhandling.tokenstore.jdbc.JdbcTokenStore;
-import org.axonframework.eventsourcing.eventstore.EmbeddedEventStore;
-import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
-import org.axonframework.serialization.json.JacksonSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,39 +19,36 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The projection work shared by every coordinator on one database (issue 12): Axon's pooled
- * streaming processor "node-projection" over the JDBC event store, its tokens in {@code token_entry}
- * (JdbcTokenStore), split into segments by agent stream (aggregate identifier), so one agent's facts are
- * always handled in order by one instance. Segments are capped at a fair share per live instance
- * ({@link FairShare}, {@link LiveInstances}). The instance that holds segment 0 also brings the review
- * read models and state checkpoints up to date, so queries find them current instead of refilling.
+ * The projection work shared by every coordinator on one database (issue 12): the node projection
+ * "node-projection", its tokens in {@code token_entry} (Axon's JdbcTokenStore), split into segments by agent stream
+ * (aggregate identifier), so one agent's facts are always folded in order by one instance. Its live path is
+ * {@link NodeTail}, a batched fold of the event table on one dedicated thread (Axon's pooled streaming processor did
+ * this before, at ~3x the CPU per event); a start from no tokens on a large store folds it in bulk first
+ * ({@link NodeBackfill}). Segments are capped at a fair share per live instance ({@link FairShare},
+ * {@link LiveInstances}). The instance that holds segment 0 also brings the review read models and state checkpoints
+ * up to date, so queries find them current instead of refilling.
  *
- * <p>Global-index gaps (research/stack.md §1.7): the engine's GapAwareTrackingToken re-reads a gap until
- * the event after it is older than {@link #GAP_TIMEOUT_MS}; 60 s is three times the pool's server-side
- * statement and idle-in-transaction timeouts (20 s), so no transaction can commit into a gap it has
- * given up on, and the same window the query API's paging horizon uses. {@link #MAX_GAP_OFFSET}
- * is raised from Axon's 10,000 so that a gap is not dropped for being far behind the head before its
- * 60 s are up at high ingest rates (10,000 events are well under a minute of ingest); gaps are cleaned
- * (those past the timeout dropped) once more than 250 accumulate (Axon's default threshold; on
- * PostgreSQL, appends are serialized, so gaps come only from rolled-back appends and stay few).
+ * <p>Global-index gaps (research/stack.md §1.7): a gap is re-read until the event after it is older than
+ * {@link #GAP_TIMEOUT_MS}; 60 s is three times the pool's server-side statement and idle-in-transaction timeouts
+ * (20 s), so no transaction can commit into a gap it has given up on, and the same window the query API's paging
+ * horizon uses. {@link #MAX_GAP_OFFSET} is raised from Axon's 10,000 so that a gap is not dropped for being far behind
+ * the head before its 60 s are up at high ingest rates (10,000 events are well under a minute of ingest).
  */
 public final class ProjectionProcessors implements AutoCloseable {
     public static final String NODE_PROJECTION = "node-projection";
     static final int GAP_TIMEOUT_MS = 60_000;
     static final int MAX_GAP_OFFSET = 1_000_000;
-    static final int GAP_CLEANING_THRESHOLD = 250;
     private static final int POOL_SIZE = 4;
-    /**
-     * Events per work package batch (one transaction with its token). A batch's nodes are read and written with a
-     * few statements whatever its size (NodeReadModel.apply), so a larger batch is fewer round trips per event;
-     * it was 100.
-     */
-    static final int BATCH_SIZE = 1_000;
+    /** Pause between passes that found nothing new; a pass that read a full batch is followed at once. */
+    static final long TICK_MS = 100;
+    /** Pause after a failed pass (database down, claim lost): the next one re-reads the tokens. */
+    private static final long BACKOFF_MS = 1_000;
     private static final Logger LOG = LoggerFactory.getLogger(ProjectionProcessors.class);
 
     /** A read model the owner of segment 0 keeps current (ReviewReadModel::refresh, StateCheckpoints::refresh). */
@@ -68,26 +58,23 @@ public final class ProjectionProcessors implements AutoCloseable {
     }
 
     private final ProcessorSettings settings;
-    private final PooledStreamingEventProcessor processor;
-    private final EmbeddedEventStore eventStore;
+    private final NodeTail tail;
     private final LiveInstances live;
-    private final ScheduledExecutorService coordinatorThread;
-    private final ScheduledExecutorService workers;
+    private final ScheduledExecutorService loop;
     private final ScheduledExecutorService chores;
     private final HikariDataSource pool;
     private final Object lifecycle = new Object();
     private boolean closing;
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+    /** CPU time of the tailing loop's thread (written on it, read after it stopped). */
+    private volatile long loopCpuNanos;
 
-    private ProjectionProcessors(HikariDataSource pool, ProcessorSettings settings, PooledStreamingEventProcessor processor,
-                                 EmbeddedEventStore eventStore, LiveInstances live,
-                                 ScheduledExecutorService coordinatorThread, ScheduledExecutorService workers,
-                                 ScheduledExecutorService chores) {
+    private ProjectionProcessors(HikariDataSource pool, ProcessorSettings settings, NodeTail tail, LiveInstances live,
+                                 ScheduledExecutorService loop, ScheduledExecutorService chores) {
         this.settings = settings;
-        this.processor = processor;
-        this.eventStore = eventStore;
+        this.tail = tail;
         this.live = live;
-        this.coordinatorThread = coordinatorThread;
-        this.workers = workers;
+        this.loop = loop;
         this.chores = chores;
         this.pool = pool;
     }
@@ -104,7 +91,7 @@ public final class ProjectionProcessors implements AutoCloseable {
 
     /**
      * As above; {@code backfillThreshold}: the fewest stored events for which a start from no tokens folds them in bulk
-     * ({@link NodeBackfill}; {@code Long.MAX_VALUE}: never, the pooled processor replays, as benchmarks compare).
+     * ({@link NodeBackfill}; {@code Long.MAX_VALUE}: never, the tailing loop replays in its batches, as benchmarks compare).
      */
     public static ProjectionProcessors start(StoreSettings store, ProcessorSettings settings, List<Refresh> refreshes,
                                       long backfillThreshold) throws SQLException {
@@ -140,67 +127,35 @@ public final class ProjectionProcessors implements AutoCloseable {
     private static ProjectionProcessors start(HikariDataSource dataSource, ProcessorSettings settings,
                                               List<Refresh> refreshes, long backfillThreshold) throws SQLException {
         ThreadBoundJdbcTransactions tx = new ThreadBoundJdbcTransactions(dataSource);
-        JacksonSerializer json = EventTables.serializer();
-        JdbcEventStorageEngine engine = JdbcEventStorageEngine.builder()
-                .connectionProvider(tx).transactionManager(tx).schema(EventTables.events())
-                .gapTimeout(GAP_TIMEOUT_MS).maxGapOffset(MAX_GAP_OFFSET).gapCleaningThreshold(GAP_CLEANING_THRESHOLD)
-                .extendedGapCheckEnabled(true)
-                .batchSize(500)
-                .eventSerializer(json).snapshotSerializer(json)
-                .build();
-        // Appends go through AuditStore's own event store, so this one learns of them by polling.
-        EmbeddedEventStore eventStore = EmbeddedEventStore.builder().storageEngine(engine)
-                .fetchDelay(200).cachedEvents(2_000).threadFactory(named("vigil-event-reader")).build();
-        JdbcTokenStore tokens = JdbcTokenStore.builder().connectionProvider(tx).serializer(json)
+        JdbcTokenStore tokens = JdbcTokenStore.builder().connectionProvider(tx).serializer(EventTables.serializer())
                 .schema(EventTables.tokens()).nodeId(settings.nodeId()).claimTimeout(settings.claimTimeout())
                 .contentType(byte[].class).build();
         LiveInstances live = new LiveInstances(dataSource, settings.nodeId(), settings.segments(), settings.claimTimeout());
         live.beat(); // before the first claim: a joining instance must not take more than its share of free segments
         NodeReadModel model = new NodeReadModel(EnvelopeCodec.standard());
-        NodeProjection handler = new NodeProjection(model, tx, json);
-        ScheduledExecutorService coordinatorThread = Executors.newSingleThreadScheduledExecutor(named("vigil-processor"));
-        ScheduledExecutorService workers = Executors.newScheduledThreadPool(2, named("vigil-projection"));
-        PooledStreamingEventProcessor processor = PooledStreamingEventProcessor.builder()
-                .name(NODE_PROJECTION)
-                .eventHandlerInvoker(SimpleEventHandlerInvoker.builder().eventHandlers(handler)
-                        // One agent's stream = one sequence: its facts stay in order, on one segment.
-                        .sequencingPolicy(SequentialPerAggregatePolicy.instance())
-                        // A failing handler fails the batch (retried), never skips an event.
-                        .listenerInvocationErrorHandler(PropagatingErrorHandler.instance())
-                        .build())
-                .errorHandler(PropagatingErrorHandler.instance())
-                .messageSource(eventStore)
-                .tokenStore(tokens)
-                .transactionManager(tx)
-                .coordinatorExecutor(coordinatorThread)
-                .workerExecutor(workers)
-                .initialSegmentCount(settings.segments())
-                .batchSize(BATCH_SIZE)
-                .tokenClaimInterval(settings.claimInterval().toMillis())
-                .claimExtensionThreshold(settings.claimExtension().toMillis())
-                .enableCoordinatorClaimExtension()
-                .maxSegmentProvider(live)
-                .build();
+        NodeTail tail = new NodeTail(tx, tokens, model, settings.segments(), live::share, settings.claimInterval(),
+                settings.claimExtension(), Clock.systemUTC());
+        ScheduledThreadPoolExecutor loop = new ScheduledThreadPoolExecutor(1, named("vigil-processor"));
+        loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         // Two threads: a long read model refresh must not delay the heartbeat (the others would count this one dead).
         ScheduledExecutorService chores = Executors.newScheduledThreadPool(2, named("vigil-processor-chores"));
-        ProjectionProcessors p = new ProjectionProcessors(dataSource, settings, processor, eventStore, live, coordinatorThread,
-                workers, chores);
-        // On the processor's coordinator thread, before the processor: a start from no tokens on a large store folds
-        // it in bulk first (NodeBackfill), so the coordinator's HTTP side is up meanwhile and the heartbeat goes on.
-        coordinatorThread.execute(() -> {
+        ProjectionProcessors p = new ProjectionProcessors(dataSource, settings, tail, live, loop, chores);
+        // On the loop's thread, before the loop: a start from no tokens on a large store folds it in bulk first
+        // (NodeBackfill), so the coordinator's HTTP side is up meanwhile and the heartbeat goes on.
+        loop.execute(() -> {
             try {
                 NodeBackfill.run(dataSource, tx, tokens, settings.segments(), model, backfillThreshold, Clock.systemUTC(),
                         p::closing);
             } catch (SQLException | RuntimeException e) {
-                LOG.warn("node projection catch-up failed; the processor replays on its own: {}", e.toString());
+                LOG.warn("node projection catch-up failed; the loop folds from the tokens on its own: {}", e.toString());
             }
-            p.startProcessor();
+            p.turn();
         });
         long beat = settings.claimInterval().toMillis();
         chores.scheduleWithFixedDelay(p::beat, beat, beat, TimeUnit.MILLISECONDS);
         long refresh = settings.refreshEvery().toMillis();
         chores.scheduleWithFixedDelay(() -> p.refreshIfOwner(refreshes), refresh, refresh, TimeUnit.MILLISECONDS);
-        LOG.info("projection processor {} started as {}: {} segments, claim timeout {} ms", NODE_PROJECTION,
+        LOG.info("projection {} started as {}: {} segments, claim timeout {} ms", NODE_PROJECTION,
                 settings.nodeId(), settings.segments(), settings.claimTimeout().toMillis());
         return p;
     }
@@ -211,10 +166,20 @@ public final class ProjectionProcessors implements AutoCloseable {
         }
     }
 
-    private void startProcessor() {
+    /** One round of the tailing loop, then the next one scheduled: at once after a full batch, else after a tick. */
+    private void turn() {
+        long cpu0 = THREADS.getCurrentThreadCpuTime();
+        long delay;
+        try {
+            delay = tail.round() ? 0 : TICK_MS;
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("node projection pass failed (retried from the stored tokens): {}", e.toString());
+            delay = BACKOFF_MS;
+        }
+        loopCpuNanos += THREADS.getCurrentThreadCpuTime() - cpu0;
         synchronized (lifecycle) {
             if (!closing) {
-                processor.start();
+                loop.schedule(this::turn, delay, TimeUnit.MILLISECONDS);
             }
         }
     }
@@ -228,7 +193,7 @@ public final class ProjectionProcessors implements AutoCloseable {
     }
 
     private void refreshIfOwner(List<Refresh> refreshes) {
-        if (!processor.processingStatus().containsKey(0)) {
+        if (!tail.owned().contains(0)) {
             return;
         }
         for (Refresh r : refreshes) {
@@ -242,7 +207,7 @@ public final class ProjectionProcessors implements AutoCloseable {
 
     /** The segments this instance holds now. */
     public Set<Integer> ownedSegments() {
-        return new TreeSet<>(processor.processingStatus().keySet());
+        return new TreeSet<>(tail.owned());
     }
 
     public String nodeId() {
@@ -265,16 +230,12 @@ public final class ProjectionProcessors implements AutoCloseable {
         }
         chores.shutdown();
         awaitQuietly(chores);
-        try {
-            processor.shutDown(); // releases its claims, so the others need not wait for the timeout
-        } catch (RuntimeException e) {
-            LOG.warn("processor did not stop cleanly: {}", e.toString());
-        }
-        eventStore.shutDown();
-        coordinatorThread.shutdown();
-        workers.shutdown();
-        awaitQuietly(coordinatorThread);
-        awaitQuietly(workers);
+        loop.shutdown();
+        awaitQuietly(loop);
+        tail.releaseAll(); // the loop has stopped: the others need not wait for the claim timeout
+        LOG.info("{}: {} rows read in {} committed passes, loop thread CPU {} ms ({} us per row)", NODE_PROJECTION,
+                tail.rowsRead(), tail.passesCommitted(), loopCpuNanos / 1_000_000,
+                tail.rowsRead() == 0 ? 0 : String.format("%.1f", loopCpuNanos / 1e3 / tail.rowsRead()));
         try {
             live.leave();
         } catch (SQLException | RuntimeException e) {

@@ -161,11 +161,12 @@ public final class NodeReadModel {
 
     /**
      * Folds a batch (each agent's facts in stream order) into the tables, on {@code c}, in the caller's transaction.
-     * The batch's nodes are read with one statement per table, folded in memory, and only what changed is written,
-     * one JDBC batch per statement: a processor batch of 1,000 facts over hundreds of agents used to be seven round
-     * trips per agent (three reads, an update, two deletes, the re-inserts of every router and tracker row).
+     * {@code known}: nodes as the tables hold them, kept in memory by the caller between batches (the node
+     * projection's tailing loop keeps those of the segments it owns); the batch's agents missing from it are read with
+     * one statement per table. The batch is folded in memory and only what changed is written, one JDBC batch per
+     * statement; {@code known} then holds the new states, so if the transaction rolls back the caller must forget it.
      */
-    public void apply(Connection c, List<NodeFold.Fact> facts) throws SQLException {
+    public void apply(Connection c, Map<String, Node> known, List<NodeFold.Fact> facts) throws SQLException {
         Map<String, List<NodeFold.Fact>> byAgent = new LinkedHashMap<>();
         for (NodeFold.Fact f : facts) {
             byAgent.computeIfAbsent(f.agentId(), a -> new ArrayList<>()).add(f);
@@ -173,19 +174,34 @@ public final class NodeReadModel {
         if (byAgent.isEmpty()) {
             return;
         }
-        Map<String, Node> before = loadAll(c, byAgent.keySet());
+        List<String> unknown = new ArrayList<>();
+        for (String a : byAgent.keySet()) {
+            if (!known.containsKey(a)) {
+                unknown.add(a);
+            }
+        }
+        Map<String, Node> before = new HashMap<>();
+        Map<String, Node> loaded = unknown.isEmpty() ? Map.of() : loadAll(c, unknown);
         Map<String, Node> after = new LinkedHashMap<>();
         for (Map.Entry<String, List<NodeFold.Fact>> agent : byAgent.entrySet()) {
-            Optional<Node> was = Optional.ofNullable(before.get(agent.getKey()));
+            Node stored = known.containsKey(agent.getKey()) ? known.get(agent.getKey()) : loaded.get(agent.getKey());
+            Optional<Node> was = Optional.ofNullable(stored);
             Optional<Node> now = was;
             for (NodeFold.Fact f : agent.getValue()) {
                 now = Optional.of(NodeFold.apply(now, f));
+            }
+            if (stored != null) {
+                before.put(agent.getKey(), stored);
             }
             if (!now.equals(was)) {
                 after.put(agent.getKey(), now.get());
             }
         }
         write(c, before, after);
+        known.putAll(after);
+        for (Map.Entry<String, Node> l : loaded.entrySet()) {
+            known.putIfAbsent(l.getKey(), l.getValue());
+        }
     }
 
     /** The stored nodes among {@code agents} (absent: never folded), three statements whatever their number. */

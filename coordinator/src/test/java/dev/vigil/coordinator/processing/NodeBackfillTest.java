@@ -141,7 +141,7 @@ class NodeBackfillTest {
      * {@code perAgent} facts for each of {@code agents} agents, interleaved (a0, a1, ... then the next round), stored
      * at {@code stored} plus one second per row: agent start, then router and tracker changes.
      */
-    private static void append(DataSource ds, Map<String, Long> next, int agents, int perAgent, Instant stored) throws Exception {
+    static void append(DataSource ds, Map<String, Long> next, int agents, int perAgent, Instant stored) throws Exception {
         Map<String, String> heads = new HashMap<>();
         try (Connection c = ds.getConnection()) {
             int row = 0;
@@ -194,7 +194,7 @@ class NodeBackfillTest {
         }
     }
 
-    private static void deleteIndex(DataSource ds, long index) throws Exception {
+    static void deleteIndex(DataSource ds, long index) throws Exception {
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "DELETE FROM domain_event_entry WHERE global_index = ?")) {
             ps.setLong(1, index);

@@ -86,8 +86,16 @@ public final class IngestThroughput {
             // bench.processors=false: the node projection and the read-model refresh stopped right after the start,
             // so the figures show the ingest path alone (the coordinator has no switch for it: production runs them).
             boolean processorsOff = "false".equals(System.getProperty("bench.processors"));
-            if (processorsOff) {
+            // bench.nodeProjection=false: the node projection stopped as above, but the review read models and state
+            // checkpoints still refreshed every refreshEvery (as the owner of segment 0 does), here on a bench thread
+            // that times each refresh: the refresh's cost under ingest, isolated.
+            boolean refreshOnly = "false".equals(System.getProperty("bench.nodeProjection"));
+            RefreshTimer refreshTimer = null;
+            if (processorsOff || refreshOnly) {
                 c.processors().close();
+            }
+            if (refreshOnly) {
+                refreshTimer = new RefreshTimer(c, settings.processors().refreshEvery());
             }
             ExecutorService httpThreads = Executors.newFixedThreadPool(2, r -> {
                 Thread t = new Thread(r, "bench-http");
@@ -222,6 +230,7 @@ public final class IngestThroughput {
             }
             System.out.printf("store %s, %d agents, %d events/batch, %d senders, %s%n", store.vendor(),
                     agents, batch, senders, processorsOff ? "node projection and read-model refresh OFF"
+                            : refreshOnly ? "node projection OFF, read models refreshed every " + settings.processors().refreshEvery()
                             : "read models refreshed every " + settings.processors().refreshEvery());
             System.out.printf("ingest via HTTP: %d events in %.1f s = %.0f events/s%n", stored.get(), ingestSeconds, ingestRate);
             System.out.printf("plain batched JDBC (same shape, same run): %.0f events/s; ingest ratio %.2f%n", plainRate,
@@ -239,6 +248,10 @@ public final class IngestThroughput {
                     ingestCpu, plainCpu, (cpuNanos() - cpuReplay) / 1e3 / Math.max(1, replayed));
             System.out.printf("heap used after GC: %d MiB, RSS %d MiB%n", heapAfterGc() / (1024 * 1024), rssKib() >> 10);
             growth.forEach(System.out::println);
+            if (refreshTimer != null) {
+                refreshTimer.close();
+                refreshTimer.print();
+            }
         }
         System.exit(0); // the JDK HttpClient keeps a selector thread alive
     }
@@ -346,6 +359,63 @@ public final class IngestThroughput {
 
         private static void writeLong(java.io.ByteArrayOutputStream out, long v) {
             out.writeBytes(Long.toString(v).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+    }
+
+    /** The read models' refresh every {@code every} on one thread, as the processors run it, each refresh timed. */
+    private static final class RefreshTimer implements AutoCloseable {
+        private final java.util.concurrent.ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "bench-refresh");
+            t.setDaemon(true);
+            return t;
+        });
+        private final long[] rounds = new long[2];
+        private final long[] nanos = new long[2];
+        private final long[] max = new long[2];
+        private final long[] cpu = new long[2];
+
+        RefreshTimer(Coordinator c, Duration every) {
+            Clock clock = Clock.systemUTC();
+            dev.vigil.coordinator.projection.ReviewReadModel review = dev.vigil.coordinator.api.QueryApi.reviewReadModel(
+                    new dev.vigil.coordinator.projection.StoredEvents(c.store().dataSource(), EnvelopeCodec.standard()),
+                    clock, dev.vigil.coordinator.api.QueryApi.GAP_FILL_WINDOW,
+                    dev.vigil.coordinator.projection.StateCheckpoints.DEFAULT_EVERY);
+            dev.vigil.coordinator.projection.StateCheckpoints states = new dev.vigil.coordinator.projection.StateCheckpoints(
+                    c.store().dataSource(), EnvelopeCodec.standard(), clock, dev.vigil.coordinator.api.QueryApi.GAP_FILL_WINDOW,
+                    dev.vigil.coordinator.projection.StateCheckpoints.DEFAULT_EVERY);
+            List<dev.vigil.coordinator.processing.ProjectionProcessors.Refresh> refreshes = List.of(review::refresh, states::refresh);
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            thread.scheduleWithFixedDelay(() -> {
+                for (int i = 0; i < refreshes.size(); i++) {
+                    long t0 = System.nanoTime();
+                    long c0 = mx.getCurrentThreadCpuTime();
+                    try {
+                        refreshes.get(i).refresh();
+                    } catch (Exception e) {
+                        System.out.println("refresh failed: " + e);
+                    }
+                    long took = System.nanoTime() - t0;
+                    rounds[i]++;
+                    nanos[i] += took;
+                    max[i] = Math.max(max[i], took);
+                    cpu[i] += mx.getCurrentThreadCpuTime() - c0;
+                }
+            }, every.toMillis(), every.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+
+        void print() {
+            String[] names = {"review read models", "state checkpoints"};
+            for (int i = 0; i < 2; i++) {
+                System.out.printf("refresh of the %s (bench thread): %d rounds, mean %.1f ms, max %.1f ms, thread CPU %.1f ms/round%n",
+                        names[i], rounds[i], nanos[i] / 1e6 / Math.max(1, rounds[i]), max[i] / 1e6,
+                        cpu[i] / 1e6 / Math.max(1, rounds[i]));
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            thread.shutdown();
+            thread.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 

@@ -399,8 +399,24 @@ public final class IngestThroughput {
                     nanos[i] += took;
                     max[i] = Math.max(max[i], took);
                     cpu[i] += mx.getCurrentThreadCpuTime() - c0;
+                    if (LOG_ROUNDS) {
+                        System.out.printf("refresh %s: %.1f ms, %d events stored%n", i == 0 ? "review" : "state",
+                                took / 1e6, storedNow(c));
+                    }
                 }
             }, every.toMillis(), every.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+
+        private static final boolean LOG_ROUNDS = Boolean.getBoolean("bench.refreshLog");
+
+        private static long storedNow(Coordinator c) {
+            try (Connection conn = c.store().dataSource().getConnection(); Statement st = conn.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT COALESCE(MAX(global_index), 0) FROM domain_event_entry")) {
+                rs.next();
+                return rs.getLong(1);
+            } catch (java.sql.SQLException e) {
+                return -1;
+            }
         }
 
         void print() {

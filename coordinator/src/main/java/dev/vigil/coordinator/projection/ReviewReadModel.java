@@ -460,7 +460,7 @@ public final class ReviewReadModel {
 
     /** The facts a statement selects (ordered by the basis's time), in groups of one basis time each, in basis order. */
     private void readFacts(Connection c, Basis basis, String sql, Binder binder, Group sink) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
+        try (PreparedStatement ps = StoredPayload.binaryPayloads(c.prepareStatement(sql))) {
             binder.bind(ps);
             ps.setFetchSize(1000);
             Comparator<StoredEvent> order = Comparator.comparing(StoredEvent::observed, ReviewFold.order(basis));
@@ -522,9 +522,9 @@ public final class ReviewReadModel {
                 }
             }
             if (!incidents.isEmpty()) {
-                List<StoredEvent> inSpan = ReviewRows.byAgentTime(spanRead(c, spanFrom, spanTo, maxIndex));
+                ReviewRows.Candidates inSpan = new ReviewRows.Candidates(spanRead(c, spanFrom, spanTo, maxIndex));
                 for (Map.Entry<Long, ReviewFact> w : incidents) {
-                    ReviewRows.Incident i = ReviewRows.incident(w.getValue(), inSpan).orElseThrow();
+                    ReviewRows.Incident i = ReviewRows.incident(w.getValue(), inSpan.of(w.getValue())).orElseThrow();
                     rows.incident(basis, w.getKey(), w.getValue().at(), i);
                     written.add(new RowId(basis.ordinal(), w.getKey()));
                 }
@@ -532,18 +532,22 @@ public final class ReviewReadModel {
             rows.execute();
             // Open incidents the chunk did not touch still gain the chunk's facts.
             if (!chunk.isEmpty()) {
-                for (long id : run.open()) {
-                    if (write.containsKey(id)) {
-                        continue;
+                ReviewRows.Candidates fresh = new ReviewRows.Candidates(chunk);
+                try (IncidentEvents events = new IncidentEvents(c)) {
+                    for (long id : run.open()) {
+                        if (write.containsKey(id)) {
+                            continue;
+                        }
+                        ReviewFact f = run.fact(id).orElseThrow();
+                        if (basis == Basis.ARRIVAL && !(f instanceof ReviewFact.SplitBrain)) {
+                            continue;
+                        }
+                        Optional<ReviewRows.Incident> shape = ReviewRows.incident(f, List.of());
+                        if (shape.isPresent()) {
+                            events.add(basis.ordinal(), id, shape.get(), fresh.of(f));
+                        }
                     }
-                    ReviewFact f = run.fact(id).orElseThrow();
-                    if (basis == Basis.ARRIVAL && !(f instanceof ReviewFact.SplitBrain)) {
-                        continue;
-                    }
-                    Optional<ReviewRows.Incident> shape = ReviewRows.incident(f, List.of());
-                    if (shape.isPresent()) {
-                        addEvents(c, basis.ordinal(), id, shape.get(), chunk);
-                    }
+                    events.execute();
                 }
             }
             chunk.clear();
@@ -904,32 +908,66 @@ public final class ReviewReadModel {
         }
     }
 
-    /** Adds to a stored incident's events those of {@code facts} that are part of it. */
-    private static void addEvents(Connection c, int basis, long id, ReviewRows.Incident shape, List<StoredEvent> facts)
-            throws SQLException {
-        TreeSet<Long> ids;
-        try (PreparedStatement ps = c.prepareStatement(EVENTS_OF)) {
-            ps.setInt(1, basis);
-            ps.setLong(2, id);
-            try (ResultSet rs = ps.executeQuery()) {
+    /**
+     * Adds to stored incidents' events those of their candidate facts that are part of them: a row is read only when
+     * some fact joins it, and the changed rows are written in one JDBC batch (each row at most once per batch).
+     */
+    private static final class IncidentEvents implements AutoCloseable {
+        private final PreparedStatement select;
+        private final PreparedStatement update;
+        private int pending;
+
+        IncidentEvents(Connection c) throws SQLException {
+            select = c.prepareStatement(EVENTS_OF);
+            try {
+                update = c.prepareStatement(SET_EVENTS);
+            } catch (SQLException | RuntimeException e) {
+                select.close();
+                throw e;
+            }
+        }
+
+        void add(int basis, long id, ReviewRows.Incident shape, List<StoredEvent> candidates) throws SQLException {
+            List<Long> joining = new ArrayList<>();
+            for (StoredEvent e : candidates) {
+                if (ReviewRows.partOf(e, shape)) {
+                    joining.add(e.id());
+                }
+            }
+            if (joining.isEmpty()) {
+                return;
+            }
+            TreeSet<Long> ids;
+            select.setInt(1, basis);
+            select.setLong(2, id);
+            try (ResultSet rs = select.executeQuery()) {
                 if (!rs.next()) {
                     return;
                 }
                 ids = new TreeSet<>(parse(rs.getString(1), LONGS));
             }
-        }
-        boolean changed = false;
-        for (StoredEvent e : facts) {
-            if (ReviewRows.partOf(e, shape)) {
-                changed |= ids.add(e.id());
+            if (ids.addAll(joining)) {
+                update.setString(1, json(List.copyOf(ids)));
+                update.setInt(2, basis);
+                update.setLong(3, id);
+                update.addBatch();
+                pending++;
             }
         }
-        if (changed) {
-            try (PreparedStatement ps = c.prepareStatement(SET_EVENTS)) {
-                ps.setString(1, json(List.copyOf(ids)));
-                ps.setInt(2, basis);
-                ps.setLong(3, id);
-                ps.executeUpdate();
+
+        void execute() throws SQLException {
+            if (pending > 0) {
+                update.executeBatch();
+                pending = 0;
+            }
+        }
+
+        @Override
+        public void close() throws SQLException {
+            try {
+                select.close();
+            } finally {
+                update.close();
             }
         }
     }
@@ -968,12 +1006,15 @@ public final class ReviewReadModel {
         if (covering.isEmpty()) {
             return;
         }
-        List<StoredEvent> seen = read(c, IN_RANGE, ps -> {
+        ReviewRows.Candidates seen = new ReviewRows.Candidates(read(c, IN_RANGE, ps -> {
             ps.setLong(1, low);
             ps.setLong(2, max);
-        });
-        for (Covering k : covering) {
-            addEvents(c, k.basis(), k.emit(), k.shape(), seen);
+        }));
+        try (IncidentEvents events = new IncidentEvents(c)) {
+            for (Covering k : covering) {
+                events.add(k.basis(), k.emit(), k.shape(), seen.of(k.shape().router(), k.shape().agents()));
+            }
+            events.execute();
         }
     }
 
@@ -991,7 +1032,7 @@ public final class ReviewReadModel {
 
     private List<StoredEvent> read(Connection c, String sql, Binder binder) throws SQLException {
         List<StoredEvent> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
+        try (PreparedStatement ps = StoredPayload.binaryPayloads(c.prepareStatement(sql))) {
             binder.bind(ps);
             ps.setFetchSize(1000);
             try (ResultSet rs = ps.executeQuery()) {
@@ -1005,7 +1046,7 @@ public final class ReviewReadModel {
 
     private StoredEvent event(ResultSet rs) throws SQLException {
         try {
-            Observed o = new Observed(codec.decode(StoredPayload.envelope(rs.getBytes(4))),
+            Observed o = new Observed(StoredPayload.decode(rs.getBytes(4), codec),
                     rs.getObject(5, OffsetDateTime.class).toInstant());
             return new StoredEvent(rs.getLong(1), rs.getString(2), rs.getLong(3), o);
         } catch (IOException | MalformedEnvelopeException e) {

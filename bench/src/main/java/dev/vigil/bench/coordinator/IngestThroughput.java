@@ -203,6 +203,9 @@ public final class IngestThroughput {
             double steadyRate = secondHalf / ((System.nanoTime() - half[0]) / 1e9);
             double steadyCpu = (cpuNanos() - half[1]) / 1e3 / Math.max(1, secondHalf);
             double steadyPgCpu = (pgCpuNanos() - half[3]) / 1e3 / Math.max(1, secondHalf);
+            if (refreshTimer != null) {
+                refreshTimer.finish(); // the rest folded after the ingest figures, before the anchor
+            }
             long cpuPlain = cpuNanos();
             long pgPlain = pgCpuNanos();
             long plainEvents = Math.min(stored.get(), 200_000);
@@ -250,7 +253,7 @@ public final class IngestThroughput {
             growth.forEach(System.out::println);
             if (refreshTimer != null) {
                 refreshTimer.close();
-                refreshTimer.print();
+                refreshTimer.print(stored.get());
             }
         }
         System.exit(0); // the JDK HttpClient keeps a selector thread alive
@@ -385,6 +388,8 @@ public final class IngestThroughput {
                     dev.vigil.coordinator.projection.StateCheckpoints.DEFAULT_EVERY);
             List<dev.vigil.coordinator.processing.ProjectionProcessors.Refresh> refreshes = List.of(review::refresh, states::refresh);
             java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            this.refreshes = refreshes;
+            this.mx = mx;
             thread.scheduleWithFixedDelay(() -> {
                 for (int i = 0; i < refreshes.size(); i++) {
                     long t0 = System.nanoTime();
@@ -407,6 +412,25 @@ public final class IngestThroughput {
             }, every.toMillis(), every.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         }
 
+        private final List<dev.vigil.coordinator.processing.ProjectionProcessors.Refresh> refreshes;
+        private final java.lang.management.ThreadMXBean mx;
+        private long finalNanos;
+        private long finalCpu;
+
+        /** After the ingest: the round under way, then one more that folds the rest (timed apart), then stop. */
+        void finish() throws Exception {
+            thread.submit(() -> {
+                long t0 = System.nanoTime();
+                long c0 = mx.getCurrentThreadCpuTime();
+                for (dev.vigil.coordinator.processing.ProjectionProcessors.Refresh r : refreshes) {
+                    r.refresh();
+                }
+                finalNanos = System.nanoTime() - t0;
+                finalCpu = mx.getCurrentThreadCpuTime() - c0;
+                return null;
+            }).get(600, java.util.concurrent.TimeUnit.SECONDS);
+        }
+
         private static final boolean LOG_ROUNDS = Boolean.getBoolean("bench.refreshLog");
 
         private static long storedNow(Coordinator c) {
@@ -419,7 +443,10 @@ public final class IngestThroughput {
             }
         }
 
-        void print() {
+        void print(long events) {
+            System.out.printf("refresh thread CPU per ingested event (every round, the catch-up after the ingest included):"
+                    + " %.1f us; catch-up after the ingest %.0f ms (CPU %.0f ms)%n",
+                    (cpu[0] + cpu[1] + finalCpu) / 1e3 / Math.max(1, events), finalNanos / 1e6, finalCpu / 1e6);
             String[] names = {"review read models", "state checkpoints"};
             for (int i = 0; i < 2; i++) {
                 System.out.printf("refresh of the %s (bench thread): %d rounds, mean %.1f ms, max %.1f ms, thread CPU %.1f ms/round%n",

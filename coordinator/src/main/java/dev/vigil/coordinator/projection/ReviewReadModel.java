@@ -23,6 +23,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -148,6 +149,17 @@ public final class ReviewReadModel {
     private final Duration fillWindow;
     private final int every;
     private final ReentrantLock refreshing = new ReentrantLock();
+    /**
+     * The open agent-clock incidents' rows as this instance last wrote them (guarded by {@link #refreshing}), valid
+     * while rm_review_build still holds what this instance marked ({@link #marked}) and a refresh resumes from the
+     * head checkpoint it wrote ({@link #headAt}, {@link #headEmitted}): a touched open incident (a flap going on, a
+     * split brain gaining a master) then gets its stored events plus the facts after them, instead of every fact
+     * of its span read and decoded again at every flush (quadratic in an incident's length under ingest).
+     */
+    private Map<Long, Known> known = new HashMap<>();
+    private long[] marked;
+    private Instant headAt;
+    private long headEmitted = -1;
 
     public ReviewReadModel(DataSource dataSource, StoredEvents events) {
         this(dataSource, EnvelopeCodec.standard(), Clock.systemUTC(), Duration.ofSeconds(60), DEFAULT_EVERY);
@@ -219,6 +231,23 @@ public final class ReviewReadModel {
 
     /** Empties the read models and their checkpoints; the next query (or {@link #rebuild()}) refills them. */
     public void drop() throws SQLException {
+        refreshing.lock();
+        try {
+            forget();
+            dropRows();
+        } finally {
+            refreshing.unlock();
+        }
+    }
+
+    private void forget() {
+        known = new HashMap<>();
+        marked = null;
+        headAt = null;
+        headEmitted = -1;
+    }
+
+    private void dropRows() throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
@@ -246,6 +275,7 @@ public final class ReviewReadModel {
             int isolation = c.getTransactionIsolation();
             c.setAutoCommit(false);
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            boolean committed = false;
             try {
                 long[] built = lock(c);
                 long horizon = built[0];
@@ -254,29 +284,69 @@ public final class ReviewReadModel {
                 long max = single(c, MAX_INDEX);
                 if (!lateCommit && max == folded) {
                     c.commit();
+                    committed = true;
                     return;
                 }
+                Fold fold = new Fold(java.util.Arrays.equals(built, marked) ? new HashMap<>(known) : new HashMap<>());
                 // Facts not yet folded: above the folded index, or (a late commit somewhere) above the horizon.
                 long low = lateCommit ? horizon : folded;
                 Suspects suspects = suspects(c, low, max);
                 boolean fresh = true;
                 Set<RowId> written = new HashSet<>();
                 for (Basis basis : Basis.values()) {
-                    fresh &= foldOn(c, basis, suspects, max, written);
+                    fresh &= foldOn(c, basis, suspects, max, written, fold);
                 }
                 if (!fresh) {
                     patchCovering(c, low, max, suspects, written);
                 }
                 long newHorizon = horizon(c, horizon, max);
-                mark(c, newHorizon, max, count(c, newHorizon, max));
+                long[] now = {newHorizon, max, count(c, newHorizon, max)};
+                mark(c, now[0], now[1], now[2]);
                 c.commit();
+                committed = true;
+                known = fold.known;
+                marked = now;
+                if (fold.headAt != null) {
+                    headAt = fold.headAt;
+                    headEmitted = fold.headEmitted;
+                }
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
             } finally {
+                if (!committed) {
+                    forget();
+                }
                 c.setTransactionIsolation(isolation);
                 c.setAutoCommit(autoCommit);
             }
+        }
+    }
+
+    /** An agent-clock incident's row as written: its events are every fact of it up to {@code coveredTo}. */
+    private record Known(ReviewRows.Incident shape, TreeSet<Long> events, Instant coveredTo) {
+        /** Where its events end: its end, or how far facts were folded when they were taken. */
+        Instant end() {
+            return shape.until().filter(u -> u.isBefore(coveredTo)).orElse(coveredTo);
+        }
+
+        /** Whether {@code next} is this incident grown at its end only (same router, kind, start and agents). */
+        boolean grownInto(ReviewRows.Incident next, Instant nextEnd) {
+            return next.router().equals(shape.router()) && next.kind() == shape.kind() && next.start().equals(shape.start())
+                    && Set.copyOf(next.agents()).equals(Set.copyOf(shape.agents())) && !nextEnd.isBefore(end());
+        }
+    }
+
+    /** One refresh's agent-clock fold: the known rows it starts from and keeps, the facts it folded, its head. */
+    private static final class Fold {
+        Map<Long, Known> known;
+        final ReviewRows.Candidates folded = new ReviewRows.Candidates(List.of());
+        Instant from;
+        Instant headAt;
+        long headEmitted = -1;
+
+        Fold(Map<Long, Known> known) {
+            this.known = known;
         }
     }
 
@@ -322,7 +392,7 @@ public final class ReviewReadModel {
      * Folds one basis on from the latest checkpoint older than every suspect (from the start if none), writing
      * rows for what the fold touches and checkpoints as it goes. Returns whether it folded from the start.
      */
-    private boolean foldOn(Connection c, Basis basis, Suspects suspects, long maxIndex, Set<RowId> written)
+    private boolean foldOn(Connection c, Basis basis, Suspects suspects, long maxIndex, Set<RowId> written, Fold fold)
             throws SQLException {
         if (suspects.oldest(basis).isEmpty()) {
             return false;
@@ -343,6 +413,14 @@ public final class ReviewReadModel {
             }
         }
         boolean fresh = from.equals(BEFORE_ALL);
+        if (basis == Basis.AGENT_CLOCK) {
+            // Known rows hold facts up to the head checkpoint: only a resume from it keeps them (a late fact before
+            // it resumes earlier, and the rows after that checkpoint are deleted below).
+            if (fresh || !from.equals(headAt) || emitted != headEmitted) {
+                fold.known = new HashMap<>();
+            }
+            fold.from = from;
+        }
         // Everything after the resumed checkpoint is folded again: its later checkpoints and rows go.
         try (PreparedStatement ps = c.prepareStatement(DROP_LATER)) {
             ps.setInt(1, basis.ordinal());
@@ -372,6 +450,7 @@ public final class ReviewReadModel {
             readFacts(c, basis, from, maxIndex, group -> {
                 group.forEach(e -> folding.apply(e.observed()));
                 if (basis == Basis.AGENT_CLOCK) {
+                    fold.folded.add(group);
                     group.forEach(e -> e.observed().envelope().cluster()
                             .ifPresent(cl -> agents.add(List.of(cl, e.observed().envelope().agentId()))));
                 }
@@ -379,16 +458,20 @@ public final class ReviewReadModel {
                 Instant at = ReviewFold.clock(basis, group.get(0).observed());
                 last[0] = at;
                 if (chunk.size() >= every) {
-                    flush(c, basis, folding, chunk, rewrite, at, maxIndex, written);
+                    flush(c, basis, folding, chunk, rewrite, at, maxIndex, written, fold);
                     checkpoint(insert, basis, at, false, folding);
                     last[1] = at;
                 }
             });
             if (!chunk.isEmpty() || !rewrite.isEmpty()) {
-                flush(c, basis, folding, chunk, rewrite, last[0] == null ? from : last[0], maxIndex, written);
+                flush(c, basis, folding, chunk, rewrite, last[0] == null ? from : last[0], maxIndex, written, fold);
             }
             if (last[0] != null && !last[0].equals(last[1])) {
                 checkpoint(insert, basis, last[0], true, folding);
+            }
+            if (basis == Basis.AGENT_CLOCK && last[0] != null) {
+                fold.headAt = last[0];
+                fold.headEmitted = folding.emitted();
             }
         }
         remember(c, agents);
@@ -490,7 +573,7 @@ public final class ReviewReadModel {
      * for the agent-clock basis (later ones come with later chunks), from every fact for the arrival basis.
      */
     private void flush(Connection c, Basis basis, ReviewFold.Run run, List<StoredEvent> chunk, Set<Long> rewrite,
-                       Instant upTo, long maxIndex, Set<RowId> written) throws SQLException {
+                       Instant upTo, long maxIndex, Set<RowId> written, Fold fold) throws SQLException {
         try (RowWrites rows = new RowWrites(c)) {
             ReviewFold.Drained drained = run.drain();
             TreeMap<Long, ReviewFact> write = new TreeMap<>(drained.facts());
@@ -501,8 +584,11 @@ public final class ReviewReadModel {
             }
             rewrite.clear();
             List<Map.Entry<Long, ReviewFact>> incidents = new ArrayList<>();
+            Map<Long, Known> grown = new HashMap<>(); // agent clock: rows that only grew at their end, by id
             Instant spanFrom = null;
             Instant spanTo = null;
+            Instant gapFrom = null; // grown rows whose events end before the facts folded here: (gapFrom, from] is read
+            boolean clock = basis == Basis.AGENT_CLOCK;
             for (Map.Entry<Long, ReviewFact> w : write.entrySet()) {
                 ReviewFact f = w.getValue();
                 if (basis == Basis.AGENT_CLOCK && f instanceof ReviewFact.VipMoved m) {
@@ -517,16 +603,47 @@ public final class ReviewReadModel {
                     Instant s = shape.get().start();
                     Instant e = basis == Basis.ARRIVAL ? shape.get().until().orElse(ReviewRows.END_OF_TIME)
                             : min(shape.get().until().orElse(upTo), upTo);
+                    Known k = clock ? fold.known.get(w.getKey()) : null;
+                    if (k != null && k.grownInto(shape.get(), e)) {
+                        grown.put(w.getKey(), k);
+                        if (k.end().isBefore(fold.from)) {
+                            gapFrom = gapFrom == null || k.end().isBefore(gapFrom) ? k.end() : gapFrom;
+                        }
+                        continue;
+                    }
                     spanFrom = spanFrom == null || s.isBefore(spanFrom) ? s : spanFrom;
                     spanTo = spanTo == null || e.isAfter(spanTo) ? e : spanTo;
                 }
             }
             if (!incidents.isEmpty()) {
-                ReviewRows.Candidates inSpan = new ReviewRows.Candidates(spanRead(c, spanFrom, spanTo, maxIndex));
+                ReviewRows.Candidates inSpan = new ReviewRows.Candidates(spanFrom == null ? List.of()
+                        : spanRead(c, spanFrom, spanTo, maxIndex));
+                // Facts of (gapFrom, from]: folded by an earlier refresh, after the end of a grown row's events.
+                ReviewRows.Candidates gap = new ReviewRows.Candidates(gapFrom == null ? List.of()
+                        : spanRead(c, gapFrom, fold.from, maxIndex));
                 for (Map.Entry<Long, ReviewFact> w : incidents) {
-                    ReviewRows.Incident i = ReviewRows.incident(w.getValue(), inSpan.of(w.getValue())).orElseThrow();
+                    ReviewRows.Incident i;
+                    Known k = grown.get(w.getKey());
+                    if (k == null) {
+                        i = ReviewRows.incident(w.getValue(), inSpan.of(w.getValue())).orElseThrow();
+                    } else {
+                        ReviewRows.Incident shape = ReviewRows.incident(w.getValue(), List.of()).orElseThrow();
+                        TreeSet<Long> ids = new TreeSet<>(k.events());
+                        for (ReviewRows.Candidates source : List.of(gap, fold.folded)) {
+                            for (StoredEvent e : source.of(w.getValue())) {
+                                if (e.observed().envelope().time().isAfter(k.end()) && ReviewRows.partOf(e, shape)) {
+                                    ids.add(e.id());
+                                }
+                            }
+                        }
+                        i = new ReviewRows.Incident(shape.router(), shape.kind(), shape.start(), shape.until(),
+                                shape.agents(), shape.detail(), List.copyOf(ids));
+                    }
                     rows.incident(basis, w.getKey(), w.getValue().at(), i);
                     written.add(new RowId(basis.ordinal(), w.getKey()));
+                    if (clock) {
+                        fold.known.put(w.getKey(), new Known(i, new TreeSet<>(i.events()), upTo));
+                    }
                 }
             }
             rows.execute();
@@ -544,11 +661,19 @@ public final class ReviewReadModel {
                         }
                         Optional<ReviewRows.Incident> shape = ReviewRows.incident(f, List.of());
                         if (shape.isPresent()) {
-                            events.add(basis.ordinal(), id, shape.get(), fresh.of(f));
+                            Known k = clock ? fold.known.get(id) : null;
+                            List<Long> joined = events.add(basis.ordinal(), id, shape.get(), fresh.of(f), k == null ? null : k.events());
+                            if (k != null) {
+                                k.events().addAll(joined);
+                                fold.known.put(id, new Known(k.shape(), k.events(), upTo));
+                            }
                         }
                     }
                     events.execute();
                 }
+            }
+            if (clock) {
+                fold.known.keySet().retainAll(run.open()); // closed rows are never written again in this run
             }
             chunk.clear();
         }
@@ -927,7 +1052,12 @@ public final class ReviewReadModel {
             }
         }
 
-        void add(int basis, long id, ReviewRows.Incident shape, List<StoredEvent> candidates) throws SQLException {
+        /**
+         * Adds the candidates that are part of the incident to its row, read first unless its events are
+         * {@code stored} (as this instance wrote them); returns the facts that are part of it.
+         */
+        List<Long> add(int basis, long id, ReviewRows.Incident shape, List<StoredEvent> candidates, Set<Long> stored)
+                throws SQLException {
             List<Long> joining = new ArrayList<>();
             for (StoredEvent e : candidates) {
                 if (ReviewRows.partOf(e, shape)) {
@@ -935,16 +1065,20 @@ public final class ReviewReadModel {
                 }
             }
             if (joining.isEmpty()) {
-                return;
+                return joining;
             }
             TreeSet<Long> ids;
-            select.setInt(1, basis);
-            select.setLong(2, id);
-            try (ResultSet rs = select.executeQuery()) {
-                if (!rs.next()) {
-                    return;
+            if (stored != null) {
+                ids = new TreeSet<>(stored);
+            } else {
+                select.setInt(1, basis);
+                select.setLong(2, id);
+                try (ResultSet rs = select.executeQuery()) {
+                    if (!rs.next()) {
+                        return joining;
+                    }
+                    ids = new TreeSet<>(parse(rs.getString(1), LONGS));
                 }
-                ids = new TreeSet<>(parse(rs.getString(1), LONGS));
             }
             if (ids.addAll(joining)) {
                 update.setString(1, json(List.copyOf(ids)));
@@ -953,6 +1087,7 @@ public final class ReviewReadModel {
                 update.addBatch();
                 pending++;
             }
+            return joining;
         }
 
         void execute() throws SQLException {
@@ -1012,7 +1147,7 @@ public final class ReviewReadModel {
         }));
         try (IncidentEvents events = new IncidentEvents(c)) {
             for (Covering k : covering) {
-                events.add(k.basis(), k.emit(), k.shape(), seen.of(k.shape().router(), k.shape().agents()));
+                events.add(k.basis(), k.emit(), k.shape(), seen.of(k.shape().router(), k.shape().agents()), null);
             }
             events.execute();
         }

@@ -111,6 +111,11 @@ public final class ReviewRows {
         private final Map<String, List<StoredEvent>> byAgent = new HashMap<>();
 
         public Candidates(List<StoredEvent> facts) {
+            add(facts);
+        }
+
+        /** Indexes more facts (of agent times not before those indexed so far, or {@link #of} sorts them anyway). */
+        public void add(List<StoredEvent> facts) {
             for (StoredEvent e : facts) {
                 EventEnvelope env = e.observed().envelope();
                 Optional<RouterKey> r = routerOf(env);

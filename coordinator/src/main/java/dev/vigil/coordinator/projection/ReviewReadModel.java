@@ -49,6 +49,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class ReviewReadModel {
     public static final int DEFAULT_EVERY = 5_000;
+    /** Facts of one refresh kept in memory for its incidents' events (a refresh under ingest folds ~10-30k). */
+    private static final long KEPT = 100_000;
     private static final String LOCK = "SELECT horizon, max_index, zone_count FROM rm_review_build WHERE name = 'review' FOR UPDATE";
     private static final String BUILT = "SELECT horizon, max_index, zone_count FROM rm_review_build WHERE name = 'review'";
     private static final String MARK = "UPDATE rm_review_build SET horizon = ?, max_index = ?, zone_count = ? WHERE name = 'review'";
@@ -340,13 +342,31 @@ public final class ReviewReadModel {
     /** One refresh's agent-clock fold: the known rows it starts from and keeps, the facts it folded, its head. */
     private static final class Fold {
         Map<Long, Known> known;
-        final ReviewRows.Candidates folded = new ReviewRows.Candidates(List.of());
+        /** The facts this refresh folded (agent clock), while there are at most {@link #KEPT} of them. */
+        ReviewRows.Candidates folded = new ReviewRows.Candidates(List.of());
+        long keptCount;
         Instant from;
         Instant headAt;
         long headEmitted = -1;
 
         Fold(Map<Long, Known> known) {
             this.known = known;
+        }
+
+        void folded(List<StoredEvent> group) {
+            if (folded != null) {
+                keptCount += group.size();
+                if (keptCount > KEPT) {
+                    folded = null; // a long catch-up: its incidents' facts are read back instead
+                } else {
+                    folded.add(group);
+                }
+            }
+        }
+
+        /** The instant after which every fact this refresh reads is in {@link #folded}, if they are kept. */
+        Instant keptFrom() {
+            return folded == null ? null : from;
         }
     }
 
@@ -450,7 +470,7 @@ public final class ReviewReadModel {
             readFacts(c, basis, from, maxIndex, group -> {
                 group.forEach(e -> folding.apply(e.observed()));
                 if (basis == Basis.AGENT_CLOCK) {
-                    fold.folded.add(group);
+                    fold.folded(group);
                     group.forEach(e -> e.observed().envelope().cluster()
                             .ifPresent(cl -> agents.add(List.of(cl, e.observed().envelope().agentId()))));
                 }
@@ -585,10 +605,11 @@ public final class ReviewReadModel {
             rewrite.clear();
             List<Map.Entry<Long, ReviewFact>> incidents = new ArrayList<>();
             Map<Long, Known> grown = new HashMap<>(); // agent clock: rows that only grew at their end, by id
-            Instant spanFrom = null;
-            Instant spanTo = null;
-            Instant gapFrom = null; // grown rows whose events end before the facts folded here: (gapFrom, from] is read
             boolean clock = basis == Basis.AGENT_CLOCK;
+            // Agent clock: the facts after kept (every fact this refresh folded) are in memory; only older ones are read.
+            Instant kept = clock ? fold.keptFrom() : null;
+            Instant readFrom = null;
+            Instant readTo = null;
             for (Map.Entry<Long, ReviewFact> w : write.entrySet()) {
                 ReviewFact f = w.getValue();
                 if (basis == Basis.AGENT_CLOCK && f instanceof ReviewFact.VipMoved m) {
@@ -606,34 +627,33 @@ public final class ReviewReadModel {
                     Known k = clock ? fold.known.get(w.getKey()) : null;
                     if (k != null && k.grownInto(shape.get(), e)) {
                         grown.put(w.getKey(), k);
-                        if (k.end().isBefore(fold.from)) {
-                            gapFrom = gapFrom == null || k.end().isBefore(gapFrom) ? k.end() : gapFrom;
-                        }
-                        continue;
+                        s = k.end(); // its facts up to there are in its row (the read below is inclusive: filtered)
                     }
-                    spanFrom = spanFrom == null || s.isBefore(spanFrom) ? s : spanFrom;
-                    spanTo = spanTo == null || e.isAfter(spanTo) ? e : spanTo;
+                    Instant to = kept == null ? e : min(e, kept);
+                    if (!s.isAfter(to)) {
+                        readFrom = readFrom == null || s.isBefore(readFrom) ? s : readFrom;
+                        readTo = readTo == null || to.isAfter(readTo) ? to : readTo;
+                    }
                 }
             }
             if (!incidents.isEmpty()) {
-                ReviewRows.Candidates inSpan = new ReviewRows.Candidates(spanFrom == null ? List.of()
-                        : spanRead(c, spanFrom, spanTo, maxIndex));
-                // Facts of (gapFrom, from]: folded by an earlier refresh, after the end of a grown row's events.
-                ReviewRows.Candidates gap = new ReviewRows.Candidates(gapFrom == null ? List.of()
-                        : spanRead(c, gapFrom, fold.from, maxIndex));
+                ReviewRows.Candidates read = new ReviewRows.Candidates(readFrom == null ? List.of()
+                        : spanRead(c, readFrom, readTo, maxIndex));
                 for (Map.Entry<Long, ReviewFact> w : incidents) {
+                    List<StoredEvent> candidates = new ArrayList<>(read.of(w.getValue()));
+                    if (kept != null) {
+                        candidates.addAll(fold.folded.of(w.getValue())); // all after kept, the read all at or before it
+                    }
                     ReviewRows.Incident i;
                     Known k = grown.get(w.getKey());
                     if (k == null) {
-                        i = ReviewRows.incident(w.getValue(), inSpan.of(w.getValue())).orElseThrow();
+                        i = ReviewRows.incident(w.getValue(), ReviewRows.byAgentTime(candidates)).orElseThrow();
                     } else {
                         ReviewRows.Incident shape = ReviewRows.incident(w.getValue(), List.of()).orElseThrow();
                         TreeSet<Long> ids = new TreeSet<>(k.events());
-                        for (ReviewRows.Candidates source : List.of(gap, fold.folded)) {
-                            for (StoredEvent e : source.of(w.getValue())) {
-                                if (e.observed().envelope().time().isAfter(k.end()) && ReviewRows.partOf(e, shape)) {
-                                    ids.add(e.id());
-                                }
+                        for (StoredEvent e : candidates) {
+                            if (e.observed().envelope().time().isAfter(k.end()) && ReviewRows.partOf(e, shape)) {
+                                ids.add(e.id());
                             }
                         }
                         i = new ReviewRows.Incident(shape.router(), shape.kind(), shape.start(), shape.until(),

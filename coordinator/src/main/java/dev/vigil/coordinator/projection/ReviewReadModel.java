@@ -51,6 +51,7 @@ public final class ReviewReadModel {
     public static final int DEFAULT_EVERY = 5_000;
     /** Facts of one refresh kept in memory for its incidents' events (a refresh under ingest folds ~10-30k). */
     private static final long KEPT = 100_000;
+    private static final long PIECE = 5_000;
     private static final String LOCK = "SELECT horizon, max_index, zone_count FROM rm_review_build WHERE name = 'review' FOR UPDATE";
     private static final String BUILT = "SELECT horizon, max_index, zone_count FROM rm_review_build WHERE name = 'review'";
     private static final String MARK = "UPDATE rm_review_build SET horizon = ?, max_index = ?, zone_count = ? WHERE name = 'review'";
@@ -342,9 +343,13 @@ public final class ReviewReadModel {
     /** One refresh's agent-clock fold: the known rows it starts from and keeps, the facts it folded, its head. */
     private static final class Fold {
         Map<Long, Known> known;
-        /** The facts this refresh folded (agent clock), while there are at most {@link #KEPT} of them. */
-        ReviewRows.Candidates folded = new ReviewRows.Candidates(List.of());
-        long keptCount;
+        /**
+         * The latest facts this refresh folded (agent clock), at most about {@link #KEPT}: in pieces of one
+         * checkpoint interval or so, each with the time of its last fact; a long catch-up forgets its oldest.
+         */
+        private final java.util.ArrayDeque<Piece> pieces = new java.util.ArrayDeque<>();
+        private long keptCount;
+        private Instant evictedTo;
         Instant from;
         Instant headAt;
         long headEmitted = -1;
@@ -353,20 +358,46 @@ public final class ReviewReadModel {
             this.known = known;
         }
 
+        /** One group of facts of one agent time, folded in order. */
         void folded(List<StoredEvent> group) {
-            if (folded != null) {
-                keptCount += group.size();
-                if (keptCount > KEPT) {
-                    folded = null; // a long catch-up: its incidents' facts are read back instead
-                } else {
-                    folded.add(group);
-                }
+            Piece last = pieces.peekLast();
+            if (last == null || last.size >= PIECE) {
+                last = new Piece(new ReviewRows.Candidates(List.of()));
+                pieces.addLast(last);
+            }
+            last.facts.add(group);
+            last.size += group.size();
+            last.upTo = group.get(0).observed().envelope().time();
+            keptCount += group.size();
+            while (keptCount > KEPT && pieces.size() > 1) {
+                Piece oldest = pieces.removeFirst();
+                keptCount -= oldest.size;
+                evictedTo = oldest.upTo; // a long catch-up: facts up to here are read back when needed
             }
         }
 
-        /** The instant after which every fact this refresh reads is in {@link #folded}, if they are kept. */
+        /** The instant after which every fact this refresh folded is kept. */
         Instant keptFrom() {
-            return folded == null ? null : from;
+            return evictedTo == null ? from : evictedTo;
+        }
+
+        /** The kept facts that may be part of the incident a review fact makes. */
+        List<StoredEvent> kept(ReviewFact f) {
+            List<StoredEvent> out = new ArrayList<>();
+            for (Piece p : pieces) {
+                out.addAll(p.facts.of(f));
+            }
+            return out;
+        }
+
+        private static final class Piece {
+            final ReviewRows.Candidates facts;
+            long size;
+            Instant upTo;
+
+            Piece(ReviewRows.Candidates facts) {
+                this.facts = facts;
+            }
         }
     }
 
@@ -642,7 +673,7 @@ public final class ReviewReadModel {
                 for (Map.Entry<Long, ReviewFact> w : incidents) {
                     List<StoredEvent> candidates = new ArrayList<>(read.of(w.getValue()));
                     if (kept != null) {
-                        candidates.addAll(fold.folded.of(w.getValue())); // all after kept, the read all at or before it
+                        candidates.addAll(fold.kept(w.getValue())); // all after kept, the read all at or before it
                     }
                     ReviewRows.Incident i;
                     Known k = grown.get(w.getKey());

@@ -154,15 +154,13 @@ public final class ReviewReadModel {
     private final ReentrantLock refreshing = new ReentrantLock();
     /**
      * The open agent-clock incidents' rows as this instance last wrote them (guarded by {@link #refreshing}), valid
-     * while rm_review_build still holds what this instance marked ({@link #marked}) and a refresh resumes from the
-     * head checkpoint it wrote ({@link #headAt}, {@link #headEmitted}): a touched open incident (a flap going on, a
-     * split brain gaining a master) then gets its stored events plus the facts after them, instead of every fact
-     * of its span read and decoded again at every flush (quadratic in an incident's length under ingest).
+     * while rm_review_build still holds what this instance marked ({@link #marked}). A touched open incident (a flap
+     * going on, a split brain gaining a master) then gets its kept events up to the refresh's resume point plus the
+     * facts after it, which the refresh folded and keeps, instead of every fact of its span read back and decoded
+     * at every flush (quadratic in an incident's length under ingest).
      */
     private Map<Long, Known> known = new HashMap<>();
     private long[] marked;
-    private Instant headAt;
-    private long headEmitted = -1;
 
     public ReviewReadModel(DataSource dataSource, StoredEvents events) {
         this(dataSource, EnvelopeCodec.standard(), Clock.systemUTC(), Duration.ofSeconds(60), DEFAULT_EVERY);
@@ -246,8 +244,6 @@ public final class ReviewReadModel {
     private void forget() {
         known = new HashMap<>();
         marked = null;
-        headAt = null;
-        headEmitted = -1;
     }
 
     private void dropRows() throws SQLException {
@@ -309,10 +305,6 @@ public final class ReviewReadModel {
                 committed = true;
                 known = fold.known;
                 marked = now;
-                if (fold.headAt != null) {
-                    headAt = fold.headAt;
-                    headEmitted = fold.headEmitted;
-                }
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
@@ -326,18 +318,25 @@ public final class ReviewReadModel {
         }
     }
 
-    /** An agent-clock incident's row as written: its events are every fact of it up to {@code coveredTo}. */
+    /**
+     * An agent-clock incident's row as written: its events are every fact of it up to {@code coveredTo}, which is
+     * never before the resume point of a later refresh (no fact at or before that point can be new to it).
+     */
     private record Known(ReviewRows.Incident shape, TreeSet<Long> events, Instant coveredTo) {
-        /** Where its events end: its end, or how far facts were folded when they were taken. */
-        Instant end() {
-            return shape.until().filter(u -> u.isBefore(coveredTo)).orElse(coveredTo);
+        /** Where its events end when only the facts up to {@code from} are counted. */
+        Instant endBy(Instant from) {
+            return shape.until().filter(u -> u.isBefore(from)).orElse(from);
         }
 
-        /** Whether {@code next} is this incident grown at its end only (same router, kind, start and agents). */
-        boolean grownInto(ReviewRows.Incident next, Instant nextEnd) {
+        /** Whether {@code next} is the same incident (router, kind, start and agents), perhaps with another end. */
+        boolean sameAs(ReviewRows.Incident next) {
             return next.router().equals(shape.router()) && next.kind() == shape.kind() && next.start().equals(shape.start())
-                    && Set.copyOf(next.agents()).equals(Set.copyOf(shape.agents())) && !nextEnd.isBefore(end());
+                    && Set.copyOf(next.agents()).equals(Set.copyOf(shape.agents()));
         }
+    }
+
+    /** A written incident recomputed from its known row: the kept events up to {@code base}, the facts after it. */
+    private record Grown(Known known, Instant base) {
     }
 
     /** One refresh's agent-clock fold: the known rows it starts from and keeps, the facts it folded, its head. */
@@ -351,8 +350,6 @@ public final class ReviewReadModel {
         private long keptCount;
         private Instant evictedTo;
         Instant from;
-        Instant headAt;
-        long headEmitted = -1;
 
         Fold(Map<Long, Known> known) {
             this.known = known;
@@ -465,10 +462,8 @@ public final class ReviewReadModel {
         }
         boolean fresh = from.equals(BEFORE_ALL);
         if (basis == Basis.AGENT_CLOCK) {
-            // Known rows hold facts up to the head checkpoint: only a resume from it keeps them (a late fact before
-            // it resumes earlier, and the rows after that checkpoint are deleted below).
-            if (fresh || !from.equals(headAt) || emitted != headEmitted) {
-                fold.known = new HashMap<>();
+            if (fresh) {
+                fold.known = new HashMap<>(); // every row is written from the facts folded now
             }
             fold.from = from;
         }
@@ -520,10 +515,7 @@ public final class ReviewReadModel {
             if (last[0] != null && !last[0].equals(last[1])) {
                 checkpoint(insert, basis, last[0], true, folding);
             }
-            if (basis == Basis.AGENT_CLOCK && last[0] != null) {
-                fold.headAt = last[0];
-                fold.headEmitted = folding.emitted();
-            }
+
         }
         remember(c, agents);
         return fresh;
@@ -635,7 +627,7 @@ public final class ReviewReadModel {
             }
             rewrite.clear();
             List<Map.Entry<Long, ReviewFact>> incidents = new ArrayList<>();
-            Map<Long, Known> grown = new HashMap<>(); // agent clock: rows that only grew at their end, by id
+            Map<Long, Grown> grown = new HashMap<>(); // agent clock: rows recomputed from their known rows, by id
             boolean clock = basis == Basis.AGENT_CLOCK;
             // Agent clock: the facts after kept (every fact this refresh folded) are in memory; only older ones are read.
             Instant kept = clock ? fold.keptFrom() : null;
@@ -656,9 +648,12 @@ public final class ReviewReadModel {
                     Instant e = basis == Basis.ARRIVAL ? shape.get().until().orElse(ReviewRows.END_OF_TIME)
                             : min(shape.get().until().orElse(upTo), upTo);
                     Known k = clock ? fold.known.get(w.getKey()) : null;
-                    if (k != null && k.grownInto(shape.get(), e)) {
-                        grown.put(w.getKey(), k);
-                        s = k.end(); // its facts up to there are in its row (the read below is inclusive: filtered)
+                    // Only while every fact after the resume point is kept: its known events after it are replaced.
+                    if (k != null && kept != null && kept.equals(fold.from) && k.sameAs(shape.get())
+                            && !e.isBefore(k.endBy(fold.from))) {
+                        Instant base = k.endBy(fold.from);
+                        grown.put(w.getKey(), new Grown(k, base));
+                        s = base; // its facts up to there are in its row (the read below is inclusive: filtered)
                     }
                     Instant to = kept == null ? e : min(e, kept);
                     if (!s.isAfter(to)) {
@@ -672,18 +667,20 @@ public final class ReviewReadModel {
                         : spanRead(c, readFrom, readTo, maxIndex));
                 for (Map.Entry<Long, ReviewFact> w : incidents) {
                     List<StoredEvent> candidates = new ArrayList<>(read.of(w.getValue()));
-                    if (kept != null) {
-                        candidates.addAll(fold.kept(w.getValue())); // all after kept, the read all at or before it
-                    }
+                    List<StoredEvent> inMemory = kept == null ? List.of() : fold.kept(w.getValue());
+                    candidates.addAll(inMemory); // all after kept, the read all at or before it
                     ReviewRows.Incident i;
-                    Known k = grown.get(w.getKey());
-                    if (k == null) {
+                    Grown g = grown.get(w.getKey());
+                    if (g == null) {
                         i = ReviewRows.incident(w.getValue(), ReviewRows.byAgentTime(candidates)).orElseThrow();
                     } else {
                         ReviewRows.Incident shape = ReviewRows.incident(w.getValue(), List.of()).orElseThrow();
-                        TreeSet<Long> ids = new TreeSet<>(k.events());
+                        TreeSet<Long> ids = new TreeSet<>(g.known().events());
+                        for (StoredEvent e : inMemory) {
+                            ids.remove(e.id()); // its known events after the resume point: taken again below
+                        }
                         for (StoredEvent e : candidates) {
-                            if (e.observed().envelope().time().isAfter(k.end()) && ReviewRows.partOf(e, shape)) {
+                            if (e.observed().envelope().time().isAfter(g.base()) && ReviewRows.partOf(e, shape)) {
                                 ids.add(e.id());
                             }
                         }

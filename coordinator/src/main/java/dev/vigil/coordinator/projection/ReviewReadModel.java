@@ -161,6 +161,13 @@ public final class ReviewReadModel {
      */
     private Map<Long, Known> known = new HashMap<>();
     private long[] marked;
+    /**
+     * The arrival basis's head checkpoint as this instance wrote it: a refresh that resumes from it finds the open
+     * incidents' rows as that checkpoint has them, so it does not write them again (each was a read of every fact
+     * from the incident's start on, at every refresh: a split brain open for a day read a day of facts per second).
+     */
+    private Instant arrivalHeadAt;
+    private long arrivalHeadEmitted = -1;
 
     public ReviewReadModel(DataSource dataSource, StoredEvents events) {
         this(dataSource, EnvelopeCodec.standard(), Clock.systemUTC(), Duration.ofSeconds(60), DEFAULT_EVERY);
@@ -244,6 +251,8 @@ public final class ReviewReadModel {
     private void forget() {
         known = new HashMap<>();
         marked = null;
+        arrivalHeadAt = null;
+        arrivalHeadEmitted = -1;
     }
 
     private void dropRows() throws SQLException {
@@ -286,7 +295,8 @@ public final class ReviewReadModel {
                     committed = true;
                     return;
                 }
-                Fold fold = new Fold(java.util.Arrays.equals(built, marked) ? new HashMap<>(known) : new HashMap<>());
+                boolean ours = java.util.Arrays.equals(built, marked);
+                Fold fold = new Fold(ours ? new HashMap<>(known) : new HashMap<>(), ours);
                 // Facts not yet folded: above the folded index, or (a late commit somewhere) above the horizon.
                 long low = lateCommit ? horizon : folded;
                 Suspects suspects = suspects(c, low, max);
@@ -305,6 +315,10 @@ public final class ReviewReadModel {
                 committed = true;
                 known = fold.known;
                 marked = now;
+                if (fold.arrivalHeadAt != null) {
+                    arrivalHeadAt = fold.arrivalHeadAt;
+                    arrivalHeadEmitted = fold.arrivalHeadEmitted;
+                }
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
@@ -351,8 +365,14 @@ public final class ReviewReadModel {
         private Instant evictedTo;
         Instant from;
 
-        Fold(Map<Long, Known> known) {
+        /** Whether the read models are as this instance left them (rm_review_build holds what it marked). */
+        final boolean ours;
+        Instant arrivalHeadAt;
+        long arrivalHeadEmitted = -1;
+
+        Fold(Map<Long, Known> known, boolean ours) {
             this.known = known;
+            this.ours = ours;
         }
 
         /** One group of facts of one agent time, folded in order. */
@@ -487,8 +507,10 @@ public final class ReviewReadModel {
             ps.executeUpdate();
         }
         ReviewFold.Run folding = run;
-        // Open periods of the checkpoint may have changed in rows since: write them again.
-        Set<Long> rewrite = new HashSet<>(run.open());
+        // Open periods of the checkpoint may have changed in rows since: write them again (unless the rows are
+        // this instance's own as of that very checkpoint: an arrival-basis refresh from its head).
+        boolean atHead = basis == Basis.ARRIVAL && fold.ours && from.equals(arrivalHeadAt) && emitted == arrivalHeadEmitted;
+        Set<Long> rewrite = atHead ? new HashSet<>() : new HashSet<>(run.open());
         List<StoredEvent> chunk = new ArrayList<>();
         Instant[] last = {null, null}; // last group's time, last checkpoint's time
         Set<List<String>> agents = new HashSet<>(); // (cluster, agent) pairs seen, for the narrative of one cluster
@@ -514,6 +536,10 @@ public final class ReviewReadModel {
             }
             if (last[0] != null && !last[0].equals(last[1])) {
                 checkpoint(insert, basis, last[0], true, folding);
+            }
+            if (basis == Basis.ARRIVAL && last[0] != null) {
+                fold.arrivalHeadAt = last[0];
+                fold.arrivalHeadEmitted = folding.emitted();
             }
 
         }

@@ -102,6 +102,8 @@ public final class ReviewReadModel {
     private static final String COUNT_ARRIVAL = "SELECT COUNT(*) FROM ingested_fact WHERE recorded_at > ? AND recorded_at <= ?";
     private static final String IN_SPAN = FACT + " WHERE f.agent_time >= ? AND f.agent_time <= ? AND d.global_index <= ?";
     private static final String IN_RANGE = FACT + " WHERE d.global_index > ? AND d.global_index <= ?";
+    private static final String AGENT_SPAN = FACT + " WHERE f.agent_id = ? AND f.agent_time >= ? AND f.agent_time <= ?"
+            + " AND d.global_index <= ?";
     private static final String OF_CLUSTER = " AND f.agent_id IN (SELECT agent_id FROM rm_agent_cluster WHERE cluster = ?)";
     private static final String WINDOW_BY_AGENT_CLOCK = FACT + " WHERE f.agent_time > ? AND f.agent_time <= ? ORDER BY f.agent_time";
     private static final String WINDOW_BY_AGENT_CLOCK_OF_CLUSTER = FACT + " WHERE f.agent_time > ? AND f.agent_time <= ?"
@@ -659,6 +661,9 @@ public final class ReviewReadModel {
             Instant kept = clock ? fold.keptFrom() : null;
             Instant readFrom = null;
             Instant readTo = null;
+            // A flap is made of its one agent's facts: those are read by agent (index (agent_id, agent_time)), so one
+            // flap whose older facts go back seconds does not make every agent's facts of those seconds read.
+            Map<Long, List<StoredEvent>> own = new HashMap<>();
             for (Map.Entry<Long, ReviewFact> w : write.entrySet()) {
                 ReviewFact f = w.getValue();
                 if (basis == Basis.AGENT_CLOCK && f instanceof ReviewFact.VipMoved m) {
@@ -682,7 +687,9 @@ public final class ReviewReadModel {
                         s = base; // its facts up to there are in its row (the read below is inclusive: filtered)
                     }
                     Instant to = kept == null ? e : min(e, kept);
-                    if (!s.isAfter(to)) {
+                    if (shape.get().kind() == ReviewRows.IncidentKind.Flapping && shape.get().agents().size() == 1) {
+                        own.put(w.getKey(), s.isAfter(to) ? List.of() : agentRead(c, shape.get().agents().get(0), s, to, maxIndex));
+                    } else if (!s.isAfter(to)) {
                         readFrom = readFrom == null || s.isBefore(readFrom) ? s : readFrom;
                         readTo = readTo == null || to.isAfter(readTo) ? to : readTo;
                     }
@@ -692,7 +699,8 @@ public final class ReviewReadModel {
                 ReviewRows.Candidates read = new ReviewRows.Candidates(readFrom == null ? List.of()
                         : spanRead(c, readFrom, readTo, maxIndex));
                 for (Map.Entry<Long, ReviewFact> w : incidents) {
-                    List<StoredEvent> candidates = new ArrayList<>(read.of(w.getValue()));
+                    List<StoredEvent> candidates = new ArrayList<>(own.containsKey(w.getKey()) ? own.get(w.getKey())
+                            : read.of(w.getValue()));
                     List<StoredEvent> inMemory = kept == null ? List.of() : fold.kept(w.getValue());
                     candidates.addAll(inMemory); // all after kept, the read all at or before it
                     ReviewRows.Incident i;
@@ -1232,6 +1240,16 @@ public final class ReviewReadModel {
             ps.setObject(1, utc(from));
             ps.setObject(2, utc(to));
             ps.setLong(3, maxIndex);
+        });
+    }
+
+    /** One agent's facts with agent time in [from, to]. */
+    private List<StoredEvent> agentRead(Connection c, String agent, Instant from, Instant to, long maxIndex) throws SQLException {
+        return read(c, AGENT_SPAN, ps -> {
+            ps.setString(1, agent);
+            ps.setObject(2, utc(from));
+            ps.setObject(3, utc(to));
+            ps.setLong(4, maxIndex);
         });
     }
 

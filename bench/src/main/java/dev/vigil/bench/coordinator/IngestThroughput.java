@@ -86,8 +86,16 @@ public final class IngestThroughput {
             // bench.processors=false: the node projection and the read-model refresh stopped right after the start,
             // so the figures show the ingest path alone (the coordinator has no switch for it: production runs them).
             boolean processorsOff = "false".equals(System.getProperty("bench.processors"));
-            if (processorsOff) {
+            // bench.nodeProjection=false: the node projection stopped as above, but the review read models and state
+            // checkpoints still refreshed every refreshEvery (as the owner of segment 0 does), here on a bench thread
+            // that times each refresh: the refresh's cost under ingest, isolated.
+            boolean refreshOnly = "false".equals(System.getProperty("bench.nodeProjection"));
+            RefreshTimer refreshTimer = null;
+            if (processorsOff || refreshOnly) {
                 c.processors().close();
+            }
+            if (refreshOnly) {
+                refreshTimer = new RefreshTimer(c, settings.processors().refreshEvery());
             }
             ExecutorService httpThreads = Executors.newFixedThreadPool(2, r -> {
                 Thread t = new Thread(r, "bench-http");
@@ -195,6 +203,9 @@ public final class IngestThroughput {
             double steadyRate = secondHalf / ((System.nanoTime() - half[0]) / 1e9);
             double steadyCpu = (cpuNanos() - half[1]) / 1e3 / Math.max(1, secondHalf);
             double steadyPgCpu = (pgCpuNanos() - half[3]) / 1e3 / Math.max(1, secondHalf);
+            if (refreshTimer != null) {
+                refreshTimer.finish(); // the rest folded after the ingest figures, before the anchor
+            }
             long cpuPlain = cpuNanos();
             long pgPlain = pgCpuNanos();
             long plainEvents = Math.min(stored.get(), 200_000);
@@ -222,6 +233,7 @@ public final class IngestThroughput {
             }
             System.out.printf("store %s, %d agents, %d events/batch, %d senders, %s%n", store.vendor(),
                     agents, batch, senders, processorsOff ? "node projection and read-model refresh OFF"
+                            : refreshOnly ? "node projection OFF, read models refreshed every " + settings.processors().refreshEvery()
                             : "read models refreshed every " + settings.processors().refreshEvery());
             System.out.printf("ingest via HTTP: %d events in %.1f s = %.0f events/s%n", stored.get(), ingestSeconds, ingestRate);
             System.out.printf("plain batched JDBC (same shape, same run): %.0f events/s; ingest ratio %.2f%n", plainRate,
@@ -239,6 +251,10 @@ public final class IngestThroughput {
                     ingestCpu, plainCpu, (cpuNanos() - cpuReplay) / 1e3 / Math.max(1, replayed));
             System.out.printf("heap used after GC: %d MiB, RSS %d MiB%n", heapAfterGc() / (1024 * 1024), rssKib() >> 10);
             growth.forEach(System.out::println);
+            if (refreshTimer != null) {
+                refreshTimer.close();
+                refreshTimer.print(stored.get());
+            }
         }
         System.exit(0); // the JDK HttpClient keeps a selector thread alive
     }
@@ -346,6 +362,103 @@ public final class IngestThroughput {
 
         private static void writeLong(java.io.ByteArrayOutputStream out, long v) {
             out.writeBytes(Long.toString(v).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+    }
+
+    /** The read models' refresh every {@code every} on one thread, as the processors run it, each refresh timed. */
+    private static final class RefreshTimer implements AutoCloseable {
+        private final java.util.concurrent.ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "bench-refresh");
+            t.setDaemon(true);
+            return t;
+        });
+        private final long[] rounds = new long[2];
+        private final long[] nanos = new long[2];
+        private final long[] max = new long[2];
+        private final long[] cpu = new long[2];
+
+        RefreshTimer(Coordinator c, Duration every) {
+            Clock clock = Clock.systemUTC();
+            dev.vigil.coordinator.projection.ReviewReadModel review = dev.vigil.coordinator.api.QueryApi.reviewReadModel(
+                    new dev.vigil.coordinator.projection.StoredEvents(c.store().dataSource(), EnvelopeCodec.standard()),
+                    clock, dev.vigil.coordinator.api.QueryApi.GAP_FILL_WINDOW,
+                    dev.vigil.coordinator.projection.StateCheckpoints.DEFAULT_EVERY);
+            dev.vigil.coordinator.projection.StateCheckpoints states = new dev.vigil.coordinator.projection.StateCheckpoints(
+                    c.store().dataSource(), EnvelopeCodec.standard(), clock, dev.vigil.coordinator.api.QueryApi.GAP_FILL_WINDOW,
+                    dev.vigil.coordinator.projection.StateCheckpoints.DEFAULT_EVERY);
+            List<dev.vigil.coordinator.processing.ProjectionProcessors.Refresh> refreshes = List.of(review::refresh, states::refresh);
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            this.refreshes = refreshes;
+            this.mx = mx;
+            thread.scheduleWithFixedDelay(() -> {
+                for (int i = 0; i < refreshes.size(); i++) {
+                    long t0 = System.nanoTime();
+                    long c0 = mx.getCurrentThreadCpuTime();
+                    try {
+                        refreshes.get(i).refresh();
+                    } catch (Exception e) {
+                        System.out.println("refresh failed: " + e);
+                    }
+                    long took = System.nanoTime() - t0;
+                    rounds[i]++;
+                    nanos[i] += took;
+                    max[i] = Math.max(max[i], took);
+                    cpu[i] += mx.getCurrentThreadCpuTime() - c0;
+                    if (LOG_ROUNDS) {
+                        System.out.printf("refresh %s: %.1f ms, %d events stored%n", i == 0 ? "review" : "state",
+                                took / 1e6, storedNow(c));
+                    }
+                }
+            }, every.toMillis(), every.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+
+        private final List<dev.vigil.coordinator.processing.ProjectionProcessors.Refresh> refreshes;
+        private final java.lang.management.ThreadMXBean mx;
+        private long finalNanos;
+        private long finalCpu;
+
+        /** After the ingest: the round under way, then one more that folds the rest (timed apart), then stop. */
+        void finish() throws Exception {
+            thread.submit(() -> {
+                long t0 = System.nanoTime();
+                long c0 = mx.getCurrentThreadCpuTime();
+                for (dev.vigil.coordinator.processing.ProjectionProcessors.Refresh r : refreshes) {
+                    r.refresh();
+                }
+                finalNanos = System.nanoTime() - t0;
+                finalCpu = mx.getCurrentThreadCpuTime() - c0;
+                return null;
+            }).get(600, java.util.concurrent.TimeUnit.SECONDS);
+        }
+
+        private static final boolean LOG_ROUNDS = Boolean.getBoolean("bench.refreshLog");
+
+        private static long storedNow(Coordinator c) {
+            try (Connection conn = c.store().dataSource().getConnection(); Statement st = conn.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT COALESCE(MAX(global_index), 0) FROM domain_event_entry")) {
+                rs.next();
+                return rs.getLong(1);
+            } catch (java.sql.SQLException e) {
+                return -1;
+            }
+        }
+
+        void print(long events) {
+            System.out.printf("refresh thread CPU per ingested event (every round, the catch-up after the ingest included):"
+                    + " %.1f us; catch-up after the ingest %.0f ms (CPU %.0f ms)%n",
+                    (cpu[0] + cpu[1] + finalCpu) / 1e3 / Math.max(1, events), finalNanos / 1e6, finalCpu / 1e6);
+            String[] names = {"review read models", "state checkpoints"};
+            for (int i = 0; i < 2; i++) {
+                System.out.printf("refresh of the %s (bench thread): %d rounds, mean %.1f ms, max %.1f ms, thread CPU %.1f ms/round%n",
+                        names[i], rounds[i], nanos[i] / 1e6 / Math.max(1, rounds[i]), max[i] / 1e6,
+                        cpu[i] / 1e6 / Math.max(1, rounds[i]));
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            thread.shutdown();
+            thread.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 

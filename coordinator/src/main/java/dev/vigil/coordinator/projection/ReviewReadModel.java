@@ -23,6 +23,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +49,9 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class ReviewReadModel {
     public static final int DEFAULT_EVERY = 5_000;
+    /** Facts of one refresh kept in memory for its incidents' events (a refresh under ingest folds ~10-30k). */
+    private static final long KEPT = 100_000;
+    private static final long PIECE = 5_000;
     private static final String LOCK = "SELECT horizon, max_index, zone_count FROM rm_review_build WHERE name = 'review' FOR UPDATE";
     private static final String BUILT = "SELECT horizon, max_index, zone_count FROM rm_review_build WHERE name = 'review'";
     private static final String MARK = "UPDATE rm_review_build SET horizon = ?, max_index = ?, zone_count = ? WHERE name = 'review'";
@@ -98,6 +102,8 @@ public final class ReviewReadModel {
     private static final String COUNT_ARRIVAL = "SELECT COUNT(*) FROM ingested_fact WHERE recorded_at > ? AND recorded_at <= ?";
     private static final String IN_SPAN = FACT + " WHERE f.agent_time >= ? AND f.agent_time <= ? AND d.global_index <= ?";
     private static final String IN_RANGE = FACT + " WHERE d.global_index > ? AND d.global_index <= ?";
+    private static final String AGENT_SPAN = FACT + " WHERE f.agent_id = ? AND f.agent_time >= ? AND f.agent_time <= ?"
+            + " AND d.global_index <= ?";
     private static final String OF_CLUSTER = " AND f.agent_id IN (SELECT agent_id FROM rm_agent_cluster WHERE cluster = ?)";
     private static final String WINDOW_BY_AGENT_CLOCK = FACT + " WHERE f.agent_time > ? AND f.agent_time <= ? ORDER BY f.agent_time";
     private static final String WINDOW_BY_AGENT_CLOCK_OF_CLUSTER = FACT + " WHERE f.agent_time > ? AND f.agent_time <= ?"
@@ -148,6 +154,22 @@ public final class ReviewReadModel {
     private final Duration fillWindow;
     private final int every;
     private final ReentrantLock refreshing = new ReentrantLock();
+    /**
+     * The open agent-clock incidents' rows as this instance last wrote them (guarded by {@link #refreshing}), valid
+     * while rm_review_build still holds what this instance marked ({@link #marked}). A touched open incident (a flap
+     * going on, a split brain gaining a master) then gets its kept events up to the refresh's resume point plus the
+     * facts after it, which the refresh folded and keeps, instead of every fact of its span read back and decoded
+     * at every flush (quadratic in an incident's length under ingest).
+     */
+    private Map<Long, Known> known = new HashMap<>();
+    private long[] marked;
+    /**
+     * The arrival basis's head checkpoint as this instance wrote it: a refresh that resumes from it finds the open
+     * incidents' rows as that checkpoint has them, so it does not write them again (each was a read of every fact
+     * from the incident's start on, at every refresh: a split brain open for a day read a day of facts per second).
+     */
+    private Instant arrivalHeadAt;
+    private long arrivalHeadEmitted = -1;
 
     public ReviewReadModel(DataSource dataSource, StoredEvents events) {
         this(dataSource, EnvelopeCodec.standard(), Clock.systemUTC(), Duration.ofSeconds(60), DEFAULT_EVERY);
@@ -219,6 +241,23 @@ public final class ReviewReadModel {
 
     /** Empties the read models and their checkpoints; the next query (or {@link #rebuild()}) refills them. */
     public void drop() throws SQLException {
+        refreshing.lock();
+        try {
+            forget();
+            dropRows();
+        } finally {
+            refreshing.unlock();
+        }
+    }
+
+    private void forget() {
+        known = new HashMap<>();
+        marked = null;
+        arrivalHeadAt = null;
+        arrivalHeadEmitted = -1;
+    }
+
+    private void dropRows() throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
@@ -246,6 +285,7 @@ public final class ReviewReadModel {
             int isolation = c.getTransactionIsolation();
             c.setAutoCommit(false);
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            boolean committed = false;
             try {
                 long[] built = lock(c);
                 long horizon = built[0];
@@ -254,28 +294,128 @@ public final class ReviewReadModel {
                 long max = single(c, MAX_INDEX);
                 if (!lateCommit && max == folded) {
                     c.commit();
+                    committed = true;
                     return;
                 }
+                boolean ours = java.util.Arrays.equals(built, marked);
+                Fold fold = new Fold(ours ? new HashMap<>(known) : new HashMap<>(), ours);
                 // Facts not yet folded: above the folded index, or (a late commit somewhere) above the horizon.
                 long low = lateCommit ? horizon : folded;
                 Suspects suspects = suspects(c, low, max);
                 boolean fresh = true;
                 Set<RowId> written = new HashSet<>();
                 for (Basis basis : Basis.values()) {
-                    fresh &= foldOn(c, basis, suspects, max, written);
+                    fresh &= foldOn(c, basis, suspects, max, written, fold);
                 }
                 if (!fresh) {
                     patchCovering(c, low, max, suspects, written);
                 }
                 long newHorizon = horizon(c, horizon, max);
-                mark(c, newHorizon, max, count(c, newHorizon, max));
+                long[] now = {newHorizon, max, count(c, newHorizon, max)};
+                mark(c, now[0], now[1], now[2]);
                 c.commit();
+                committed = true;
+                known = fold.known;
+                marked = now;
+                if (fold.arrivalHeadAt != null) {
+                    arrivalHeadAt = fold.arrivalHeadAt;
+                    arrivalHeadEmitted = fold.arrivalHeadEmitted;
+                }
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
             } finally {
+                if (!committed) {
+                    forget();
+                }
                 c.setTransactionIsolation(isolation);
                 c.setAutoCommit(autoCommit);
+            }
+        }
+    }
+
+    /**
+     * An agent-clock incident's row as written: its events are every fact of it up to {@code coveredTo}, which is
+     * never before the resume point of a later refresh (no fact at or before that point can be new to it).
+     */
+    private record Known(ReviewRows.Incident shape, TreeSet<Long> events, Instant coveredTo) {
+        /** Where its events end when only the facts up to {@code from} are counted. */
+        Instant endBy(Instant from) {
+            return shape.until().filter(u -> u.isBefore(from)).orElse(from);
+        }
+
+        /** Whether {@code next} is the same incident (router, kind, start and agents), perhaps with another end. */
+        boolean sameAs(ReviewRows.Incident next) {
+            return next.router().equals(shape.router()) && next.kind() == shape.kind() && next.start().equals(shape.start())
+                    && Set.copyOf(next.agents()).equals(Set.copyOf(shape.agents()));
+        }
+    }
+
+    /** A written incident recomputed from its known row: the kept events up to {@code base}, the facts after it. */
+    private record Grown(Known known, Instant base) {
+    }
+
+    /** One refresh's agent-clock fold: the known rows it starts from and keeps, the facts it folded, its head. */
+    private static final class Fold {
+        Map<Long, Known> known;
+        /**
+         * The latest facts this refresh folded (agent clock), at most about {@link #KEPT}: in pieces of one
+         * checkpoint interval or so, each with the time of its last fact; a long catch-up forgets its oldest.
+         */
+        private final java.util.ArrayDeque<Piece> pieces = new java.util.ArrayDeque<>();
+        private long keptCount;
+        private Instant evictedTo;
+        Instant from;
+
+        /** Whether the read models are as this instance left them (rm_review_build holds what it marked). */
+        final boolean ours;
+        Instant arrivalHeadAt;
+        long arrivalHeadEmitted = -1;
+
+        Fold(Map<Long, Known> known, boolean ours) {
+            this.known = known;
+            this.ours = ours;
+        }
+
+        /** One group of facts of one agent time, folded in order. */
+        void folded(List<StoredEvent> group) {
+            Piece last = pieces.peekLast();
+            if (last == null || last.size >= PIECE) {
+                last = new Piece(new ReviewRows.Candidates(List.of()));
+                pieces.addLast(last);
+            }
+            last.facts.add(group);
+            last.size += group.size();
+            last.upTo = group.get(0).observed().envelope().time();
+            keptCount += group.size();
+            while (keptCount > KEPT && pieces.size() > 1) {
+                Piece oldest = pieces.removeFirst();
+                keptCount -= oldest.size;
+                evictedTo = oldest.upTo; // a long catch-up: facts up to here are read back when needed
+            }
+        }
+
+        /** The instant after which every fact this refresh folded is kept. */
+        Instant keptFrom() {
+            return evictedTo == null ? from : evictedTo;
+        }
+
+        /** The kept facts that may be part of the incident a review fact makes. */
+        List<StoredEvent> kept(ReviewFact f) {
+            List<StoredEvent> out = new ArrayList<>();
+            for (Piece p : pieces) {
+                out.addAll(p.facts.of(f));
+            }
+            return out;
+        }
+
+        private static final class Piece {
+            final ReviewRows.Candidates facts;
+            long size;
+            Instant upTo;
+
+            Piece(ReviewRows.Candidates facts) {
+                this.facts = facts;
             }
         }
     }
@@ -322,7 +462,7 @@ public final class ReviewReadModel {
      * Folds one basis on from the latest checkpoint older than every suspect (from the start if none), writing
      * rows for what the fold touches and checkpoints as it goes. Returns whether it folded from the start.
      */
-    private boolean foldOn(Connection c, Basis basis, Suspects suspects, long maxIndex, Set<RowId> written)
+    private boolean foldOn(Connection c, Basis basis, Suspects suspects, long maxIndex, Set<RowId> written, Fold fold)
             throws SQLException {
         if (suspects.oldest(basis).isEmpty()) {
             return false;
@@ -343,6 +483,12 @@ public final class ReviewReadModel {
             }
         }
         boolean fresh = from.equals(BEFORE_ALL);
+        if (basis == Basis.AGENT_CLOCK) {
+            if (fresh) {
+                fold.known = new HashMap<>(); // every row is written from the facts folded now
+            }
+            fold.from = from;
+        }
         // Everything after the resumed checkpoint is folded again: its later checkpoints and rows go.
         try (PreparedStatement ps = c.prepareStatement(DROP_LATER)) {
             ps.setInt(1, basis.ordinal());
@@ -363,8 +509,10 @@ public final class ReviewReadModel {
             ps.executeUpdate();
         }
         ReviewFold.Run folding = run;
-        // Open periods of the checkpoint may have changed in rows since: write them again.
-        Set<Long> rewrite = new HashSet<>(run.open());
+        // Open periods of the checkpoint may have changed in rows since: write them again (unless the rows are
+        // this instance's own as of that very checkpoint: an arrival-basis refresh from its head).
+        boolean atHead = basis == Basis.ARRIVAL && fold.ours && from.equals(arrivalHeadAt) && emitted == arrivalHeadEmitted;
+        Set<Long> rewrite = atHead ? new HashSet<>() : new HashSet<>(run.open());
         List<StoredEvent> chunk = new ArrayList<>();
         Instant[] last = {null, null}; // last group's time, last checkpoint's time
         Set<List<String>> agents = new HashSet<>(); // (cluster, agent) pairs seen, for the narrative of one cluster
@@ -372,6 +520,7 @@ public final class ReviewReadModel {
             readFacts(c, basis, from, maxIndex, group -> {
                 group.forEach(e -> folding.apply(e.observed()));
                 if (basis == Basis.AGENT_CLOCK) {
+                    fold.folded(group);
                     group.forEach(e -> e.observed().envelope().cluster()
                             .ifPresent(cl -> agents.add(List.of(cl, e.observed().envelope().agentId()))));
                 }
@@ -379,17 +528,22 @@ public final class ReviewReadModel {
                 Instant at = ReviewFold.clock(basis, group.get(0).observed());
                 last[0] = at;
                 if (chunk.size() >= every) {
-                    flush(c, basis, folding, chunk, rewrite, at, maxIndex, written);
+                    flush(c, basis, folding, chunk, rewrite, at, maxIndex, written, fold);
                     checkpoint(insert, basis, at, false, folding);
                     last[1] = at;
                 }
             });
             if (!chunk.isEmpty() || !rewrite.isEmpty()) {
-                flush(c, basis, folding, chunk, rewrite, last[0] == null ? from : last[0], maxIndex, written);
+                flush(c, basis, folding, chunk, rewrite, last[0] == null ? from : last[0], maxIndex, written, fold);
             }
             if (last[0] != null && !last[0].equals(last[1])) {
                 checkpoint(insert, basis, last[0], true, folding);
             }
+            if (basis == Basis.ARRIVAL && last[0] != null) {
+                fold.arrivalHeadAt = last[0];
+                fold.arrivalHeadEmitted = folding.emitted();
+            }
+
         }
         remember(c, agents);
         return fresh;
@@ -460,7 +614,7 @@ public final class ReviewReadModel {
 
     /** The facts a statement selects (ordered by the basis's time), in groups of one basis time each, in basis order. */
     private void readFacts(Connection c, Basis basis, String sql, Binder binder, Group sink) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
+        try (PreparedStatement ps = StoredPayload.binaryPayloads(c.prepareStatement(sql))) {
             binder.bind(ps);
             ps.setFetchSize(1000);
             Comparator<StoredEvent> order = Comparator.comparing(StoredEvent::observed, ReviewFold.order(basis));
@@ -490,7 +644,7 @@ public final class ReviewReadModel {
      * for the agent-clock basis (later ones come with later chunks), from every fact for the arrival basis.
      */
     private void flush(Connection c, Basis basis, ReviewFold.Run run, List<StoredEvent> chunk, Set<Long> rewrite,
-                       Instant upTo, long maxIndex, Set<RowId> written) throws SQLException {
+                       Instant upTo, long maxIndex, Set<RowId> written, Fold fold) throws SQLException {
         try (RowWrites rows = new RowWrites(c)) {
             ReviewFold.Drained drained = run.drain();
             TreeMap<Long, ReviewFact> write = new TreeMap<>(drained.facts());
@@ -501,8 +655,15 @@ public final class ReviewReadModel {
             }
             rewrite.clear();
             List<Map.Entry<Long, ReviewFact>> incidents = new ArrayList<>();
-            Instant spanFrom = null;
-            Instant spanTo = null;
+            Map<Long, Grown> grown = new HashMap<>(); // agent clock: rows recomputed from their known rows, by id
+            boolean clock = basis == Basis.AGENT_CLOCK;
+            // Agent clock: the facts after kept (every fact this refresh folded) are in memory; only older ones are read.
+            Instant kept = clock ? fold.keptFrom() : null;
+            Instant readFrom = null;
+            Instant readTo = null;
+            // A flap is made of its one agent's facts: those are read by agent (index (agent_id, agent_time)), so one
+            // flap whose older facts go back seconds does not make every agent's facts of those seconds read.
+            Map<Long, List<StoredEvent>> own = new HashMap<>();
             for (Map.Entry<Long, ReviewFact> w : write.entrySet()) {
                 ReviewFact f = w.getValue();
                 if (basis == Basis.AGENT_CLOCK && f instanceof ReviewFact.VipMoved m) {
@@ -517,34 +678,84 @@ public final class ReviewReadModel {
                     Instant s = shape.get().start();
                     Instant e = basis == Basis.ARRIVAL ? shape.get().until().orElse(ReviewRows.END_OF_TIME)
                             : min(shape.get().until().orElse(upTo), upTo);
-                    spanFrom = spanFrom == null || s.isBefore(spanFrom) ? s : spanFrom;
-                    spanTo = spanTo == null || e.isAfter(spanTo) ? e : spanTo;
+                    Known k = clock ? fold.known.get(w.getKey()) : null;
+                    // Only while every fact after the resume point is kept: its known events after it are replaced.
+                    if (k != null && kept != null && kept.equals(fold.from) && k.sameAs(shape.get())
+                            && !e.isBefore(k.endBy(fold.from))) {
+                        Instant base = k.endBy(fold.from);
+                        grown.put(w.getKey(), new Grown(k, base));
+                        s = base; // its facts up to there are in its row (the read below is inclusive: filtered)
+                    }
+                    Instant to = kept == null ? e : min(e, kept);
+                    if (shape.get().kind() == ReviewRows.IncidentKind.Flapping && shape.get().agents().size() == 1) {
+                        own.put(w.getKey(), s.isAfter(to) ? List.of() : agentRead(c, shape.get().agents().get(0), s, to, maxIndex));
+                    } else if (!s.isAfter(to)) {
+                        readFrom = readFrom == null || s.isBefore(readFrom) ? s : readFrom;
+                        readTo = readTo == null || to.isAfter(readTo) ? to : readTo;
+                    }
                 }
             }
             if (!incidents.isEmpty()) {
-                List<StoredEvent> inSpan = ReviewRows.byAgentTime(spanRead(c, spanFrom, spanTo, maxIndex));
+                ReviewRows.Candidates read = new ReviewRows.Candidates(readFrom == null ? List.of()
+                        : spanRead(c, readFrom, readTo, maxIndex));
                 for (Map.Entry<Long, ReviewFact> w : incidents) {
-                    ReviewRows.Incident i = ReviewRows.incident(w.getValue(), inSpan).orElseThrow();
+                    List<StoredEvent> candidates = new ArrayList<>(own.containsKey(w.getKey()) ? own.get(w.getKey())
+                            : read.of(w.getValue()));
+                    List<StoredEvent> inMemory = kept == null ? List.of() : fold.kept(w.getValue());
+                    candidates.addAll(inMemory); // all after kept, the read all at or before it
+                    ReviewRows.Incident i;
+                    Grown g = grown.get(w.getKey());
+                    if (g == null) {
+                        i = ReviewRows.incident(w.getValue(), ReviewRows.byAgentTime(candidates)).orElseThrow();
+                    } else {
+                        ReviewRows.Incident shape = ReviewRows.incident(w.getValue(), List.of()).orElseThrow();
+                        TreeSet<Long> ids = new TreeSet<>(g.known().events());
+                        for (StoredEvent e : inMemory) {
+                            ids.remove(e.id()); // its known events after the resume point: taken again below
+                        }
+                        for (StoredEvent e : candidates) {
+                            if (e.observed().envelope().time().isAfter(g.base()) && ReviewRows.partOf(e, shape)) {
+                                ids.add(e.id());
+                            }
+                        }
+                        i = new ReviewRows.Incident(shape.router(), shape.kind(), shape.start(), shape.until(),
+                                shape.agents(), shape.detail(), List.copyOf(ids));
+                    }
                     rows.incident(basis, w.getKey(), w.getValue().at(), i);
                     written.add(new RowId(basis.ordinal(), w.getKey()));
+                    if (clock) {
+                        fold.known.put(w.getKey(), new Known(i, new TreeSet<>(i.events()), upTo));
+                    }
                 }
             }
             rows.execute();
             // Open incidents the chunk did not touch still gain the chunk's facts.
             if (!chunk.isEmpty()) {
-                for (long id : run.open()) {
-                    if (write.containsKey(id)) {
-                        continue;
+                ReviewRows.Candidates fresh = new ReviewRows.Candidates(chunk);
+                try (IncidentEvents events = new IncidentEvents(c)) {
+                    for (long id : run.open()) {
+                        if (write.containsKey(id)) {
+                            continue;
+                        }
+                        ReviewFact f = run.fact(id).orElseThrow();
+                        if (basis == Basis.ARRIVAL && !(f instanceof ReviewFact.SplitBrain)) {
+                            continue;
+                        }
+                        Optional<ReviewRows.Incident> shape = ReviewRows.incident(f, List.of());
+                        if (shape.isPresent()) {
+                            Known k = clock ? fold.known.get(id) : null;
+                            List<Long> joined = events.add(basis.ordinal(), id, shape.get(), fresh.of(f), k == null ? null : k.events());
+                            if (k != null) {
+                                k.events().addAll(joined);
+                                fold.known.put(id, new Known(k.shape(), k.events(), upTo));
+                            }
+                        }
                     }
-                    ReviewFact f = run.fact(id).orElseThrow();
-                    if (basis == Basis.ARRIVAL && !(f instanceof ReviewFact.SplitBrain)) {
-                        continue;
-                    }
-                    Optional<ReviewRows.Incident> shape = ReviewRows.incident(f, List.of());
-                    if (shape.isPresent()) {
-                        addEvents(c, basis.ordinal(), id, shape.get(), chunk);
-                    }
+                    events.execute();
                 }
+            }
+            if (clock) {
+                fold.known.keySet().retainAll(run.open()); // closed rows are never written again in this run
             }
             chunk.clear();
         }
@@ -904,32 +1115,76 @@ public final class ReviewReadModel {
         }
     }
 
-    /** Adds to a stored incident's events those of {@code facts} that are part of it. */
-    private static void addEvents(Connection c, int basis, long id, ReviewRows.Incident shape, List<StoredEvent> facts)
-            throws SQLException {
-        TreeSet<Long> ids;
-        try (PreparedStatement ps = c.prepareStatement(EVENTS_OF)) {
-            ps.setInt(1, basis);
-            ps.setLong(2, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return;
+    /**
+     * Adds to stored incidents' events those of their candidate facts that are part of them: a row is read only when
+     * some fact joins it, and the changed rows are written in one JDBC batch (each row at most once per batch).
+     */
+    private static final class IncidentEvents implements AutoCloseable {
+        private final PreparedStatement select;
+        private final PreparedStatement update;
+        private int pending;
+
+        IncidentEvents(Connection c) throws SQLException {
+            select = c.prepareStatement(EVENTS_OF);
+            try {
+                update = c.prepareStatement(SET_EVENTS);
+            } catch (SQLException | RuntimeException e) {
+                select.close();
+                throw e;
+            }
+        }
+
+        /**
+         * Adds the candidates that are part of the incident to its row, read first unless its events are
+         * {@code stored} (as this instance wrote them); returns the facts that are part of it.
+         */
+        List<Long> add(int basis, long id, ReviewRows.Incident shape, List<StoredEvent> candidates, Set<Long> stored)
+                throws SQLException {
+            List<Long> joining = new ArrayList<>();
+            for (StoredEvent e : candidates) {
+                if (ReviewRows.partOf(e, shape)) {
+                    joining.add(e.id());
                 }
-                ids = new TreeSet<>(parse(rs.getString(1), LONGS));
+            }
+            if (joining.isEmpty()) {
+                return joining;
+            }
+            TreeSet<Long> ids;
+            if (stored != null) {
+                ids = new TreeSet<>(stored);
+            } else {
+                select.setInt(1, basis);
+                select.setLong(2, id);
+                try (ResultSet rs = select.executeQuery()) {
+                    if (!rs.next()) {
+                        return joining;
+                    }
+                    ids = new TreeSet<>(parse(rs.getString(1), LONGS));
+                }
+            }
+            if (ids.addAll(joining)) {
+                update.setString(1, json(List.copyOf(ids)));
+                update.setInt(2, basis);
+                update.setLong(3, id);
+                update.addBatch();
+                pending++;
+            }
+            return joining;
+        }
+
+        void execute() throws SQLException {
+            if (pending > 0) {
+                update.executeBatch();
+                pending = 0;
             }
         }
-        boolean changed = false;
-        for (StoredEvent e : facts) {
-            if (ReviewRows.partOf(e, shape)) {
-                changed |= ids.add(e.id());
-            }
-        }
-        if (changed) {
-            try (PreparedStatement ps = c.prepareStatement(SET_EVENTS)) {
-                ps.setString(1, json(List.copyOf(ids)));
-                ps.setInt(2, basis);
-                ps.setLong(3, id);
-                ps.executeUpdate();
+
+        @Override
+        public void close() throws SQLException {
+            try {
+                select.close();
+            } finally {
+                update.close();
             }
         }
     }
@@ -968,12 +1223,15 @@ public final class ReviewReadModel {
         if (covering.isEmpty()) {
             return;
         }
-        List<StoredEvent> seen = read(c, IN_RANGE, ps -> {
+        ReviewRows.Candidates seen = new ReviewRows.Candidates(read(c, IN_RANGE, ps -> {
             ps.setLong(1, low);
             ps.setLong(2, max);
-        });
-        for (Covering k : covering) {
-            addEvents(c, k.basis(), k.emit(), k.shape(), seen);
+        }));
+        try (IncidentEvents events = new IncidentEvents(c)) {
+            for (Covering k : covering) {
+                events.add(k.basis(), k.emit(), k.shape(), seen.of(k.shape().router(), k.shape().agents()), null);
+            }
+            events.execute();
         }
     }
 
@@ -985,13 +1243,23 @@ public final class ReviewReadModel {
         });
     }
 
+    /** One agent's facts with agent time in [from, to]. */
+    private List<StoredEvent> agentRead(Connection c, String agent, Instant from, Instant to, long maxIndex) throws SQLException {
+        return read(c, AGENT_SPAN, ps -> {
+            ps.setString(1, agent);
+            ps.setObject(2, utc(from));
+            ps.setObject(3, utc(to));
+            ps.setLong(4, maxIndex);
+        });
+    }
+
     private interface Binder {
         void bind(PreparedStatement ps) throws SQLException;
     }
 
     private List<StoredEvent> read(Connection c, String sql, Binder binder) throws SQLException {
         List<StoredEvent> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
+        try (PreparedStatement ps = StoredPayload.binaryPayloads(c.prepareStatement(sql))) {
             binder.bind(ps);
             ps.setFetchSize(1000);
             try (ResultSet rs = ps.executeQuery()) {
@@ -1005,7 +1273,7 @@ public final class ReviewReadModel {
 
     private StoredEvent event(ResultSet rs) throws SQLException {
         try {
-            Observed o = new Observed(codec.decode(StoredPayload.envelope(rs.getBytes(4))),
+            Observed o = new Observed(StoredPayload.decode(rs.getBytes(4), codec),
                     rs.getObject(5, OffsetDateTime.class).toInstant());
             return new StoredEvent(rs.getLong(1), rs.getString(2), rs.getLong(3), o);
         } catch (IOException | MalformedEnvelopeException e) {

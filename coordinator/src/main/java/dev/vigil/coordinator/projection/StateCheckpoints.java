@@ -290,7 +290,7 @@ public final class StateCheckpoints {
             }
         }, (lo, hi) -> {
             long found = 0;
-            try (PreparedStatement ps = c.prepareStatement(FACTS)) {
+            try (PreparedStatement ps = StoredPayload.binaryPayloads(c.prepareStatement(FACTS))) {
                 ps.setObject(1, utc(lo));
                 ps.setObject(2, utc(hi));
                 ps.setLong(3, maxIndex);
@@ -298,7 +298,7 @@ public final class StateCheckpoints {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         found++;
-                        Observed o = new Observed(codec.decode(StoredPayload.envelope(rs.getBytes(1))),
+                        Observed o = new Observed(StoredPayload.decode(rs.getBytes(1), codec),
                                 rs.getObject(2, OffsetDateTime.class).toInstant());
                         if (!group.isEmpty() && !group.get(0).envelope().time().equals(o.envelope().time())) {
                             flush(group, sink);

@@ -50,6 +50,16 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class IngestThroughput {
     private static final RouterRef VI = new RouterRef("VI_PG", 51, AddressFamily.IPV4);
+    /**
+     * What the simulated agents report ({@code -Dbench.fleet}). {@code steady} (the default): a fleet in production,
+     * pairs of agents (a cluster) each with one usual master; mostly tracker verdicts with a new detail, priority
+     * steps, rejected-advert counts, and a planned switchover of every pair every {@link #SWITCHOVER} facts of a
+     * stream (each side's transition, VIPs and notify script: 3 % of the facts). {@code storm}: the mix used before
+     * (every 4th fact of every agent a takeover, every tracker failing every 8 facts, so every cluster is in a
+     * split brain and every agent flaps for the whole run): the review read models' worst case.
+     */
+    static final boolean STORM = "storm".equals(System.getProperty("bench.fleet", "steady"));
+    static final long SWITCHOVER = 200;
 
     public static void main(String[] args) throws Exception {
         String url = args.length > 0 ? args[0] : "h2";
@@ -174,7 +184,7 @@ public final class IngestThroughput {
                             List<EventEnvelope> events = new ArrayList<>(batch);
                             for (long seq = first; seq < first + batch; seq++) {
                                 events.add(new EventEnvelope("agent" + a, boots[a], seq, Instant.now(), System.nanoTime(), 1,
-                                        Optional.of("cluster" + (a / 2)), fact(seq)));
+                                        Optional.of("cluster" + (a / 2)), fact(a, seq)));
                             }
                             body = codec.encodeBatch(events);
                         } else {
@@ -231,8 +241,8 @@ public final class IngestThroughput {
                             java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
                 }
             }
-            System.out.printf("store %s, %d agents, %d events/batch, %d senders, %s%n", store.vendor(),
-                    agents, batch, senders, processorsOff ? "node projection and read-model refresh OFF"
+            System.out.printf("store %s, %d agents (%s fleet), %d events/batch, %d senders, %s%n", store.vendor(),
+                    agents, STORM ? "storm" : "steady", batch, senders, processorsOff ? "node projection and read-model refresh OFF"
                             : refreshOnly ? "node projection OFF, read models refreshed every " + settings.processors().refreshEvery()
                             : "read models refreshed every " + settings.processors().refreshEvery());
             System.out.printf("ingest via HTTP: %d events in %.1f s = %.0f events/s%n", stored.get(), ingestSeconds, ingestRate);
@@ -299,7 +309,7 @@ public final class IngestThroughput {
                 p = new byte[KINDS][][];
                 for (int k = 0; k < KINDS; k++) {
                     String json = codec.encode(new EventEnvelope("agent" + agent, boot, SEQ_MARK, TIME_MARK, MONO_MARK, 1,
-                            Optional.of("cluster" + (agent / 2)), fact(k == 0 ? KINDS : k)));
+                            Optional.of("cluster" + (agent / 2)), cycleFact(agent, k == 0 ? KINDS : k)));
                     String mono = Long.toString(MONO_MARK);
                     String seq = Long.toString(SEQ_MARK);
                     String time = TIME.format(TIME_MARK);
@@ -322,7 +332,7 @@ public final class IngestThroughput {
                 List<EventEnvelope> events = new ArrayList<>();
                 for (long seq = 1; seq <= KINDS; seq++) {
                     events.add(new EventEnvelope("agent" + agent, boot, seq, now, 42, 1, Optional.of("cluster" + (agent / 2)),
-                            fact(seq)));
+                            fact(agent, seq)));
                 }
                 if (!java.util.Arrays.equals(mine, codec.encodeBatch(events))) {
                     throw new IllegalStateException("batch templates differ from the codec for agent " + agent);
@@ -343,6 +353,13 @@ public final class IngestThroughput {
             for (long seq = firstSeq; seq < firstSeq + n; seq++) {
                 if (seq > firstSeq) {
                     out.write(',');
+                }
+                Optional<AgentFact> rare = rareFact(agent, seq);
+                if (rare.isPresent()) { // a transition of the steady fleet: not in the cycle of templates
+                    out.writeBytes(codec.encode(new EventEnvelope("agent" + agent, boot, seq, Instant.parse(new String(time,
+                            java.nio.charset.StandardCharsets.US_ASCII)), mono, 1, Optional.of("cluster" + (agent / 2)), rare.get()))
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    continue;
                 }
                 byte[][] e = p[(int) (seq % KINDS)];
                 out.writeBytes(e[0]);
@@ -462,6 +479,73 @@ public final class IngestThroughput {
         }
     }
 
+    /** Fact {@code seq} of agent {@code agent}'s stream in the fleet {@code -Dbench.fleet} names. */
+    static AgentFact fact(int agent, long seq) {
+        return rareFact(agent, seq).orElseGet(() -> cycleFact(agent, seq));
+    }
+
+    /** The repeating part of a stream (it depends on seq % 8 only, so the load generator keeps it as templates). */
+    static AgentFact cycleFact(int agent, long seq) {
+        if (STORM) {
+            return fact(seq);
+        }
+        int base = agent % 2 == 0 ? 150 : 100;
+        return switch ((int) (seq % 8)) {
+            case 0 -> new AgentFact.TrackerResultChanged("pg_lag", "postgresql", true, "replay lag 16 kB", 2_100_000);
+            case 1 -> new AgentFact.AdvertsRejected(VI, Map.of("ttl", 3L), 1_000_000_000L);
+            case 2 -> new AgentFact.TrackerResultChanged("chk_haproxy", "script", true, "exit 0", 1_200_000);
+            case 3 -> new AgentFact.PriorityChanged(VI, base, base - 5, "pg_lag");
+            case 4 -> new AgentFact.TrackerResultChanged("pg_lag", "postgresql", true, "replay lag 48 kB", 2_700_000);
+            case 5 -> new AgentFact.AdvertsRejected(VI, Map.of("ttl", 1L), 1_000_000_000L);
+            case 6 -> new AgentFact.PriorityChanged(VI, base - 5, base, "pg_lag");
+            default -> new AgentFact.TrackerResultChanged("pg_lag", "postgresql", true, "replay lag 0 kB", 1_900_000);
+        };
+    }
+
+    /**
+     * The steady fleet's transitions: at start both agents of a pair enter BACKUP and the even one (priority 150)
+     * becomes master; every {@link #SWITCHOVER} facts the pair swaps (the master steps down for a priority advert,
+     * the other takes over), and back half a cycle later; each transition with its VIP change and notify script.
+     */
+    static Optional<AgentFact> rareFact(int agent, long seq) {
+        if (STORM) {
+            return Optional.empty();
+        }
+        boolean usualMaster = agent % 2 == 0;
+        int base = usualMaster ? 150 : 100;
+        String peer = "192.0.2." + (usualMaster ? 12 : 11);
+        if (seq == 1) {
+            return Optional.of(new AgentFact.RouterStateChanged(VI, RouterState.INIT, RouterState.BACKUP, "startup", base, base,
+                    Optional.empty()));
+        }
+        if (seq <= 3) {
+            return !usualMaster ? Optional.empty() : Optional.of(seq == 2
+                    ? new AgentFact.RouterStateChanged(VI, RouterState.BACKUP, RouterState.MASTER,
+                            "master-down timer expired 3609 ms after start with no advert heard", base, base, Optional.empty())
+                    : new AgentFact.VipsAdded(VI, List.of("192.0.2.100/32"), true, "ok"));
+        }
+        long phase = seq % SWITCHOVER;
+        long step = phase % (SWITCHOVER / 2);
+        if (step > 2) {
+            return Optional.empty();
+        }
+        boolean toMaster = usualMaster == (phase >= SWITCHOVER / 2);
+        return Optional.of(switch ((int) step) {
+            case 0 -> toMaster
+                    ? new AgentFact.RouterStateChanged(VI, RouterState.BACKUP, RouterState.MASTER,
+                            "priority 0 advert from " + peer + " (it is stopping): master-down after skew time", base, base,
+                            Optional.of(peer))
+                    : new AgentFact.RouterStateChanged(VI, RouterState.MASTER, RouterState.BACKUP,
+                            "stopping for a planned switchover: priority 0 advert sent", base, base, Optional.of(peer));
+            case 1 -> toMaster
+                    ? new AgentFact.VipsAdded(VI, List.of("192.0.2.100/32"), true, "ok")
+                    : new AgentFact.VipsRemoved(VI, List.of("192.0.2.100/32"), true, "ok");
+            default -> new AgentFact.NotifyScriptRan("VI_PG", "/etc/keepalived/notify.sh", toMaster ? "MASTER" : "BACKUP", 0,
+                    38_000_000);
+        });
+    }
+
+    /** The storm fleet's fact {@code seq} (the same for every agent). */
     static AgentFact fact(long seq) {
         return switch ((int) (seq % 4)) {
             case 0 -> new AgentFact.RouterStateChanged(VI, RouterState.BACKUP, RouterState.MASTER,

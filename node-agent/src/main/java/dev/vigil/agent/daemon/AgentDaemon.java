@@ -189,6 +189,9 @@ public final class AgentDaemon {
     /** Past C1's thresholds (200 calls, 2,000 with loops) for jnr-ffi's invoker: about 1 ms at start. */
     private static final int SEND_WARM_UP_ROUNDS = 2_000;
 
+    /** Past C1's threshold (~200 calls, checked every 128) for Netty's epoll loop methods, with margin. */
+    private static final int LOOP_WARM_UP_ROUNDS = 1_000;
+
     /** HotSpot's name for the thread that runs safepoint operations, the serial collector's among them. */
     private static final String VM_THREAD = "VM Thread";
 
@@ -257,7 +260,7 @@ public final class AgentDaemon {
                     Runnable drain = spec.family() == IpFamily.IPV4
                             ? drainIpv4(socket, demux) : () -> socket.drain(LoopReceiver.BATCH, p -> receive(demux, p));
                     try {
-                        shared = new SharedSocket(socket, demux, Optional.of(LoopReceiver.register(socket, loop, drain)));
+                        shared = new SharedSocket(socket, demux, Optional.of(LoopReceiver.register(socket, loop, drain, timers)));
                     } catch (RuntimeException ex) {
                         socket.close();
                         throw ex;
@@ -310,6 +313,8 @@ public final class AgentDaemon {
         started.forEach(h -> families.putIfAbsent(h.router().config().family(), h));
         families.values().forEach(h -> LOG.debug("send path warm-up ({}): {} of {} calls refused as expected",
                 h.router().config().family(), h.warmSend(SEND_WARM_UP_ROUNDS), SEND_WARM_UP_ROUNDS));
+        // and the loop's own path from a timerfd wake-up to a slot's task (Netty's part is not ours to lower thresholds for)
+        LOG.debug("loop warm-up: {} of {} timerfd wake-ups", timers.warmUp(LOOP_WARM_UP_ROUNDS), LOOP_WARM_UP_ROUNDS);
         Map<String, Boolean> scriptFailed = new LinkedHashMap<>();
         for (RouterHost h : started) {
             for (var t : h.instance().source().trackScripts()) {

@@ -31,13 +31,15 @@ final class LoopReceiver implements EpollIoHandle {
     private final FileDescriptor fd;
     private final ContextInternal context;
     private final Runnable drain; // allocated once: a readiness event allocates nothing here
+    private final LoopTimer timers;
     private IoRegistration registration; // loop only
 
-    private LoopReceiver(VrrpSocket socket, ContextInternal context, Runnable drain) {
+    private LoopReceiver(VrrpSocket socket, ContextInternal context, Runnable drain, LoopTimer timers) {
         this.socket = socket;
         this.fd = new FileDescriptor(socket.receiveFd()); // never closed through here: the socket owns the fd
         this.context = context;
         this.drain = drain;
+        this.timers = timers;
     }
 
     /** Whether {@code context}'s loop is an epoll loop that takes foreign descriptors. */
@@ -48,16 +50,18 @@ final class LoopReceiver implements EpollIoHandle {
     /**
      * Registers {@code socket} (opened with {@link VrrpSocket#openPolled}) on {@code context}'s loop for reading and
      * waits for that; {@code drain} then runs on the loop whenever it is readable, and reads at most {@link #BATCH}
-     * datagrams ({@link VrrpSocket#drain} or {@link VrrpSocket#drainIpv4}).
+     * datagrams ({@link VrrpSocket#drain} or {@link VrrpSocket#drainIpv4}). {@code timers} (the same loop's) also
+     * runs it before it looks at due deadlines ({@link LoopTimer#drainFirst}).
      */
-    static LoopReceiver register(VrrpSocket socket, ContextInternal context, Runnable drain) {
-        LoopReceiver r = new LoopReceiver(socket, context, drain);
+    static LoopReceiver register(VrrpSocket socket, ContextInternal context, Runnable drain, LoopTimer timers) {
+        LoopReceiver r = new LoopReceiver(socket, context, drain, timers);
         IoEventLoop loop = (IoEventLoop) context.nettyEventLoop();
         try {
             IoRegistration reg = loop.register(r).get(10, TimeUnit.SECONDS);
             loop.submit(() -> {
                 r.registration = reg;
                 reg.submit(EpollIoOps.EPOLLIN);
+                timers.drainFirst(drain);
             }).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("VRRP socket on " + socket.spec().interfaceName()
@@ -84,6 +88,7 @@ final class LoopReceiver implements EpollIoHandle {
     public void close() {
         IoEventLoop loop = (IoEventLoop) context.nettyEventLoop();
         Runnable leave = () -> {
+            timers.drainNoLonger(drain);
             if (registration != null) {
                 registration.cancel();
             }

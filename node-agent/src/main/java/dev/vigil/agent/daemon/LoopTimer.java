@@ -14,7 +14,9 @@ import io.vertx.core.internal.ContextInternal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,10 +28,11 @@ import java.util.concurrent.TimeUnit;
  * with {@code epoll_pwait2}, whose timeout the kernel lets end up to 0.1 % late for a thread that is not real-time
  * (360 µs on a 0.36 s Master_Down wait; timer slack does not lower it), and Netty's own timerfd mode
  * ({@code io.netty.channel.epoll.epollWaitThreshold=0}) changes how every wait of the loop is timed, which is not
- * ours to change (bench/RESULTS.md, fourth and fifth passes). Expired slots run as a task of the loop, after the
- * I/O of the same wake-up: a Master_Down deadline that expired while its master's advert was waiting in the socket
- * sees that advert first, as with Netty's scheduled tasks. Elsewhere (NIO fallback, or no timerfd) they are Netty
- * scheduled tasks; the selector rounds those waits up to the next millisecond.
+ * ours to change (bench/RESULTS.md, fourth and fifth passes). Expired slots run in the timerfd's wake-up itself (no
+ * task hop); when they are found late (a held-up loop) the loop's VRRP sockets are drained first
+ * ({@link #drainFirst}), so a Master_Down deadline that expired while its master's advert was waiting in the socket
+ * sees that advert first. Elsewhere (NIO fallback, or no timerfd) they are Netty scheduled tasks; the selector rounds
+ * those waits up to the next millisecond.
  *
  * <p>Each timer is a {@link Slot} re-armed in place: a backup pushes its Master_Down deadline later on every advert
  * (2000 times a second with 200 instances at 0.1 s), and that must cost neither a task nor a syscall. A slot is
@@ -42,6 +45,8 @@ final class LoopTimer {
     private final ContextInternal context;
     private final EventLoop loop;
     private final Wake wake; // null: Netty's scheduled tasks
+    /** The loop's receive sockets' drains ({@link LoopReceiver}), run before due slots are looked at; loop only. */
+    private final List<Runnable> drainsFirst = new ArrayList<>();
 
     LoopTimer(ContextInternal context) {
         this.context = context;
@@ -52,6 +57,48 @@ final class LoopTimer {
     /** Whether the deadlines wait on a timerfd of the loop's epoll set (else on Netty's scheduled tasks). */
     boolean onTimerFd() {
         return wake != null;
+    }
+
+    /**
+     * {@code drain} (a {@link LoopReceiver}'s) runs before the due slots of each timerfd wake-up, on the loop, until
+     * {@link #drainNoLonger}: a deadline is looked at only after the adverts already received pushed it.
+     */
+    void drainFirst(Runnable drain) {
+        drainsFirst.add(drain);
+    }
+
+    void drainNoLonger(Runnable drain) {
+        drainsFirst.remove(drain);
+    }
+
+    /**
+     * Runs {@code rounds} timerfd wake-ups, each due at once, through the path a Master_Down expiry takes (epoll,
+     * Netty's ready loop, the drains, the heap, a slot's task), and waits for them; never on the loop. A backup's
+     * takeover otherwise runs code that has run a few hundred times when the first one comes, Netty's part of it
+     * interpreted (compiled ~24 s after start in bench/wire.sh's runs: HotSpot compiles a method after ~200 calls,
+     * and a backup's timerfd wakes ~3 times a second). About 1,000 wake-ups take 20-50 ms. Returns the rounds run.
+     */
+    int warmUp(int rounds) {
+        if (wake == null || rounds <= 0) {
+            return 0;
+        }
+        java.util.concurrent.CompletableFuture<Integer> done = new java.util.concurrent.CompletableFuture<>();
+        int[] ran = {0};
+        Slot[] slot = new Slot[1];
+        slot[0] = slot(() -> {
+            if (++ran[0] >= rounds) {
+                done.complete(ran[0]);
+            } else {
+                slot[0].arm(System.nanoTime());
+            }
+        });
+        loop.execute(() -> slot[0].arm(System.nanoTime()));
+        try {
+            return done.get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            loop.execute(slot[0]::cancel);
+            return ran[0];
+        }
     }
 
     /** A timer whose {@code task} runs on the event loop once its armed deadline ({@code System.nanoTime()}) passes. */
@@ -121,6 +168,12 @@ final class LoopTimer {
      * earliest deadline becomes earlier than the one it holds; a wake that finds nothing due re-arms it later.
      */
     private static final class Wake implements EpollIoHandle {
+        /**
+         * How late a due slot may be found before the sockets are drained ahead of it: a wake-up on time comes 50-80
+         * µs after its deadline on a busy 2-core host, a held-up loop milliseconds after (the 0.01 s interval's
+         * Master_Down_Interval is 36 ms).
+         */
+        static final long LATE_NANOS = 500_000;
         private final LoopTimer timers;
         private final TimerFd timerFd;
         private final FileDescriptor fd;
@@ -130,7 +183,6 @@ final class LoopTimer {
         private boolean programmed; // the timerfd holds `programmedAt` and has not been read since
         private long programmedAt;
         private boolean expiring; // in expire(): re-arm once at the end, not per slot
-        private boolean expiryQueued;
         private IoRegistration registration;
         private boolean closed; // the loop is ending: nothing fires any more
 
@@ -210,21 +262,33 @@ final class LoopTimer {
 
         @Override
         public void handle(IoRegistration registration, IoEvent event) {
-            if (!expiryQueued) {
-                expiryQueued = true;
-                timers.loop.execute(expire); // after the sockets ready in this wake-up are drained
-            }
+            timers.context.dispatch(expire); // the context current; one dispatch for all the slots due
         }
 
+        /**
+         * Runs in the wake-up itself, not as a loop task after it: that hop through Netty's task queue was ~40 µs of
+         * a takeover's path (bench/RESULTS.md, sixth pass). A slot found due more than {@link #LATE_NANOS} after its
+         * deadline means the loop was held up (GC, a busy core, a flood): the sockets are drained first, once, so
+         * that the adverts waiting there push their Master_Down deadlines before any is acted on. On time, an advert
+         * not yet read could only have come in the last tens of µs of a whole Master_Down_Interval: a race the
+         * protocol has anyway (keepalived's too), not worth a receive call before every takeover's advert. The
+         * timerfd is read last, after a takeover's advert left.
+         */
         private void expire() {
-            expiryQueued = false;
-            if (timerFd.consume()) {
-                programmed = false;
-            }
             expiring = true;
             try {
                 long now = System.nanoTime();
+                boolean drained = false;
                 while (size > 0 && heap[0].queuedAt - now <= 0) {
+                    Slot first = heap[0];
+                    if (!drained && first.armed && now - first.deadline > LATE_NANOS) {
+                        drained = true;
+                        for (Runnable d : timers.drainsFirst) {
+                            d.run(); // may push deadlines, re-queueing their slots: look again
+                        }
+                        now = System.nanoTime();
+                        continue;
+                    }
                     Slot s = removeFirst();
                     if (!s.armed) {
                         continue;
@@ -235,9 +299,16 @@ final class LoopTimer {
                         continue;
                     }
                     s.armed = false;
-                    timers.context.dispatch(s.fire); // the context current, a failure reported, the rest still run
+                    try {
+                        s.fire();
+                    } catch (RuntimeException e) {
+                        timers.context.reportException(e); // as dispatch would; the other slots still run
+                    }
                 }
             } finally {
+                if (timerFd.consume()) {
+                    programmed = false;
+                }
                 expiring = false;
                 program();
             }

@@ -221,10 +221,11 @@ final class RouterHost {
     }
 
     private void report(RouterAction.Transition t) {
-        LOG.info("({}) {} -> {} [{}]: {}", name(), t.from(), t.to(), t.reason(), t.cause());
+        String cause = t.cause(); // formatted now, after the wire actions (CauseText)
+        LOG.info("({}) {} -> {} [{}]: {}", name(), t.from(), t.to(), t.reason(), cause);
         var view = router.view();
         facts.accept(new AgentFact.RouterStateChanged(ref, factState(t.from(), t.reason()), factState(t.to(), t.reason()),
-                t.cause(), router.config().priority(), view.effectivePriority(),
+                cause, router.config().priority(), view.effectivePriority(),
                 view.master().map(Object::toString)));
         notifyScripts(t, view.effectivePriority());
         switch (t.to()) {

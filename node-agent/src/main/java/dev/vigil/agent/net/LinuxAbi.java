@@ -25,6 +25,9 @@ final class LinuxAbi {
     static final int SO_RCVTIMEO = 20;
     static final int SO_BINDTODEVICE = 25;
     static final int SO_RCVBUFFORCE = 33; // beyond net.core.rmem_max; needs CAP_NET_ADMIN
+    static final int SO_TIMESTAMPNS = 35; // SO_TIMESTAMPNS_OLD on x86_64/arm64: a struct timespec of 64-bit fields
+    static final int SCM_TIMESTAMPNS = SO_TIMESTAMPNS; // its control message: {long tv_sec, long tv_nsec}, CLOCK_REALTIME
+    static final int SIZEOF_TIMESPEC = 16;
 
     // <netinet/in.h>, <bits/in.h>: IPv4 level
     static final int IPPROTO_IP = 0;

@@ -98,6 +98,28 @@ final class MessageBlock {
         }
     }
 
+    /**
+     * The kernel's receive time ({@code SCM_TIMESTAMPNS}, {@code CLOCK_REALTIME} nanoseconds since the epoch) of the
+     * datagram just received, or -1 when there is none; reads the control area in place, allocating nothing.
+     */
+    long receiveStamp() {
+        long length = Math.min(memory.getLong(MSGHDR_CONTROLLEN), CONTROL_SIZE);
+        long offset = 0;
+        while (offset + SIZEOF_CMSGHDR <= length) {
+            long cmsgLength = memory.getLong(CONTROL + offset);
+            if (cmsgLength < SIZEOF_CMSGHDR || offset + cmsgLength > length) {
+                return -1;
+            }
+            if (memory.getInt(CONTROL + offset + 8) == SOL_SOCKET && memory.getInt(CONTROL + offset + 12) == SCM_TIMESTAMPNS
+                    && cmsgLength >= SIZEOF_CMSGHDR + SIZEOF_TIMESPEC) {
+                long at = CONTROL + offset + SIZEOF_CMSGHDR;
+                return memory.getLong(at) * 1_000_000_000L + memory.getLong(at + 8);
+            }
+            offset += (cmsgLength + 7) & ~7L;
+        }
+        return -1;
+    }
+
     interface ControlVisitor {
         void visit(int level, int type, byte[] data);
     }

@@ -6,7 +6,8 @@ import java.util.Arrays;
 /**
  * One protocol-112 packet as it arrived: the datagram as the kernel delivered it (for IPv4 with its IP header,
  * which {@code messageOffset} skips; for IPv6 the VRRP message alone), where it came from and went to, its TTL /
- * hop limit, the interface it arrived on and when (System.nanoTime, read right after recvmsg).
+ * hop limit, the interface it arrived on and when (on System.nanoTime's clock: the kernel's receive time, or when
+ * recvmsg returned it if the kernel gave none; {@link ArrivalClock}).
  */
 public record ReceivedPacket(byte[] datagram, int messageOffset, InetAddress source, InetAddress destination, int ttl,
                              int interfaceIndex, long arrivalNanos) {

@@ -28,9 +28,19 @@ public sealed interface RouterAction {
     record CancelTimer(TimerKind kind) implements RouterAction {
     }
 
-    /** A state change, with its cause in words a reviewer can read. */
-    record Transition(RouterState from, RouterState to, TransitionReason reason, String cause, long atNanos)
+    /**
+     * A state change, with its cause in words a reviewer can read ({@link #cause()}; formatted when first read, so a
+     * takeover's advert can leave first: {@link CauseText}).
+     */
+    record Transition(RouterState from, RouterState to, TransitionReason reason, CauseText because, long atNanos)
             implements RouterAction {
+        public Transition(RouterState from, RouterState to, TransitionReason reason, String cause, long atNanos) {
+            this(from, to, reason, CauseText.of(cause), atNanos);
+        }
+
+        public String cause() {
+            return because.text();
+        }
     }
 
     /** The effective priority changed; it goes out in the next advert, not at once (keepalived). */

@@ -392,7 +392,7 @@ public final class VrrpRouter {
                 if (state == RouterState.BACKUP && config.syncGroup().isPresent()) {
                     // keepalived's vrrp_sync_can_goto_master: the group decides; meanwhile stay BACKUP, timer re-armed
                     wantsMaster = true;
-                    out.add(new MasterWanted(true, masterDownCause(now)));
+                    out.add(new MasterWanted(true, masterDownCause(now).text()));
                     restartDownTimer(now, out);
                 } else if (state == RouterState.BACKUP) {
                     becomeMaster(now, TransitionReason.MASTER_DOWN_TIMER_EXPIRED, masterDownCause(now), out);
@@ -412,21 +412,29 @@ public final class VrrpRouter {
         }
     }
 
-    private String masterDownCause(long now) {
-        StringBuilder s = new StringBuilder("master-down timer expired ");
-        if (masterAddress == null) {
-            s.append("with no advert accepted in ").append(millis(now - backupSince)).append(" ms since entering BACKUP");
-        } else if (masterPriority == 0) {
-            s.append(millis(now - masterHeardAt)).append(" ms (skew time) after ").append(masterAddress)
-                    .append(" resigned with a priority-0 advert");
-        } else {
-            s.append(millis(now - masterHeardAt)).append(" ms after the last advert from ").append(masterAddress)
-                    .append(" (priority ").append(masterPriority).append(')');
-        }
-        if (lowerMaster != null) {
-            s.append("; preempting ").append(lowerMaster).append(" with lower priority ").append(lowerMasterPriority);
-        }
-        return s.toString();
+    /** Formatted later (a takeover's advert goes first), from the values as they are now. */
+    private CauseText masterDownCause(long now) {
+        IpAddress master = masterAddress;
+        int priority = masterPriority;
+        long since = master == null ? now - backupSince : now - masterHeardAt;
+        IpAddress lower = lowerMaster;
+        int lowerPriority = lowerMasterPriority;
+        return CauseText.later(() -> {
+            StringBuilder s = new StringBuilder("master-down timer expired ");
+            if (master == null) {
+                s.append("with no advert accepted in ").append(millis(since)).append(" ms since entering BACKUP");
+            } else if (priority == 0) {
+                s.append(millis(since)).append(" ms (skew time) after ").append(master)
+                        .append(" resigned with a priority-0 advert");
+            } else {
+                s.append(millis(since)).append(" ms after the last advert from ").append(master)
+                        .append(" (priority ").append(priority).append(')');
+            }
+            if (lower != null) {
+                s.append("; preempting ").append(lower).append(" with lower priority ").append(lowerPriority);
+            }
+            return s.toString();
+        });
     }
 
     private static long millis(long nanos) {
@@ -475,7 +483,7 @@ public final class VrrpRouter {
             return;
         }
         if (config.addressOwner()) {
-            becomeMaster(now, reason, cause + " as address owner (priority 255)", out);
+            becomeMaster(now, reason, CauseText.of(cause + " as address owner (priority 255)"), out);
             return;
         }
         long heardFrom = NONE; // when leaving FAULT: the Master_Down timer has been running since then
@@ -487,8 +495,8 @@ public final class VrrpRouter {
         masterAdverIntervalCentis = heardInterval;
         // a sync group member never takes over alone: its timer, armed in the past below, asks the group at once
         if (heardFrom != NONE && now - heardFrom >= masterDownIntervalNanos() && config.syncGroup().isEmpty()) {
-            becomeMaster(now, reason, cause + "; no advert heard for " + millis(now - heardFrom)
-                    + " ms in FAULT (Master_Down_Interval " + millis(masterDownIntervalNanos()) + " ms)", out);
+            becomeMaster(now, reason, CauseText.of(cause + "; no advert heard for " + millis(now - heardFrom)
+                    + " ms in FAULT (Master_Down_Interval " + millis(masterDownIntervalNanos()) + " ms)"), out);
             return;
         }
         out.add(new Transition(state, RouterState.BACKUP, reason, cause, now));
@@ -506,7 +514,7 @@ public final class VrrpRouter {
         faultHeardAt = NONE;
     }
 
-    private void becomeMaster(long now, TransitionReason reason, String cause, List<RouterAction> out) {
+    private void becomeMaster(long now, TransitionReason reason, CauseText cause, List<RouterAction> out) {
         out.add(new Transition(state, RouterState.MASTER, reason, cause, now));
         state = RouterState.MASTER;
         wantsMaster = false;
@@ -679,9 +687,11 @@ public final class VrrpRouter {
             return;
         }
         if (wantsMaster) {
-            becomeMaster(now, TransitionReason.MASTER_DOWN_TIMER_EXPIRED, masterDownCause(now) + " (" + cause + ")", out);
+            CauseText expired = masterDownCause(now);
+            becomeMaster(now, TransitionReason.MASTER_DOWN_TIMER_EXPIRED,
+                    CauseText.later(() -> expired.text() + " (" + cause + ")"), out);
         } else {
-            becomeMaster(now, TransitionReason.SYNC_GROUP, cause, out);
+            becomeMaster(now, TransitionReason.SYNC_GROUP, CauseText.of(cause), out);
         }
     }
 

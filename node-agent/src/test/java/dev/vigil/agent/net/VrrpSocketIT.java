@@ -82,6 +82,36 @@ class VrrpSocketIT {
         }
     }
 
+    /**
+     * A datagram that waited in the socket counts from when the kernel received it (SO_TIMESTAMPNS), not from when it
+     * was read: a backup's Master_Down_Timer starts at the advert's arrival.
+     */
+    @Test
+    void aDatagramReadLateCountsFromItsKernelReceiveTime() throws Exception {
+        try (VrrpSocket rx = InNamespace.call(b, () -> VrrpSocket.openPolled(VrrpSocketSpec.multicast("eth0", IpFamily.IPV4)));
+             VrrpSocket tx = sender(a, VrrpSocketSpec.multicast("eth0", IpFamily.IPV4))) {
+            java.util.List<Long> arrivals = new java.util.ArrayList<>();
+            VrrpSocket.DatagramSink sink = (buffer, length, arrival) -> arrivals.add(arrival);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            tx.send(ip("224.0.0.18"), advert(11)); // the first drain has no earlier clock sample: read time
+            while (arrivals.isEmpty() && System.nanoTime() < deadline) {
+                rx.drainIpv4(16, sink);
+                Thread.sleep(1);
+            }
+            long before = System.nanoTime();
+            tx.send(ip("224.0.0.18"), advert(12));
+            Thread.sleep(200); // the reader is busy elsewhere
+            long readFrom = System.nanoTime();
+            while (arrivals.size() < 2 && System.nanoTime() < deadline) {
+                rx.drainIpv4(16, sink);
+                Thread.sleep(1);
+            }
+            assertThat(arrivals).hasSize(2);
+            assertThat(arrivals.get(1)).as("received right after it was sent, not when read 200 ms later")
+                    .isBetween(before, readFrom - TimeUnit.MILLISECONDS.toNanos(100));
+        }
+    }
+
     @Test
     void ipv4MulticastArrivesWithTtl255FromTheInterfaceAddressToTheGroup() throws Exception {
         BlockingQueue<ReceivedPacket> atB = new LinkedBlockingQueue<>();

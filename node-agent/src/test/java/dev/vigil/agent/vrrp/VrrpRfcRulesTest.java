@@ -172,6 +172,19 @@ class VrrpRfcRulesTest {
         }
 
         @Test
+        @DisplayName("A takeover's cause is formatted when read (its advert leaves first), from the values at the takeover")
+        void takeoverCauseFormattedLaterFromItsOwnValues() {
+            Bench b = new Bench(v3(100));
+            b.start();
+            b.advert(100 * MS, 120, HIGHER_ADDR);
+            Transition t = of(b.fire(100 * MS + 3_609_375_000L, TimerKind.MASTER_DOWN), Transition.class).get(0);
+            b.advert(5 * S, 200, LOWER_ADDR); // another master since: the router steps down and follows it
+            assertThat(b.router.state()).isEqualTo(RouterState.BACKUP);
+            assertThat(t.cause()).isEqualTo(
+                    "master-down timer expired 3609 ms after the last advert from 192.0.2.12 (priority 120)");
+        }
+
+        @Test
         @DisplayName("RFC 5798 §6.4.2: an ADVERTISEMENT with priority >= ours resets Master_Down_Timer (and v3 adopts Master_Adver_Interval)")
         void higherOrEqualResetsTimer() {
             Bench b = new Bench(v3(100));

@@ -255,22 +255,21 @@ class NodeTailTest {
     }
 
     private static List<String> stamps(DataSource ds) throws Exception {
-        List<String> out = new java.util.ArrayList<>();
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT timestamp FROM token_entry")) {
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
-        }
-        return out;
+        return strings(ds, "SELECT timestamp FROM token_entry");
     }
 
     private static List<String> owners(DataSource ds) throws Exception {
+        return strings(ds, "SELECT owner FROM token_entry WHERE processor_name = ? AND owner IS NOT NULL",
+                ProjectionProcessors.NODE_PROJECTION);
+    }
+
+    /** The first column of every row of {@code sql} as text. */
+    private static List<String> strings(DataSource ds, String sql, String... params) throws Exception {
         List<String> out = new java.util.ArrayList<>();
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT owner FROM token_entry WHERE processor_name = ? AND owner IS NOT NULL")) {
-            ps.setString(1, ProjectionProcessors.NODE_PROJECTION);
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setString(i + 1, params[i]);
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(rs.getString(1));
